@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# smbfs: the top-level commands. Everything runs as root inside a Debian trixie
+# build root cached in $(SMBFS_CACHE) (default /var/cache/smbfs); see README.md.
+#
+#   make check     every test: host tests, the VM gate, the peer smoke test
+#   make demo      boot the debug kernel, start ksmbd, show what works today
+#   make shell     an interactive guest with ksmbd running
+#   make vm SCRIPT=tools/testing/guest/x.sh [ARGS="..."]   run one guest script
+#   make check STAGES="host-codec vm-peer"                   run some stages
+#   make buildroot | kernel-debug | kernel-release           build one piece
+#   make prune-cache                                         drop stale cache entries
+
+T := tools/testing
+
+.PHONY: help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+check:
+	$(T)/check.sh $(STAGES)
+
+demo:
+	$(T)/demo.sh
+
+shell:
+	$(T)/vm.sh shell
+
+vm:
+	@test -n "$(SCRIPT)" || { echo "usage: make vm SCRIPT=tools/testing/guest/NAME.sh [ARGS=...]"; exit 2; }
+	$(T)/vm.sh $(SCRIPT) $(ARGS)
+
+buildroot:
+	$(T)/buildroot.sh
+
+kernel-debug:
+	$(T)/kernel.sh debug
+
+kernel-release:
+	$(T)/kernel.sh release
+
+prune-cache:
+	$(T)/prune-cache.sh

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test, in stages, with their times, ending with a line
+# "N passed, N failed". Nothing here is cached except what it builds: test
+# results are produced afresh on every run.
+#
+#   check.sh [STAGE...]    run only the named stages (default: all)
+#
+# Stages:
+#   host-gate     the gate's own tests on recorded dmesg/KTAP fixtures
+#   host-codec    the SMB2/3 codec crate: tests, rustfmt, clippy (rustc 1.85)
+#   vm-baseline   boot the debug kernel without smbfs: the kernel's KUnit
+#                 suites, ksmbd, kmemleak; a report here is a "baseline" failure
+#   vm-peer       cifs.ko against ksmbd: write, read back, checksum, unmount
+set -u -o pipefail
+. "$(dirname "$0")/lib.sh"
+# Stages run without errexit and count failures themselves.
+trap - ERR
+
+ALL_STAGES="host-gate host-codec vm-baseline vm-peer"
+stages=${*:-$ALL_STAGES}
+
+need_root
+results="$SMBFS_CACHE/work/check"
+rm -rf "$results"
+mkdir -p "$results"
+summary="$results/summary.txt"
+: >"$summary"
+passed=0 failed=0
+
+# count PASSED FAILED: add to the totals.
+count() {
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+}
+
+run_stage() {
+	local name=$1 t0 rc=0 secs
+	t0=$(date +%s)
+	log "==> stage $name"
+	"stage_${name//-/_}" || rc=$?
+	secs=$(($(date +%s) - t0))
+	printf '%-14s %-5s %s\n' "$name" "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$(fmt_secs $secs)" >>"$summary"
+	log "<== stage $name: $([ $rc = 0 ] && echo PASS || echo FAIL) in $(fmt_secs $secs)"
+	return 0
+}
+
+# Setup that is not a test but takes time the first time round.
+prepare() {
+	local t0 rc=0
+	t0=$(date +%s)
+	ROOT=$("$TESTING_DIR/buildroot.sh") || die "could not create the build root"
+	printf '%-14s %-5s %s\n' "buildroot" "ok" "$(fmt_secs $(($(date +%s) - t0)))" >>"$summary"
+	case " $stages " in *" vm-"*)
+		t0=$(date +%s)
+		"$TESTING_DIR/kernel.sh" debug >/dev/null || rc=$?
+		printf '%-14s %-5s %s\n' "kernel-debug" "$([ $rc = 0 ] && echo ok || echo FAIL)" "$(fmt_secs $(($(date +%s) - t0)))" >>"$summary"
+		[ $rc = 0 ] || die "the debug kernel did not build"
+		;;
+	esac
+}
+
+# --- host stages -----------------------------------------------------------
+
+stage_host_gate() {
+	local out rc=0 ran fails
+	out=$(inroot "$ROOT" python3 -m unittest discover -s "$ROOT_REPO/tools/testing/gate" -t "$ROOT_REPO/tools/testing/gate" 2>&1) || rc=$?
+	printf '%s\n' "$out" | tail -n 15
+	ran=$(printf '%s\n' "$out" | sed -n 's/^Ran \([0-9]*\) tests\?.*/\1/p' | tail -n1)
+	fails=$(printf '%s\n' "$out" | sed -n 's/^FAILED (\(.*\))/\1/p' | grep -o '[0-9]\+' | paste -sd+ | bc)
+	ran=${ran:-0} fails=${fails:-0}
+	[ "$ran" -gt 0 ] || { fails=$((fails + 1)); echo "no gate tests ran"; }
+	[ $rc = 0 ] || [ "$fails" -gt 0 ] || fails=1
+	count $((ran - fails < 0 ? 0 : ran - fails)) "$fails"
+	[ $rc = 0 ]
+}
+
+# Host-side crates build with the build root's cargo and rustc 1.85.1 (the
+# kernel's compiler), with crates.io downloads and build output in the cache.
+cargo_in_root() {
+	local dir=$1
+	shift
+	INROOT_ENV="CARGO_HOME=$ROOT_CACHE/cargo CARGO_TARGET_DIR=$ROOT_CACHE/target/$(basename "$dir") CARGO_TERM_COLOR=never" \
+		inroot "$ROOT" sh -c 'cd "$1" && shift && exec "$@"' - "$ROOT_REPO/$dir" "$@"
+}
+
+stage_host_codec() {
+	local dir=rust/smbproto out rc=0 p f
+	[ -f "$REPO_DIR/$dir/Cargo.toml" ] || { echo "no $dir"; count 0 1; return 1; }
+	out=$(cargo_in_root "$dir" cargo test --locked 2>&1) || rc=$?
+	printf '%s\n' "$out" | grep -E '^(test result|error|failures:|    [a-z_:]+$)|panicked' | head -n 40
+	p=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | paste -sd+ | bc)
+	f=$(printf '%s\n' "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | paste -sd+ | bc)
+	p=${p:-0} f=${f:-0}
+	if [ $rc != 0 ] && [ "$f" = 0 ]; then
+		printf '%s\n' "$out" | tail -n 30
+		f=1
+	fi
+	count "$p" "$f"
+	if cargo_in_root "$dir" cargo fmt --check >"$results/codec-fmt.log" 2>&1; then
+		count 1 0
+	else
+		echo "cargo fmt --check: the codec is not formatted (see $results/codec-fmt.log)"
+		count 0 1
+		rc=1
+	fi
+	if cargo_in_root "$dir" cargo clippy --locked --all-targets -- -D warnings >"$results/codec-clippy.log" 2>&1; then
+		count 1 0
+	else
+		tail -n 30 "$results/codec-clippy.log"
+		echo "cargo clippy: warnings in the codec (see $results/codec-clippy.log)"
+		count 0 1
+		rc=1
+	fi
+	[ $rc = 0 ]
+}
+
+# --- VM stages ---------------------------------------------------------------
+
+# vm_stage NAME GATE-ARGS -- GUEST-SCRIPT ARGS...: boot, run, gate, count.
+vm_stage() {
+	local name=$1 rc=0 grc=0 run okc notc gout gp gf
+	shift
+	local gate_args=()
+	while [ "$1" != -- ]; do gate_args+=("$1"); shift; done
+	shift
+	"$TESTING_DIR/vm.sh" --name "$name" "$@" >"$results/$name.console.log" 2>&1 || rc=$?
+	run="$SMBFS_CACHE/work/runs/$name"
+	grep -E '^(not )?ok - ' "$results/$name.console.log" | sed 's/^/    /'
+	[ $rc = 0 ] || { tail -n 30 "$results/$name.console.log"; echo "guest script: exit $rc (console: $results/$name.console.log)"; }
+	okc=$(grep -c '^ok - ' "$run/tests.txt" 2>/dev/null || true)
+	notc=$(grep -c '^not ok - ' "$run/tests.txt" 2>/dev/null || true)
+	count "${okc:-0}" "${notc:-0}"
+	# The guest script's status is one check; the gate over its dmesg another.
+	if [ $rc = 0 ]; then count 1 0; else count 0 1; fi
+	gout=$(inroot "$ROOT" python3 "$ROOT_REPO/tools/testing/gate/smbfs_gate.py" check \
+		--dmesg "$ROOT_CACHE/runs/$name/dmesg.txt" \
+		--kmemleak "$ROOT_CACHE/runs/$name/kmemleak.txt" \
+		--ignore-file "$ROOT_REPO/tools/testing/gate/ignore.txt" \
+		--label "$name" "${gate_args[@]}" 2>&1) || grc=$?
+	printf '%s\n' "$gout" >"$results/$name.gate.txt"
+	if [ $grc = 0 ]; then
+		printf '%s\n' "$gout" | grep -E '^(GATE|  suite|SUITE)' | sed 's/^/    /' | tail -n 20
+	else
+		printf '%s\n' "$gout" | tail -n 60 | sed 's/^/    /'
+	fi
+	# KUnit cases the gate counted.
+	gp=$(printf '%s\n' "$gout" | sed -n 's/^GATE-COUNTS pass=\([0-9]*\) fail=\([0-9]*\).*/\1/p')
+	gf=$(printf '%s\n' "$gout" | sed -n 's/^GATE-COUNTS pass=\([0-9]*\) fail=\([0-9]*\).*/\2/p')
+	count "${gp:-0}" "${gf:-0}"
+	if [ $grc = 0 ]; then count 1 0; else count 0 1; fi
+	[ $rc = 0 ] && [ $grc = 0 ]
+}
+
+stage_vm_baseline() {
+	vm_stage baseline --baseline --expect-suites-file "$ROOT_REPO/tools/testing/expected/boot.suites" \
+		-- --timeout 900 tools/testing/guest/baseline.sh
+}
+
+stage_vm_peer() {
+	vm_stage peer-smoke -- --timeout 600 tools/testing/guest/peer-smoke.sh 8
+}
+
+# --- main --------------------------------------------------------------------
+
+t_start=$(date +%s)
+prepare
+for s in $stages; do
+	case " $ALL_STAGES " in *" $s "*) ;; *) die "unknown stage '$s' (stages: $ALL_STAGES)" ;; esac
+	run_stage "$s"
+done
+echo
+echo "stage          result time"
+cat "$summary"
+echo "total                $(fmt_secs $(($(date +%s) - t_start)))"
+echo "logs: $results"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest scripts: sourced by the guest's init, and available to
+# every script it runs (they inherit the functions through `export -f`).
+
+SMBFS_REPO=/smbfs
+SMB_USER=smbtest
+SMB_PASS='Sm8fs-test!'
+SMB_SHARE=share
+SMB_SHARE_DIR=/srv/share
+SMB_SCRATCH_DIR=/srv/scratch
+
+g_log() {
+	echo "[guest $(cut -d' ' -f1 /proc/uptime)s] $*"
+}
+
+# Test results, one line each, counted by `make check`.
+t_ok() {
+	echo "ok - $*" | tee -a /results/tests.txt
+}
+t_fail() {
+	echo "not ok - $*" | tee -a /results/tests.txt
+	T_FAILED=1
+}
+# t_done: the script's exit status: 1 if any check failed.
+t_done() {
+	[ -z "${T_FAILED:-}" ]
+}
+# t_check "description" cmd...: run cmd, record ok or not ok.
+t_check() {
+	local what=$1
+	shift
+	if "$@"; then t_ok "$what"; else t_fail "$what"; fi
+}
+
+# Start ksmbd on 127.0.0.1 with tmpfs-backed shares and a test user.
+start_ksmbd() {
+	mkdir -p "$SMB_SHARE_DIR" "$SMB_SCRATCH_DIR"
+	cat >/etc/ksmbd/ksmbd.conf <<-CONF
+		[global]
+		    bind interfaces only = yes
+		    interfaces = lo
+		    server min protocol = SMB2_10
+		    server max protocol = SMB3_11
+		[$SMB_SHARE]
+		    path = $SMB_SHARE_DIR
+		    read only = no
+		    force user = root
+		    force group = root
+		[scratch]
+		    path = $SMB_SCRATCH_DIR
+		    read only = no
+		    force user = root
+		    force group = root
+	CONF
+	ksmbd.adduser -a -p "$SMB_PASS" "$SMB_USER" >/dev/null || {
+		g_log "ksmbd.adduser failed"
+		return 1
+	}
+	ksmbd.mountd || {
+		g_log "ksmbd.mountd failed to start"
+		return 1
+	}
+	# Port 445 is 0x01BD; state 0A is LISTEN. ksmbd may listen on IPv4 or
+	# on a dual-stack IPv6 socket. Under TCG with KASAN it takes ~10 s.
+	local i
+	for i in $(seq 120); do
+		awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		sleep 0.5
+	done
+	g_log "ksmbd is not listening on port 445 after 60s"
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
+	return 1
+}
+
+stop_ksmbd() {
+	ksmbd.control --shutdown >/dev/null 2>&1 || true
+}
+
+# Load the smbfs modules in dependency order from the module build output.
+load_modules() {
+	local m
+	for m in smbxprt smbclient smbfs; do
+		[ -e "$SMBFS_MODULE_DIR/$m.ko" ] || {
+			g_log "no $m.ko in $SMBFS_MODULE_DIR (run 'make modules')"
+			return 1
+		}
+		insmod "$SMBFS_MODULE_DIR/$m.ko" || return 1
+	done
+}
+
+# Run kmemleak twice over objects older than its 5 s minimum age, as its
+# documentation advises (the first scan can miss fresh objects).
+kmemleak_scan() {
+	local f=/sys/kernel/debug/kmemleak
+	[ -w "$f" ] || return 0
+	sleep 6
+	echo scan >"$f"
+	sleep 1
+	echo scan >"$f"
+	cat "$f" >/results/kmemleak.txt
+}
+
+# Save dmesg and the exit status, then end the guest.
+guest_finish() {
+	local status=$1
+	[ -n "${T_FAILED:-}" ] && [ "$status" = 0 ] && status=1
+	dmesg >/results/dmesg.txt 2>&1
+	echo "$status" >/results/status
+	sync
+	umount /results 2>/dev/null
+	echo "guest init: script exited with status $status"
+	busybox reboot -f
+}
+
+export -f g_log t_ok t_fail t_done t_check start_ksmbd stop_ksmbd load_modules kmemleak_scan
+export SMBFS_REPO SMB_USER SMB_PASS SMB_SHARE SMB_SHARE_DIR SMB_SCRATCH_DIR

@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared shell helpers for the smbfs test harness. Sourced, never run.
+#
+# Cache layout (everything lives outside the repository):
+#
+#   $SMBFS_CACHE/                 default /var/cache/smbfs
+#     root/<key>/                 the trixie build root, <key> = hash of its inputs
+#     work/                       bind-mounted at /cache inside the build root
+#       debs/                     downloaded .debs (apt; debootstrap in debs/debootstrap)
+#       kernel/src-<version>/     unpacked linux-source tree
+#       kernel/<flavour>-<key>/   kernel build output (O=), <key> = hash of inputs
+#       cargo/                    CARGO_HOME for host-side crates
+#       target/                   cargo target directories
+#       modules/<flavour>/        out-of-tree module build output (MO=)
+#       runs/<id>/                guest results (dmesg, exit status, logs)
+
+# Keep locale-dependent tools predictable.
+export LC_ALL=C
+
+SMBFS_CACHE=${SMBFS_CACHE:-/var/cache/smbfs}
+TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$TESTING_DIR/../.." && pwd)
+
+# Paths as seen from inside the build root.
+ROOT_REPO=/smbfs
+ROOT_CACHE=/cache
+
+# Scripts that source this run with errexit; say where they stopped, so no
+# failure is silent.
+trap 'rc=$?; printf "smbfs: error: %s:%s: command failed (exit %s): %s\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$rc" "$BASH_COMMAND" >&2' ERR
+set -E
+
+log() {
+	printf '[smbfs %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+}
+
+die() {
+	printf 'smbfs: error: %s\n' "$*" >&2
+	exit 1
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "this step needs root (it uses debootstrap, chroot and mounts); run it as root"
+}
+
+# step "what" cmd args...: run a long step, announcing it and its duration.
+step() {
+	local what=$1 t0 rc
+	shift
+	log "==> $what"
+	t0=$(date +%s)
+	"$@"
+	rc=$?
+	log "<== $what: $(fmt_secs $(($(date +%s) - t0)))$([ $rc = 0 ] || echo ", FAILED (exit $rc)")"
+	return $rc
+}
+
+# logged LOGFILE cmd...: run cmd with its output in LOGFILE; on failure show
+# the log's tail and say where the whole log is.
+logged() {
+	local logfile=$1
+	shift
+	if ! "$@" >"$logfile" 2>&1; then
+		tail -n 25 "$logfile" | sed 's/^/    /' >&2
+		die "'$1' failed; the whole log is $logfile"
+	fi
+}
+
+# with_progress LOGFILE cmd...: like logged, for jobs of many minutes: every
+# minute it prints how long the job has run and its latest log line.
+with_progress() {
+	local logfile=$1 pid t0 rc=0 n=0
+	shift
+	t0=$(date +%s)
+	"$@" >"$logfile" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		n=$((n + 2))
+		if [ $((n % 60)) = 0 ]; then
+			log "    ... $(fmt_secs $(($(date +%s) - t0))): $(tail -n1 "$logfile" | cut -c1-100)"
+		fi
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 40 "$logfile" | sed 's/^/    /' >&2
+		die "'$1' failed (exit $rc); the whole log is $logfile"
+	fi
+}
+
+fmt_secs() {
+	local s=$1
+	if [ "$s" -ge 60 ]; then
+		printf '%dm%02ds' $((s / 60)) $((s % 60))
+	else
+		printf '%ds' "$s"
+	fi
+}
+
+# hash_of file...: a short stable digest of the named files' contents and names.
+hash_of() {
+	local f
+	for f in "$@"; do
+		printf '%s\n' "${f##*/}"
+		cat "$f"
+	done | sha256sum | cut -c1-16
+}
+
+# The build root's identity: the script that builds it and the package list.
+root_key() {
+	hash_of "$TESTING_DIR/buildroot.sh" "$TESTING_DIR/packages"
+}
+
+root_dir() {
+	echo "$SMBFS_CACHE/root/$(root_key)"
+}
+
+# Fail unless the build root exists and is complete.
+require_root() {
+	local r
+	r=$(root_dir)
+	[ -e "$r/.smbfs-complete" ] || die "build root $r is missing; run 'make buildroot' (make check and make demo do it for you)"
+}
+
+# Is anything mounted at or below $1?
+mounted_below() {
+	local p
+	p=$(realpath -m "$1")
+	awk -v p="$p" '$5 == p || index($5, p "/") == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo
+}
+
+# Remove a build root directory, refusing if anything is still mounted inside it:
+# the host's /dev is bind-mounted there while the root is in use.
+remove_root_dir() {
+	local d=$1
+	[ -d "$d" ] || return 0
+	if mounted_below "$d"; then
+		die "refusing to delete $d: something is still mounted below it (see /proc/self/mountinfo)"
+	fi
+	rm -rf --one-file-system -- "$d"
+}
+
+# inroot ROOT cmd...: run cmd inside the build root ROOT.
+#
+# The bind mounts (/dev, /proc, /sys, the repository at /smbfs and the cache at
+# /cache) are made in a private mount namespace, so they vanish with the
+# command even if it is killed; the trap unmounts them on the normal path too.
+# Extra environment: INROOT_ENV="VAR=value ..." is passed through env(1).
+inroot() {
+	local root=$1
+	shift
+	mkdir -p "$SMBFS_CACHE/work"
+	export INROOT_ENV="${INROOT_ENV:-}"
+	unshare --mount --propagation private -- /bin/bash -s -- "$root" "$REPO_DIR" "$SMBFS_CACHE/work" "$@" <<'EOF'
+set -u
+root=$1 repo=$2 cache=$3
+shift 3
+cleanup() {
+	for m in cache smbfs sys proc dev; do
+		mountpoint -q "$root/$m" && umount -R -l "$root/$m"
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$root/smbfs" "$root/cache"
+mount --rbind /dev "$root/dev" || exit 1
+mount -t proc proc "$root/proc" || exit 1
+mount --rbind /sys "$root/sys" || exit 1
+mount --bind "$repo" "$root/smbfs" || exit 1
+mount --bind "$cache" "$root/cache" || exit 1
+[ -e /etc/resolv.conf ] && cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+chroot "$root" /usr/bin/env -i \
+	HOME=/root TERM="${TERM:-dumb}" LC_ALL=C \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	SMBFS_IN_ROOT=1 CI="${CI:-}" ${INROOT_ENV:-} "$@"
+EOF
+}
