@@ -3,17 +3,31 @@
 # smbfs: the top-level commands. Everything runs as root inside a Debian trixie
 # build root cached in $(SMBFS_CACHE) (default /var/cache/smbfs); see README.md.
 #
+#   make           build smbxprt.ko, smbclient.ko, smbfs.ko (debug kernel)
 #   make check     every test: host tests, the VM gate, the peer smoke test
 #   make demo      boot the debug kernel, start ksmbd, show what works today
 #   make shell     an interactive guest with ksmbd running
 #   make vm SCRIPT=tools/testing/guest/x.sh [ARGS="..."]   run one guest script
 #   make check STAGES="host-codec vm-peer"                   run some stages
+#   make modules-release | clippy | modules-clean            module variants
 #   make buildroot | kernel-debug | kernel-release           build one piece
 #   make prune-cache                                         drop stale cache entries
 
 T := tools/testing
 
-.PHONY: help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+.PHONY: modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+
+modules:
+	$(T)/modules.sh debug
+
+modules-release:
+	$(T)/modules.sh release
+
+clippy:
+	$(T)/modules.sh debug --clippy
+
+modules-clean:
+	$(T)/modules.sh debug --clean
 
 help:
 	@sed -n 's/^#   //p' Makefile

@@ -8,11 +8,14 @@
 #   buildroot.sh --path    print the path only (no network, fails if missing)
 #   buildroot.sh --shell   open a shell inside it
 #
-# The root is cached in $SMBFS_CACHE/root/<key>, where <key> hashes this script
-# and tools/testing/packages. The exact versions apt resolved are written to
+# The root is cached in $SMBFS_CACHE/root/<key>, where <key> hashes
+# tools/testing/packages and this script's RECIPE line. The exact versions apt resolved are written to
 # <root>/etc/smbfs/versions.txt and feed the kernel's cache key.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
+
+# Part of the cache key: bump when a change alters the root this produces.
+RECIPE=1
 
 SUITE=trixie
 
@@ -189,12 +192,16 @@ main() {
 	esac
 	need_root
 	mkdir -p "$SMBFS_CACHE/root"
+	exec 9>"$SMBFS_CACHE/root/.lock"
+	flock 9
 	if [ ! -e "$root/.smbfs-complete" ]; then
 		log "build root $root is not in the cache; creating it"
 		step "build root" create_root "$root"
+		log "build root: $root, resolved versions:"
+		sed 's/^/[smbfs]   /' "$root/etc/smbfs/versions.txt" >&2
+	else
+		log "build root: cached ($root): $(awk '$1 ~ /^(rustc|clang|bindgen|linux-source-7.3)$/ { printf "%s %s  ", $1, $2 }' "$root/etc/smbfs/versions.txt")"
 	fi
-	log "build root: $root"
-	sed 's/^/[smbfs]   /' "$root/etc/smbfs/versions.txt" >&2
 	if [ -n "${exec_shell:-}" ]; then
 		inroot "$root" /bin/bash -l
 	fi

@@ -11,9 +11,12 @@
 # tinyconfig, built with LLVM=1 in a separate O= directory per flavour (options
 # such as lockdep change struct layouts, so the generated Rust bindings differ).
 # The cache key hashes the resolved package versions of the build root (the
-# toolchain and linux-source), the fragments and this script.
+# toolchain and linux-source), the fragments and this script's RECIPE line.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
+
+# Part of the cache key: bump when a change alters the kernel this builds.
+RECIPE=1
 
 flavour=${1:-}
 case "$flavour" in
@@ -23,7 +26,10 @@ esac
 
 root=$("$TESTING_DIR/buildroot.sh" --path)
 versions="$root/etc/smbfs/versions.txt"
-key=$(hash_of "$versions" "$TESTING_DIR/kconfig/base.config" "$TESTING_DIR/kconfig/$flavour.config" "$TESTING_DIR/kernel.sh")
+key=$({
+	hash_of "$versions" "$TESTING_DIR/kconfig/base.config" "$TESTING_DIR/kconfig/$flavour.config"
+	recipe_of "$TESTING_DIR/kernel.sh"
+} | sha256sum | cut -c1-16)
 srcver=$(awk '$1 == "linux-source-7.3" { print $2 }' "$versions" | tr -c 'A-Za-z0-9.+\n' '_')
 [ -n "$srcver" ] || die "no linux-source-7.3 in $versions"
 outname="$flavour-$key"
@@ -45,6 +51,17 @@ if [ -e "$hostout/.smbfs-complete" ]; then
 fi
 
 mkdir -p "$SMBFS_CACHE/work/kernel"
+# One build per output directory at a time; prune-cache.sh also takes this
+# lock before it removes an unfinished build.
+exec 9>"$hostout.lock"
+if ! flock -n 9; then
+	log "another build of the $flavour kernel is running; waiting for it"
+	flock 9
+fi
+if [ -e "$hostout/.smbfs-complete" ]; then
+	echo "$rootout"
+	exit 0
+fi
 if [ ! -e "$SMBFS_CACHE/work/kernel/src-$srcver/.smbfs-complete" ]; then
 	rm -rf "$SMBFS_CACHE/work/kernel/src-$srcver"
 	mkdir -p "$SMBFS_CACHE/work/kernel/src-$srcver"

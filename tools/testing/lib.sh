@@ -106,9 +106,20 @@ hash_of() {
 	done | sha256sum | cut -c1-16
 }
 
-# The build root's identity: the script that builds it and the package list.
+# recipe_of SCRIPT: the script's RECIPE= line. Scripts that build cached
+# artefacts key them on this line rather than on their whole text, so that a
+# change to logging does not force a rebuild; bump RECIPE when a change alters
+# what the script produces.
+recipe_of() {
+	grep -m1 '^RECIPE=' "$1" || die "$1 has no RECIPE= line"
+}
+
+# The build root's identity: the package list and buildroot.sh's recipe.
 root_key() {
-	hash_of "$TESTING_DIR/buildroot.sh" "$TESTING_DIR/packages"
+	{
+		cat "$TESTING_DIR/packages"
+		recipe_of "$TESTING_DIR/buildroot.sh"
+	} | sha256sum | cut -c1-16
 }
 
 root_dir() {
@@ -169,9 +180,23 @@ mount --rbind /sys "$root/sys" || exit 1
 mount --bind "$repo" "$root/smbfs" || exit 1
 mount --bind "$cache" "$root/cache" || exit 1
 [ -e /etc/resolv.conf ] && cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+# The host's trust store: registries may be reached through a proxy whose CA
+# only the host's configuration knows.
+if [ -r /etc/ssl/certs/ca-certificates.crt ] && [ -e "$root/etc/ssl/certs/ca-certificates.crt" ]; then
+	mount --bind -o ro /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt" || exit 1
+fi
+# The host's cargo configuration (registry mirrors, if any) for host crates.
+hostcargo=${CARGO_HOME:-$HOME/.cargo}
+for f in config.toml config; do
+	[ -r "$hostcargo/$f" ] && mkdir -p "$cache/cargo" && cp "$hostcargo/$f" "$cache/cargo/$f"
+done
+proxyenv=""
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+	[ -n "${!v:-}" ] && proxyenv="$proxyenv $v=${!v}"
+done
 chroot "$root" /usr/bin/env -i \
 	HOME=/root TERM="${TERM:-dumb}" LC_ALL=C \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	SMBFS_IN_ROOT=1 CI="${CI:-}" ${INROOT_ENV:-} "$@"
+	SMBFS_IN_ROOT=1 CI="${CI:-}" $proxyenv ${INROOT_ENV:-} "$@"
 EOF
 }

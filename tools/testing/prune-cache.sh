@@ -8,6 +8,9 @@ set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
 keep_root=$(root_dir)
+# Not while a build root is being created.
+exec 9>"$SMBFS_CACHE/root/.lock"
+flock 9
 for d in "$SMBFS_CACHE"/root/*/; do
 	d=${d%/}
 	[ "$d" = "$keep_root" ] && continue
@@ -27,12 +30,12 @@ for d in "$SMBFS_CACHE"/work/kernel/*/; do
 	d=${d%/}
 	[ -d "$d" ] || continue
 	case " ${keep[*]} " in *" $(basename "$d") "*) continue ;; esac
-	# A kernel build of the current inputs that is still in progress has no
-	# stamp yet; leave directories younger than a day alone.
-	if [ ! -e "$d/.smbfs-complete" ] && [ -n "$(find "$d" -maxdepth 0 -mmin -1440)" ]; then
+	# A build still in progress holds its lock.
+	if ! flock -n "$d.lock" true 2>/dev/null; then
+		log "keeping $d: a build is running"
 		continue
 	fi
 	log "removing stale kernel build $d"
-	rm -rf --one-file-system -- "$d"
+	rm -rf --one-file-system -- "$d" "$d.lock"
 done
 du -sh "$SMBFS_CACHE" 2>/dev/null || true

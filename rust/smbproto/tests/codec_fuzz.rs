@@ -96,16 +96,18 @@ fn decode_everything(b: &[u8]) {
     let _ = LeaseBreakAck::parse(b);
     let _ = EchoRequest::parse(b);
     if let Ok(q) = QueryDirectoryResponse::parse(b) {
-        q.entries::<FileIdBothDirectoryInformation>().for_each(drop);
-        q.entries::<FileIdFullDirectoryInformation>().for_each(drop);
+        q.entries::<FileIdBothDirectoryInformation<'_>>()
+            .for_each(drop);
+        q.entries::<FileIdFullDirectoryInformation<'_>>()
+            .for_each(drop);
     }
     decode_payloads(b);
     // The same bytes as bare lists and payloads.
     NegotiateContextIter::new(b, u16::MAX).for_each(drop);
     CreateContextIter::new(b, false).for_each(drop);
     CreateContextIter::new(b, true).for_each(drop);
-    DirEntryIter::<FileIdBothDirectoryInformation>::new(b).for_each(drop);
-    DirEntryIter::<FileIdFullDirectoryInformation>::new(b).for_each(drop);
+    DirEntryIter::<FileIdBothDirectoryInformation<'_>>::new(b).for_each(drop);
+    DirEntryIter::<FileIdFullDirectoryInformation<'_>>::new(b).for_each(drop);
 }
 
 fn decode_payloads(b: &[u8]) {

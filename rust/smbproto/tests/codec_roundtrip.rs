@@ -462,7 +462,7 @@ proptest! {
         let rsp = QueryDirectoryResponse { output: &out[..n] };
         let mut b = buf();
         let p = round_trip(&rsp, &mut b)?;
-        let got: Vec<_> = p.entries::<FileIdFullDirectoryInformation>().collect::<Result<_, _>>().unwrap();
+        let got: Vec<_> = p.entries::<FileIdFullDirectoryInformation<'_>>().collect::<Result<_, _>>().unwrap();
         prop_assert_eq!(got, full);
         // FileIdBothDirectoryInformation chain.
         let both: Vec<_> = entries.iter().map(|(t, x, name, short)| FileIdBothDirectoryInformation { file_index: t.0, times: times(t, x.0), ea_size: x.1, short_name: &short[..short.len().min(24)], file_id: x.2, file_name: name }).collect();
@@ -470,7 +470,7 @@ proptest! {
         let mut w = DirEntryWriter::new(&mut out);
         for e in &both { w.push(e).unwrap(); }
         let n = w.finish();
-        let got: Vec<_> = DirEntryIter::<FileIdBothDirectoryInformation>::new(&out[..n]).collect::<Result<_, _>>().unwrap();
+        let got: Vec<_> = DirEntryIter::<FileIdBothDirectoryInformation<'_>>::new(&out[..n]).collect::<Result<_, _>>().unwrap();
         prop_assert_eq!(got, both);
     }
 
@@ -527,7 +527,7 @@ proptest! {
 
     #[test]
     fn error_response(ctxs in proptest::collection::vec((any::<u32>(), bytes(30)), 0..5), raw in bytes(40), status in 0xC000_0001u32..0xC000_0300) {
-        let ec: Vec<ErrorContext> = ctxs.iter().map(|(id, d)| ErrorContext { error_id: *id, data: d }).collect();
+        let ec: Vec<ErrorContext<'_>> = ctxs.iter().map(|(id, d)| ErrorContext { error_id: *id, data: d }).collect();
         let mut data = vec![0u8; 1024];
         let n = emit_error_contexts(&ec, &mut data).unwrap();
         let (count, error_data) = if ec.is_empty() { (0, &raw[..]) } else { (ec.len() as u8, &data[..n]) };

@@ -31,8 +31,8 @@ use smbproto::proto::ntlmssp::av_pair::{AvId, AvPair};
 use smbproto::proto::ntlmssp::challenge::ChallengeMessage;
 use smbproto::proto::ntlmssp::negotiate::emit_negotiate;
 use smbproto::proto::ntlmssp::ntlmv2::{
-    compute_mic, lmv2_response, nt_hash, nt_proof_str, ntowfv2, rc4_session_key, session_base_key,
-    verify_mic,
+    compute_mic, lmv2_response, nt_hash, nt_proof_str, ntlmv2_response, ntowfv2, rc4_session_key,
+    session_base_key, verify_mic,
 };
 use smbproto::proto::ntlmssp::version::Version;
 use smbproto::proto::Error;
@@ -95,6 +95,44 @@ fn ntlmv2_values_match_ms_nlmp_4_2_4() {
         rc4_session_key(&p, &base, &[0x55; 16]),
         hex_n::<16>("c5dad2544fc9799094ce1ce90bc9d03e")
     );
+}
+
+#[test]
+fn ntlmv2_response_matches_ms_nlmp_4_2_4() {
+    let p = HostCrypto;
+    let key = ntowfv2(&p, &nt_hash(&p, "Password").unwrap(), "User", "Domain").unwrap();
+    // §4.2.4.3: the CHALLENGE's TargetInfo (Domain/Server, EOL).
+    let target_info =
+        hex("02000c0044006f006d00610069006e00 01000c00530065007200760065007200 00000000");
+    let mut out = [0u8; 128];
+    let (len, base) = ntlmv2_response(
+        &p,
+        &key,
+        &hex_n::<8>("0123456789abcdef"),
+        &[0xaa; 8],
+        0,
+        &target_info,
+        &mut out,
+    )
+    .unwrap();
+    // §4.2.4.3: the AUTHENTICATE's NtChallengeResponse (84 bytes at 0x84).
+    let auth = hex(NLMP_AUTHENTICATE);
+    assert_eq!(&out[..len], &auth[0x84..0x84 + 0x54]);
+    assert_eq!(base, hex_n::<16>("8de40ccadbc14a82f15cb0ad0de95ca3"));
+    // Too small a buffer, and a TargetInfo without EOL, are errors.
+    assert_eq!(
+        ntlmv2_response(
+            &p,
+            &key,
+            &[0; 8],
+            &[0; 8],
+            0,
+            &target_info,
+            &mut out[..len - 1]
+        ),
+        Err(Error::BufferTooSmall)
+    );
+    assert!(ntlmv2_response(&p, &key, &[0; 8], &[0; 8], 0, &target_info[..16], &mut out).is_err());
 }
 
 #[test]

@@ -114,6 +114,10 @@ class FixtureTests(GateTestCase):
                       out)
         self.assertIn('expected 6 suite(s): 6 found, 0 missing', out)
         self.assertIn('GATE-COUNTS pass=17 fail=0 skip=3 suites=6\n', out)
+        only = self.write_tmp('smbproto_header\nsmbxprt_rdma\n', 'count.txt')
+        out = self.assertVerdict('clean.txt', True, (), '--count-suites-file',
+                                 only)
+        self.assertIn('GATE-COUNTS pass=3 fail=0 skip=3 suites=2\n', out)
 
     def test_clean_run_structure(self):
         v = smbfs_gate.evaluate(read_fixture('clean.txt'))

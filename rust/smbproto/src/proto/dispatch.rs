@@ -167,8 +167,10 @@ impl<'a> Iterator for ResponseIter<'a> {
 fn exercise_class_dependent(r: &Response<'_>) {
     match r {
         Response::QueryDirectory(q) => {
-            q.entries::<FileIdBothDirectoryInformation>().for_each(drop);
-            q.entries::<FileIdFullDirectoryInformation>().for_each(drop);
+            q.entries::<FileIdBothDirectoryInformation<'_>>()
+                .for_each(drop);
+            q.entries::<FileIdFullDirectoryInformation<'_>>()
+                .for_each(drop);
         }
         Response::QueryInfo(q) => {
             let b = q.output;

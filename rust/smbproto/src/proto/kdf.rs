@@ -167,31 +167,32 @@ pub fn derive_session_keys<P: CryptoProvider>(
         encryption_key: None,
         decryption_key: None,
     };
-    let (signing, application, c2s, s2c): (Label, Label, Label, Label) = match schedule {
-        KeySchedule::Smb2 => {
-            return match cipher {
-                None => Ok(keys),
-                Some(_) => Err(Error::Unsupported),
+    let (signing, application, c2s, s2c): (Label<'_>, Label<'_>, Label<'_>, Label<'_>) =
+        match schedule {
+            KeySchedule::Smb2 => {
+                return match cipher {
+                    None => Ok(keys),
+                    Some(_) => Err(Error::Unsupported),
+                }
             }
-        }
-        KeySchedule::Smb30 => {
-            if !matches!(cipher, None | Some(Cipher::Aes128Ccm)) {
-                return Err(Error::Unsupported);
+            KeySchedule::Smb30 => {
+                if !matches!(cipher, None | Some(Cipher::Aes128Ccm)) {
+                    return Err(Error::Unsupported);
+                }
+                (
+                    (LABEL_SIGNING_30, CONTEXT_SIGNING_30),
+                    (LABEL_APPLICATION_30, CONTEXT_APPLICATION_30),
+                    (LABEL_CIPHER_30, CONTEXT_SERVER_IN_30),
+                    (LABEL_CIPHER_30, CONTEXT_SERVER_OUT_30),
+                )
             }
-            (
-                (LABEL_SIGNING_30, CONTEXT_SIGNING_30),
-                (LABEL_APPLICATION_30, CONTEXT_APPLICATION_30),
-                (LABEL_CIPHER_30, CONTEXT_SERVER_IN_30),
-                (LABEL_CIPHER_30, CONTEXT_SERVER_OUT_30),
-            )
-        }
-        KeySchedule::Smb311 { preauth_hash } => (
-            (LABEL_SIGNING_311, &preauth_hash[..]),
-            (LABEL_APPLICATION_311, &preauth_hash[..]),
-            (LABEL_C2S_CIPHER_311, &preauth_hash[..]),
-            (LABEL_S2C_CIPHER_311, &preauth_hash[..]),
-        ),
-    };
+            KeySchedule::Smb311 { preauth_hash } => (
+                (LABEL_SIGNING_311, &preauth_hash[..]),
+                (LABEL_APPLICATION_311, &preauth_hash[..]),
+                (LABEL_C2S_CIPHER_311, &preauth_hash[..]),
+                (LABEL_S2C_CIPHER_311, &preauth_hash[..]),
+            ),
+        };
     kdf_hmac_sha256(
         provider,
         &session_key,

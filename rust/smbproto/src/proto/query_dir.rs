@@ -524,7 +524,7 @@ mod tests {
             .unwrap();
         let p = QueryDirectoryResponse::parse(&b[..len]).unwrap();
         let got: Vec<_> = p
-            .entries::<FileIdFullDirectoryInformation>()
+            .entries::<FileIdFullDirectoryInformation<'_>>()
             .map(|e| e.unwrap())
             .collect();
         assert_eq!(got, [a, c]);
@@ -550,14 +550,14 @@ mod tests {
         assert_eq!(&out[70..72], &[b'A', 0]);
         assert_eq!(out[96], 99);
         assert_eq!(&out[104..106], &[b'x', 0]);
-        let got: Vec<_> = DirEntryIter::<FileIdBothDirectoryInformation>::new(&out[..n])
+        let got: Vec<_> = DirEntryIter::<FileIdBothDirectoryInformation<'_>>::new(&out[..n])
             .map(|e| e.unwrap())
             .collect();
         assert_eq!(got, [e, e]);
         let mut bad = out;
         bad[68] = 25;
         assert_eq!(
-            DirEntryIter::<FileIdBothDirectoryInformation>::new(&bad[..n]).next(),
+            DirEntryIter::<FileIdBothDirectoryInformation<'_>>::new(&bad[..n]).next(),
             Some(Err(Error::Malformed))
         );
     }
@@ -570,7 +570,7 @@ mod tests {
         w.push(&full(&[b'b', 0], 2)).unwrap();
         let n = w.finish();
         let first = |b: &[u8]| {
-            DirEntryIter::<FileIdFullDirectoryInformation>::new(b)
+            DirEntryIter::<FileIdFullDirectoryInformation<'_>>::new(b)
                 .next()
                 .unwrap()
                 .map(|_| ())
@@ -593,7 +593,8 @@ mod tests {
         m[60..64].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(first(&m[..n]).is_err());
         // Second entry cut short.
-        let v: Vec<_> = DirEntryIter::<FileIdFullDirectoryInformation>::new(&out[..100]).collect();
+        let v: Vec<_> =
+            DirEntryIter::<FileIdFullDirectoryInformation<'_>>::new(&out[..100]).collect();
         assert_eq!(v.len(), 2);
         assert_eq!(v[1], Err(Error::Truncated));
         assert_eq!(first(&out[..79]), Err(Error::Truncated));

@@ -114,6 +114,59 @@ pub fn session_base_key<P: CryptoProvider>(
     mac.finish()
 }
 
+/// Writes NTLMv2's NtChallengeResponse = NTProofStr ‖ temp into `out` and
+/// returns its length and the SessionBaseKey (MS-NLMP §3.3.2).
+///
+/// `temp` carries `target_info` verbatim (the server's AV pairs, ending with
+/// MsvAvEOL), as in the MS-NLMP §4.2.4 example; [`super::authenticate`]
+/// instead rewrites the pairs for the MIC. Errors: whatever
+/// [`super::av_pair::validate_target_info`] finds wrong with `target_info`,
+/// [`Error::BufferTooSmall`] if `out` is too short.
+pub fn ntlmv2_response<P: CryptoProvider>(
+    provider: &P,
+    ntowfv2: &[u8; 16],
+    server_challenge: &[u8; 8],
+    client_challenge: &[u8; 8],
+    time: u64,
+    target_info: &[u8],
+    out: &mut [u8],
+) -> Result<(usize, [u8; 16])> {
+    super::av_pair::validate_target_info(target_info)?;
+    let temp_len = CLIENT_CHALLENGE_FIXED_LEN
+        .checked_add(target_info.len())
+        .and_then(|n| n.checked_add(4))
+        .ok_or(Error::Overflow)?;
+    let total = temp_len.checked_add(16).ok_or(Error::Overflow)?;
+    let (proof_out, temp) = out
+        .get_mut(..total)
+        .ok_or(Error::BufferTooSmall)?
+        .split_at_mut(16);
+    temp.fill(0);
+    // RespType, HiRespType, Reserved1, Reserved2, TimeStamp,
+    // ChallengeFromClient, Reserved3, AvPairs, Z(4) (MS-NLMP §2.2.2.7).
+    let fixed = temp
+        .get_mut(..CLIENT_CHALLENGE_FIXED_LEN)
+        .ok_or(Error::BufferTooSmall)?;
+    let (head, rest) = fixed.split_at_mut(8);
+    head.get_mut(..2)
+        .ok_or(Error::BufferTooSmall)?
+        .copy_from_slice(&[0x01, 0x01]);
+    let (stamp, rest) = rest.split_at_mut(8);
+    stamp.copy_from_slice(&time.to_le_bytes());
+    rest.get_mut(..8)
+        .ok_or(Error::BufferTooSmall)?
+        .copy_from_slice(client_challenge);
+    let end = CLIENT_CHALLENGE_FIXED_LEN
+        .checked_add(target_info.len())
+        .ok_or(Error::Overflow)?;
+    temp.get_mut(CLIENT_CHALLENGE_FIXED_LEN..end)
+        .ok_or(Error::BufferTooSmall)?
+        .copy_from_slice(target_info);
+    let proof = nt_proof_str(provider, ntowfv2, server_challenge, temp);
+    proof_out.copy_from_slice(&proof);
+    Ok((total, session_base_key(provider, ntowfv2, &proof)))
+}
+
 /// EncryptedRandomSessionKey = RC4(KeyExchangeKey, ExportedSessionKey)
 /// (MS-NLMP §3.1.5.1.2). RC4 is its own inverse, so this also recovers the
 /// ExportedSessionKey from the encrypted one.

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The symbols smbclient.ko exports, defined in Rust (rust/exports/
+ * smbclient_auth.rs, checked against the headers at compile time).
+ */
+#include <linux/export.h>
+#include <smb/auth.h>
+
+EXPORT_SYMBOL_NS_GPL(smb_nt_hash, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_ntlmv2_response, "SMB");

@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The shared smb_helper_* wrappers, compiled into smbclient.ko (not exported). */
+#include "../rust/helpers/helpers.c"

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+//! smbfs.ko: `mount -t smbfs //server/share /mnt`, the VFS on top of
+//! smbclient.ko.
+//!
+//! Today it registers the file system type; mounting reports that it is not
+//! implemented yet. See Documentation/smbfs.rst.
+
+use kernel::prelude::*;
+
+#[path = "../rust/bindings/mod.rs"]
+pub mod bindings;
+#[path = "../rust/kext/mod.rs"]
+pub mod kext;
+#[path = "../rust/smbproto/src/proto/mod.rs"]
+pub mod proto;
+/// Safe wrapper over `include/smb/auth.h` (see rust/smb/README.md).
+#[path = "../rust/smb/auth.rs"]
+pub mod smb_auth;
+
+mod auth_kunit;
+mod super_ops;
+
+module! {
+    type: SmbFsModule,
+    name: "smbfs",
+    authors: ["smbfs developers"],
+    description: "SMB2/3 file system (mount -t smbfs)",
+    license: "GPL",
+    alias: ["fs-smbfs"],
+    imports_ns: ["SMB"],
+}
+
+struct SmbFsModule {
+    _fs: Pin<KBox<kext::fs::Registration>>,
+}
+
+impl kernel::Module for SmbFsModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let fs = KBox::pin_init(kext::fs::Registration::new::<super_ops::SmbFs>(module), GFP_KERNEL)?;
+        pr_info!("registered file system type smbfs\n");
+        Ok(SmbFsModule { _fs: fs })
+    }
+}

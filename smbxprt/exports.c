@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The symbols smbxprt.ko exports. They are defined in Rust (see
+ * rust/exports/smbxprt_crypto.rs, whose signatures are checked against the
+ * headers at compile time) and exported here, in the "SMB" namespace.
+ */
+#include <linux/export.h>
+#include <smb/crypto.h>
+
+EXPORT_SYMBOL_NS_GPL(smb_md4, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_md5_init, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_md5_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_md5_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_sha256_init, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_sha256_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_hmac_sha256_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_sha512_init, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_sha512_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_sha512_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aes_cmac_init, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aes_cmac_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aes_cmac_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_init, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_auth_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_encrypt_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_decrypt_update, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_encrypt_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_decrypt_final, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_aead_abort, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_arc4, "SMB");
