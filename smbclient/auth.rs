@@ -38,7 +38,10 @@ fn errno(e: ProtoError) -> Error {
 
 /// NTLMv2's NtChallengeResponse into `out`; returns its length and the
 /// SessionBaseKey (MS-NLMP §3.3.2).
-pub(crate) fn ntlmv2_response(req: &Ntlmv2Request<'_>, out: &mut [u8]) -> Result<(usize, [u8; 16])> {
+pub(crate) fn ntlmv2_response(
+    req: &Ntlmv2Request<'_>,
+    out: &mut [u8],
+) -> Result<(usize, [u8; 16])> {
     let user = core::str::from_utf8(req.user).map_err(|_| EINVAL)?;
     let domain = core::str::from_utf8(req.domain).map_err(|_| EINVAL)?;
     let key = ntlmv2::ntowfv2(&SmbCrypto, req.nt_hash, user, domain).map_err(errno)?;

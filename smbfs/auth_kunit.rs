@@ -13,7 +13,10 @@ mod tests {
     // MS-NLMP §4.2.2.1.2: NTOWFv1("Password").
     #[test]
     fn nt_hash_ms_nlmp_4_2_2() {
-        assert_eq!(nt_hash("Password").unwrap(), hex::<16>("a4f49c406510bdcab6824ee7c30fd852"));
+        assert_eq!(
+            nt_hash("Password").unwrap(),
+            hex::<16>("a4f49c406510bdcab6824ee7c30fd852")
+        );
     }
 
     // MS-NLMP §4.2.4.3: the NtChallengeResponse in the example
@@ -43,7 +46,10 @@ mod tests {
         assert_eq!(base, hex::<16>("8de40ccadbc14a82f15cb0ad0de95ca3"));
         // Errors cross the ABI as errnos.
         assert_eq!(ntlmv2_response(&input, &mut out[..83]), Err(ENOSPC));
-        let bad = Ntlmv2Input { target_info: &TARGET_INFO[..10], ..input };
+        let bad = Ntlmv2Input {
+            target_info: &TARGET_INFO[..10],
+            ..input
+        };
         assert_eq!(ntlmv2_response(&bad, &mut out), Err(EINVAL));
     }
 }

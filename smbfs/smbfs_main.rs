@@ -36,7 +36,10 @@ struct SmbFsModule {
 
 impl kernel::Module for SmbFsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let fs = KBox::pin_init(kext::fs::Registration::new::<super_ops::SmbFs>(module), GFP_KERNEL)?;
+        let fs = KBox::pin_init(
+            kext::fs::Registration::new::<super_ops::SmbFs>(module),
+            GFP_KERNEL,
+        )?;
         pr_info!("registered file system type smbfs\n");
         Ok(SmbFsModule { _fs: fs })
     }

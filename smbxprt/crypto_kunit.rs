@@ -14,8 +14,14 @@ mod tests {
     // RFC 1320 §A.5, test suite.
     #[test]
     fn md4_rfc1320() {
-        assert_eq!(crypto::md4(b""), hex::<16>("31d6cfe0d16ae931b73c59d7e0c089c0"));
-        assert_eq!(crypto::md4(b"abc"), hex::<16>("a448017aaf21d8525fc10ae87aa6729d"));
+        assert_eq!(
+            crypto::md4(b""),
+            hex::<16>("31d6cfe0d16ae931b73c59d7e0c089c0")
+        );
+        assert_eq!(
+            crypto::md4(b"abc"),
+            hex::<16>("a448017aaf21d8525fc10ae87aa6729d")
+        );
     }
 
     // RFC 2104 §Appendix, test case 1.
@@ -58,7 +64,10 @@ mod tests {
     #[test]
     fn aes_cmac_rfc4493() {
         const KEY: [u8; 16] = hex("2b7e151628aed2a6abf7158809cf4f3c");
-        assert_eq!(SmbCrypto.aes_cmac(&KEY).finish(), hex::<16>("bb1d6929e95937287fa37d129b756746"));
+        assert_eq!(
+            SmbCrypto.aes_cmac(&KEY).finish(),
+            hex::<16>("bb1d6929e95937287fa37d129b756746")
+        );
         let msg = hex::<16>("6bc1bee22e409f96e93d7e117393172a");
         let mut m = SmbCrypto.aes_cmac(&KEY);
         m.update(&msg[..3]);
@@ -91,7 +100,14 @@ mod tests {
             let mut segs: [&mut [u8]; 2] = [a, b];
             let aad: [&[u8]; 2] = [&AAD[..5], &AAD[5..]];
             SmbCrypto
-                .aead_seal(Cipher::Aes128Gcm, &KEY, &IV, &&aad[..], &mut &mut segs[..], &mut tag)
+                .aead_seal(
+                    Cipher::Aes128Gcm,
+                    &KEY,
+                    &IV,
+                    &&aad[..],
+                    &mut &mut segs[..],
+                    &mut tag,
+                )
                 .unwrap();
         }
         assert_eq!(buf, CT);
@@ -115,9 +131,8 @@ mod tests {
     #[test]
     fn aes_ccm_and_gcm256_smb_parameters() {
         const KEY128: [u8; 16] = hex("000102030405060708090a0b0c0d0e0f");
-        const KEY256: [u8; 32] = hex(
-            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-        );
+        const KEY256: [u8; 32] =
+            hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
         const NONCE11: [u8; 11] = hex("101112131415161718191a");
         const PT: &[u8; 43] = b"The quick brown fox jumps over the lazy dog";
         const AAD: &[u8; 13] = b"smbfs-ccm-aad";
@@ -128,34 +143,44 @@ mod tests {
                 Cipher::Aes128Ccm,
                 &KEY128,
                 &NONCE11,
-                hex("180718fbb1c838c8e52c8b114d14f08e4707a07925a8179f9960e975f88af29e
-                     61af54d622381640fc1ca6"),
+                hex(
+                    "180718fbb1c838c8e52c8b114d14f08e4707a07925a8179f9960e975f88af29e
+                     61af54d622381640fc1ca6",
+                ),
                 hex("8f92a115dee271dddf854598a5b247ec"),
             ),
             (
                 Cipher::Aes256Ccm,
                 &KEY256,
                 &NONCE11,
-                hex("73368ab83eb37469045910d78d09bbbc45bcb75116e2c053d272e3673eb0b3c0
-                     cf72bd44eb645b401891be"),
+                hex(
+                    "73368ab83eb37469045910d78d09bbbc45bcb75116e2c053d272e3673eb0b3c0
+                     cf72bd44eb645b401891be",
+                ),
                 hex("b121be502e47cba47856a89b4249e220"),
             ),
             (
                 Cipher::Aes256Gcm,
                 &KEY256,
                 &[0u8; 12],
-                hex("5ad4d0fec459eade6388cb47775bffb9b42c2e7342f40d5ff3bedcf5a08d7d22
-                     263ac6d04b88c12657ac16"),
+                hex(
+                    "5ad4d0fec459eade6388cb47775bffb9b42c2e7342f40d5ff3bedcf5a08d7d22
+                     263ac6d04b88c12657ac16",
+                ),
                 hex("5c553eae54c3f1ed0b852eeebde01810"),
             ),
         ];
         for (cipher, key, nonce, ct, want_tag) in cases {
             let mut buf = *PT;
             let mut tag = [0u8; 16];
-            SmbCrypto.aead_seal(cipher, key, nonce, AAD, &mut buf, &mut tag).unwrap();
+            SmbCrypto
+                .aead_seal(cipher, key, nonce, AAD, &mut buf, &mut tag)
+                .unwrap();
             assert_eq!(buf, ct);
             assert_eq!(tag, want_tag);
-            SmbCrypto.aead_open(cipher, key, nonce, AAD, &mut buf, &tag).unwrap();
+            SmbCrypto
+                .aead_open(cipher, key, nonce, AAD, &mut buf, &tag)
+                .unwrap();
             assert_eq!(&buf, PT);
         }
     }

@@ -63,8 +63,14 @@ mod tests {
             Some(Cipher::Aes128Ccm),
         )
         .unwrap();
-        assert_eq!(keys.signing_key, hex::<16>("0B7E9C5CAC36C0F6EA9AB275298CEDCE"));
-        assert_eq!(keys.application_key, hex::<16>("BB23A4575AA26C721AF525AF15A87B4F"));
+        assert_eq!(
+            keys.signing_key,
+            hex::<16>("0B7E9C5CAC36C0F6EA9AB275298CEDCE")
+        );
+        assert_eq!(
+            keys.application_key,
+            hex::<16>("BB23A4575AA26C721AF525AF15A87B4F")
+        );
         assert_eq!(
             keys.encryption_key.unwrap().as_bytes(),
             &hex::<16>("FAD27796665B313EBB578F388632B4F7")[..]
@@ -91,12 +97,17 @@ mod tests {
         );
         let keys = derive_session_keys(
             &SmbCrypto,
-            KeySchedule::Smb311 { preauth_hash: &PREAUTH },
+            KeySchedule::Smb311 {
+                preauth_hash: &PREAUTH,
+            },
             &hex::<16>("270E1BA896585EEB7AF3472D3B4C75A7"),
             Some(Cipher::Aes128Gcm),
         )
         .unwrap();
-        assert_eq!(keys.signing_key, hex::<16>("73FE7A9A77BEF0BDE49C650D8CCB5F76"));
+        assert_eq!(
+            keys.signing_key,
+            hex::<16>("73FE7A9A77BEF0BDE49C650D8CCB5F76")
+        );
         assert_eq!(
             keys.encryption_key.unwrap().as_bytes(),
             &hex::<16>("629BCBC54422A0F572B97F45989B6073")[..]
@@ -106,10 +117,23 @@ mod tests {
             &hex::<16>("E2AF0DCEFAC68DA71A0DFBD0D1350D74")[..]
         );
         let (header, body) = RESPONSE.split_at(64);
-        verify(&SmbCrypto, SigningAlgorithm::AesCmac, &keys.signing_key, header, body).unwrap();
+        verify(
+            &SmbCrypto,
+            SigningAlgorithm::AesCmac,
+            &keys.signing_key,
+            header,
+            body,
+        )
+        .unwrap();
         let mut tampered = RESPONSE;
         tampered[80] ^= 1;
-        assert!(verify(&SmbCrypto, SigningAlgorithm::AesCmac, &keys.signing_key, &tampered, &[0u8; 0][..])
-            .is_err());
+        assert!(verify(
+            &SmbCrypto,
+            SigningAlgorithm::AesCmac,
+            &keys.signing_key,
+            &tampered,
+            &[0u8; 0][..]
+        )
+        .is_err());
     }
 }

@@ -120,7 +120,13 @@ macro_rules! mac_exports {
     };
 }
 
-mac_exports!(smb_hmac_md5, HmacMd5, smb_hmac_md5_init, smb_hmac_md5_update, smb_hmac_md5_final);
+mac_exports!(
+    smb_hmac_md5,
+    HmacMd5,
+    smb_hmac_md5_init,
+    smb_hmac_md5_update,
+    smb_hmac_md5_final
+);
 mac_exports!(
     smb_hmac_sha256,
     HmacSha256,
@@ -146,7 +152,11 @@ pub unsafe extern "C" fn smb_sha512_init(h: *mut bindings::smb_sha512) {
 ///
 /// `h` was initialised; `data` is valid for `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn smb_sha512_update(h: *mut bindings::smb_sha512, data: *const u8, len: usize) {
+pub unsafe extern "C" fn smb_sha512_update(
+    h: *mut bindings::smb_sha512,
+    data: *const u8,
+    len: usize,
+) {
     // SAFETY: the header's contract; the layouts match (asserted).
     unsafe { (*h.cast::<Sha512>()).update(bytes(data, len)) };
 }
@@ -168,7 +178,11 @@ pub unsafe extern "C" fn smb_sha512_final(h: *mut bindings::smb_sha512, out: *mu
 ///
 /// `m` is valid writable storage; `key` is valid for `key_len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aes_cmac_init(m: *mut bindings::smb_aes_cmac, key: *const u8, key_len: usize) -> c_int {
+pub unsafe extern "C" fn smb_aes_cmac_init(
+    m: *mut bindings::smb_aes_cmac,
+    key: *const u8,
+    key_len: usize,
+) -> c_int {
     // SAFETY: the header's contract.
     match AesCmac::new(unsafe { bytes(key, key_len) }) {
         Ok(mac) => {
@@ -186,7 +200,11 @@ pub unsafe extern "C" fn smb_aes_cmac_init(m: *mut bindings::smb_aes_cmac, key: 
 ///
 /// `m` was initialised; `data` is valid for `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aes_cmac_update(m: *mut bindings::smb_aes_cmac, data: *const u8, len: usize) {
+pub unsafe extern "C" fn smb_aes_cmac_update(
+    m: *mut bindings::smb_aes_cmac,
+    data: *const u8,
+    len: usize,
+) {
     // SAFETY: the header's contract; `AesCmac` re-points its context at its
     // key on every call, so the caller may have moved it.
     unsafe { (*m.cast::<AesCmac>()).update(bytes(data, len)) };
@@ -245,7 +263,16 @@ pub unsafe extern "C" fn smb_aead_init(
     }
     // SAFETY: the header's contract: `key` and `nonce` are valid for their
     // lengths and `a` is pinned storage for an `Aead` (layouts asserted).
-    let r = unsafe { Aead::new(alg, bytes(key, key_len), bytes(nonce, nonce_len), ad_len, data_len).__init(a.cast()) };
+    let r = unsafe {
+        Aead::new(
+            alg,
+            bytes(key, key_len),
+            bytes(nonce, nonce_len),
+            ad_len,
+            data_len,
+        )
+        .__init(a.cast())
+    };
     match r {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -258,7 +285,11 @@ pub unsafe extern "C" fn smb_aead_init(
 ///
 /// `a` was initialised; `ad` is valid for `len` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aead_auth_update(a: *mut bindings::smb_aead, ad: *const u8, len: usize) {
+pub unsafe extern "C" fn smb_aead_auth_update(
+    a: *mut bindings::smb_aead,
+    ad: *const u8,
+    len: usize,
+) {
     // SAFETY: the header's contract.
     unsafe { aead(a).auth_update(bytes(ad, len)) };
 }
@@ -284,7 +315,12 @@ unsafe fn stage(dst: *mut u8, src: *const u8, len: usize) {
 /// `a` was initialised; `dst` and `src` are valid for `len` bytes and
 /// either identical or non-overlapping.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aead_encrypt_update(a: *mut bindings::smb_aead, dst: *mut u8, src: *const u8, len: usize) {
+pub unsafe extern "C" fn smb_aead_encrypt_update(
+    a: *mut bindings::smb_aead,
+    dst: *mut u8,
+    src: *const u8,
+    len: usize,
+) {
     // SAFETY: the header's contract.
     unsafe {
         stage(dst, src, len);
@@ -298,7 +334,12 @@ pub unsafe extern "C" fn smb_aead_encrypt_update(a: *mut bindings::smb_aead, dst
 ///
 /// As `smb_aead_encrypt_update`.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aead_decrypt_update(a: *mut bindings::smb_aead, dst: *mut u8, src: *const u8, len: usize) {
+pub unsafe extern "C" fn smb_aead_decrypt_update(
+    a: *mut bindings::smb_aead,
+    dst: *mut u8,
+    src: *const u8,
+    len: usize,
+) {
     // SAFETY: the header's contract.
     unsafe {
         stage(dst, src, len);
@@ -323,7 +364,10 @@ pub unsafe extern "C" fn smb_aead_encrypt_final(a: *mut bindings::smb_aead, tag:
 ///
 /// `a` was initialised; `tag` is valid for 16 bytes.
 #[no_mangle]
-pub unsafe extern "C" fn smb_aead_decrypt_final(a: *mut bindings::smb_aead, tag: *const u8) -> c_int {
+pub unsafe extern "C" fn smb_aead_decrypt_final(
+    a: *mut bindings::smb_aead,
+    tag: *const u8,
+) -> c_int {
     let mut t = [0u8; crypto::AEAD_TAG_LEN];
     // SAFETY: the header's contract.
     unsafe { t.copy_from_slice(bytes(tag, crypto::AEAD_TAG_LEN)) };
@@ -351,9 +395,16 @@ pub unsafe extern "C" fn smb_aead_abort(a: *mut bindings::smb_aead) {
 ///
 /// `key` is valid for `key_len` bytes and `data` for `len`.
 #[no_mangle]
-pub unsafe extern "C" fn smb_arc4(key: *const u8, key_len: usize, data: *mut u8, len: usize) -> c_int {
+pub unsafe extern "C" fn smb_arc4(
+    key: *const u8,
+    key_len: usize,
+    data: *mut u8,
+    len: usize,
+) -> c_int {
     // SAFETY: the header's contract.
-    match crypto::arc4(unsafe { bytes(key, key_len) }, unsafe { bytes_mut(data, len) }) {
+    match crypto::arc4(unsafe { bytes(key, key_len) }, unsafe {
+        bytes_mut(data, len)
+    }) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

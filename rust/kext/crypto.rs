@@ -33,7 +33,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     // SAFETY: both pointers are valid for `a.len()` bytes.
-    unsafe { bindings::smb_helper_crypto_memneq(a.as_ptr().cast(), b.as_ptr().cast(), a.len()) == 0 }
+    unsafe {
+        bindings::smb_helper_crypto_memneq(a.as_ptr().cast(), b.as_ptr().cast(), a.len()) == 0
+    }
 }
 
 /// MD4 (RFC 1320) of `data`, through `cifs_md4`. Only NTLM uses it.
@@ -163,7 +165,9 @@ impl AesCmac {
         // SAFETY: all-zero bytes are a valid value of these plain C structs.
         let mut this: Self = unsafe { MaybeUninit::zeroed().assume_init() };
         // SAFETY: `this.key` is writable; `key` is valid for its length.
-        to_result(unsafe { bindings::aes_cmac_preparekey(&mut this.key, key.as_ptr(), key.len()) })?;
+        to_result(unsafe {
+            bindings::aes_cmac_preparekey(&mut this.key, key.as_ptr(), key.len())
+        })?;
         // SAFETY: `this.key` was prepared above; this sets up `this.ctx`.
         unsafe { bindings::smb_helper_aes_cmac_init(&mut this.ctx, &this.key) };
         Ok(this)
@@ -301,7 +305,10 @@ impl Aead {
                             key_ptr,
                         );
                         if r != 0 {
-                            bindings::smb_helper_memzero_explicit(key_ptr.cast(), size_of::<bindings::aes_ccm_key>());
+                            bindings::smb_helper_memzero_explicit(
+                                key_ptr.cast(),
+                                size_of::<bindings::aes_ccm_key>(),
+                            );
                             return Err(kernel::error::Error::from_errno(r));
                         }
                     }
@@ -325,9 +332,17 @@ impl Aead {
         // `ad` is valid for its length.
         unsafe {
             if alg == ALG_GCM {
-                bindings::aes_gcm_auth_update(&raw mut (*st.cast::<GcmState>()).ctx, ad.as_ptr(), ad.len());
+                bindings::aes_gcm_auth_update(
+                    &raw mut (*st.cast::<GcmState>()).ctx,
+                    ad.as_ptr(),
+                    ad.len(),
+                );
             } else {
-                bindings::aes_ccm_auth_update(&raw mut (*st.cast::<CcmState>()).ctx, ad.as_ptr(), ad.len());
+                bindings::aes_ccm_auth_update(
+                    &raw mut (*st.cast::<CcmState>()).ctx,
+                    ad.as_ptr(),
+                    ad.len(),
+                );
             }
         }
     }
@@ -339,9 +354,19 @@ impl Aead {
         // SAFETY: as in `auth_update`; in-place operation is allowed.
         unsafe {
             if alg == ALG_GCM {
-                bindings::aes_gcm_encrypt_update(&raw mut (*st.cast::<GcmState>()).ctx, p, p, data.len());
+                bindings::aes_gcm_encrypt_update(
+                    &raw mut (*st.cast::<GcmState>()).ctx,
+                    p,
+                    p,
+                    data.len(),
+                );
             } else {
-                bindings::aes_ccm_encrypt_update(&raw mut (*st.cast::<CcmState>()).ctx, p, p, data.len());
+                bindings::aes_ccm_encrypt_update(
+                    &raw mut (*st.cast::<CcmState>()).ctx,
+                    p,
+                    p,
+                    data.len(),
+                );
             }
         }
     }
@@ -354,9 +379,19 @@ impl Aead {
         // SAFETY: as in `encrypt_update`.
         unsafe {
             if alg == ALG_GCM {
-                bindings::aes_gcm_decrypt_update(&raw mut (*st.cast::<GcmState>()).ctx, p, p, data.len());
+                bindings::aes_gcm_decrypt_update(
+                    &raw mut (*st.cast::<GcmState>()).ctx,
+                    p,
+                    p,
+                    data.len(),
+                );
             } else {
-                bindings::aes_ccm_decrypt_update(&raw mut (*st.cast::<CcmState>()).ctx, p, p, data.len());
+                bindings::aes_ccm_decrypt_update(
+                    &raw mut (*st.cast::<CcmState>()).ctx,
+                    p,
+                    p,
+                    data.len(),
+                );
             }
         }
     }
@@ -368,9 +403,15 @@ impl Aead {
         // SAFETY: as in `auth_update`; `tag` has room for the tag.
         unsafe {
             if alg == ALG_GCM {
-                bindings::aes_gcm_encrypt_final(&raw mut (*st.cast::<GcmState>()).ctx, tag.as_mut_ptr());
+                bindings::aes_gcm_encrypt_final(
+                    &raw mut (*st.cast::<GcmState>()).ctx,
+                    tag.as_mut_ptr(),
+                );
             } else {
-                bindings::aes_ccm_encrypt_final(&raw mut (*st.cast::<CcmState>()).ctx, tag.as_mut_ptr());
+                bindings::aes_ccm_encrypt_final(
+                    &raw mut (*st.cast::<CcmState>()).ctx,
+                    tag.as_mut_ptr(),
+                );
             }
         }
         self.wipe();
@@ -417,12 +458,19 @@ pub fn arc4(key: &[u8], data: &mut [u8]) -> Result {
     // SAFETY: `ctx` is storage that `arc4_setkey` initialises; the key
     // length is in range; `data` is valid and may be processed in place.
     unsafe {
-        to_result(bindings::arc4_setkey(ctx.as_mut_ptr(), key.as_ptr(), key.len() as u32))?;
+        to_result(bindings::arc4_setkey(
+            ctx.as_mut_ptr(),
+            key.as_ptr(),
+            key.len() as u32,
+        ))?;
         for chunk in data.chunks_mut(u32::MAX as usize) {
             let p = chunk.as_mut_ptr();
             bindings::arc4_crypt(ctx.as_mut_ptr(), p, p, chunk.len() as u32);
         }
-        bindings::smb_helper_memzero_explicit(ctx.as_mut_ptr().cast(), size_of::<bindings::arc4_ctx>());
+        bindings::smb_helper_memzero_explicit(
+            ctx.as_mut_ptr().cast(),
+            size_of::<bindings::arc4_ctx>(),
+        );
     }
     Ok(())
 }

@@ -90,7 +90,9 @@ impl<T: FileSystem> Tables<T> {
 /// # Safety
 ///
 /// Called by the VFS only, with a valid context it owns for the call.
-unsafe extern "C" fn init_fs_context_callback<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+unsafe extern "C" fn init_fs_context_callback<T: FileSystem>(
+    fc: *mut bindings::fs_context,
+) -> c_int {
     // SAFETY: the VFS passes a valid context it owns for this call; the ops
     // table is a `'static` constant.
     unsafe { (*fc).ops = &Tables::<T>::CONTEXT_OPS };

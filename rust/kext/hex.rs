@@ -29,6 +29,9 @@ pub const fn hex<const N: usize>(s: &str) -> [u8; N] {
             high = -1;
         }
     }
-    assert!(high < 0 && n == N, "hex: literal shorter than the array, or odd");
+    assert!(
+        high < 0 && n == N,
+        "hex: literal shorter than the array, or odd"
+    );
     out
 }

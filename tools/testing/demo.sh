@@ -8,4 +8,5 @@ set -eu -o pipefail
 need_root
 "$TESTING_DIR/buildroot.sh" >/dev/null
 "$TESTING_DIR/kernel.sh" debug >/dev/null
+"$TESTING_DIR/modules.sh" debug >/dev/null
 exec "$TESTING_DIR/vm.sh" --name demo --timeout 600 tools/testing/guest/demo.sh

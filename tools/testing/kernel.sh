@@ -10,8 +10,9 @@
 # Flavours: tools/testing/kconfig/base.config plus <flavour>.config, merged over
 # tinyconfig, built with LLVM=1 in a separate O= directory per flavour (options
 # such as lockdep change struct layouts, so the generated Rust bindings differ).
-# The cache key hashes the resolved package versions of the build root (the
-# toolchain and linux-source), the fragments and this script's RECIPE line.
+# The cache key hashes the resolved versions of the packages the build uses
+# (toolchain, build tools, linux-source), the fragments and this script's
+# RECIPE line.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,8 +27,17 @@ esac
 
 root=$("$TESTING_DIR/buildroot.sh" --path)
 versions="$root/etc/smbfs/versions.txt"
+# What the kernel build depends on: the toolchain, the build tools and the
+# source. Guest tools (QEMU, ksmbd-tools, ...) do not change the kernel.
+KERNEL_INPUT_PACKAGES="clang lld llvm libclang-dev rustc rust-src bindgen make gcc bc bison flex
+	libelf-dev libssl-dev cpio xz-utils perl python3 linux-source-7.3"
+build_versions() {
+	awk -v want="$KERNEL_INPUT_PACKAGES" 'BEGIN { n = split(want, w); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+		keep[$1]' "$versions"
+}
 key=$({
-	hash_of "$versions" "$TESTING_DIR/kconfig/base.config" "$TESTING_DIR/kconfig/$flavour.config"
+	build_versions
+	hash_of "$TESTING_DIR/kconfig/base.config" "$TESTING_DIR/kconfig/$flavour.config"
 	recipe_of "$TESTING_DIR/kernel.sh"
 } | sha256sum | cut -c1-16)
 srcver=$(awk '$1 == "linux-source-7.3" { print $2 }' "$versions" | tr -c 'A-Za-z0-9.+\n' '_')
@@ -73,7 +83,7 @@ fi
 rm -rf "$hostout"
 mkdir -p "$hostout"
 cp "$TESTING_DIR/kconfig/base.config" "$TESTING_DIR/kconfig/$flavour.config" "$hostout/"
-cp "$versions" "$hostout/toolchain-versions.txt"
+build_versions >"$hostout/toolchain-versions.txt"
 
 kmake() {
 	inroot "$root" make -C "$rootsrc" O="$rootout" LLVM=1 "$@"

@@ -27,7 +27,7 @@ ROOT_CACHE=/cache
 
 # Scripts that source this run with errexit; say where they stopped, so no
 # failure is silent.
-trap 'rc=$?; printf "smbfs: error: %s:%s: command failed (exit %s): %s\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$rc" "$BASH_COMMAND" >&2' ERR
+trap 'rc=$?; printf "smbfs: error: %s:%s: command failed (exit %s): %.120s\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$rc" "${BASH_COMMAND%%$'"'"'\n'"'"'*}" >&2' ERR
 set -E
 
 log() {

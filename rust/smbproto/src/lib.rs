@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 //! SMB2/3 and NTLMSSP wire codec.
 //!
 //! The crate root holds only attributes and one module: the kernel modules

@@ -368,6 +368,10 @@ fn authenticate_with_mic_matches_independent_computation() {
 
 mod hex {
     pub(crate) fn encode(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
+        use std::fmt::Write;
+        b.iter().fold(String::new(), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
     }
 }

@@ -21,12 +21,18 @@ demo_step "start ksmbd on 127.0.0.1 with a tmpfs share"
 start_ksmbd || exit 1
 ksmbd.control -l | sed 's/^/  /'
 
-demo_step "smbfs modules"
-if [ -e "$SMBFS_MODULE_DIR/smbxprt.ko" ]; then
-	load_modules && lsmod | grep -E '^smb' | sed 's/^/  /'
-else
-	echo "  not built yet: the module plumbing lands with the next issue."
-fi
+demo_step "load smbxprt.ko, smbclient.ko and smbfs.ko (their KUnit suites run at load)"
+load_modules || exit 1
+grep -E '^smb(xprt|client|fs) ' /proc/modules | awk '{ printf "  %-10s %7s bytes, used by: %s\n", $1, $2, $4 }'
+for m in smbxprt smbclient smbfs; do
+	printf '  %-10s depends: %-10s imports: %s\n' "$m" "$(modinfo -F depends "$SMBFS_MODULE_DIR/$m.ko")" \
+		"$(modinfo -F import_ns "$SMBFS_MODULE_DIR/$m.ko" | paste -sd,)"
+done
+dmesg | sed -n 's/.*\] \(\(not \)\?ok [0-9]* smb[a-z_]*\)$/  KUnit: \1/p'
+
+demo_step "mount -t smbfs: not implemented yet, and it says so"
+mkdir -p /mnt/smbfs
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS" 2>&1 | sed 's/^/  /'
 
 demo_step "for comparison, the peer: cifs.ko mounts the share (vers=3.1.1)"
 modprobe cifs
@@ -40,7 +46,7 @@ echo "  client wrote:   $(cat /mnt/cifs/hello.txt)"
 echo "  server's tmpfs: $(cat "$SMB_SHARE_DIR/hello.txt")"
 ls -l /mnt/cifs | sed 's/^/  /'
 
-demo_step "unmount and stop the server"
-umount /mnt/cifs && rmmod cifs && stop_ksmbd && echo "  done"
+demo_step "unmount, unload everything, stop the server"
+umount /mnt/cifs && rmmod cifs && rmmod smbfs smbclient smbxprt && stop_ksmbd && echo "  done"
 echo
 echo "demo finished"

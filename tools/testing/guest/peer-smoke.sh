@@ -8,7 +8,7 @@ set -u
 size_mib=${1:-8}
 mnt=/mnt/cifs
 
-t_check "ksmbd starts" start_ksmbd || exit 1
+t_check "ksmbd starts and listens on 127.0.0.1:445" start_ksmbd || exit 1
 t_check "cifs.ko loads" modprobe cifs || exit 1
 mkdir -p "$mnt"
 t_check "mount -t cifs //127.0.0.1/$SMB_SHARE vers=3.1.1" \
