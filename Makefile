@@ -11,11 +11,12 @@
 #   make check STAGES="host-codec vm-peer"                   run some stages
 #   make modules-release | clippy | modules-clean            module variants
 #   make buildroot | kernel-debug | kernel-release           build one piece
+#   make bench-xprt                                          transport benchmark (release kernel)
 #   make prune-cache                                         drop stale cache entries
 
 T := tools/testing
 
-.PHONY: modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+.PHONY: bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
 
 modules:
 	$(T)/modules.sh debug
@@ -53,6 +54,9 @@ kernel-debug:
 
 kernel-release:
 	$(T)/kernel.sh release
+
+bench-xprt:
+	$(T)/bench.sh xprt $(ARGS)
 
 prune-cache:
 	$(T)/prune-cache.sh

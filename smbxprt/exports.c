@@ -28,3 +28,12 @@ EXPORT_SYMBOL_NS_GPL(smb_aead_encrypt_final, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_aead_decrypt_final, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_aead_abort, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_arc4, "SMB");
+
+#include <smb/xprt.h>
+
+EXPORT_SYMBOL_NS_GPL(smb_xprt_get, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_put, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_wait_connected, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_negotiated, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_call, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_echo, "SMB");

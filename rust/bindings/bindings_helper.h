@@ -18,5 +18,38 @@
 #include <crypto/utils.h>
 #include <md4.h>			/* fs/smb/common: cifs_md4_* */
 
+#include <linux/in.h>
+#include <linux/inet.h>
+#include <linux/jiffies.h>
+#include <linux/in6.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <linux/uio.h>
+#include <net/net_namespace.h>
+
+/*
+ * Macros and enum values bindgen cannot see as constants, re-declared as
+ * typed constants (the kernel's bindings_helper.h does the same for GFP_*).
+ */
+const gfp_t SMB_CONST_GFP_NOFS = GFP_NOFS;
+const int SMB_CONST_AF_INET = AF_INET;
+const int SMB_CONST_AF_INET6 = AF_INET6;
+const int SMB_CONST_SOCK_STREAM = SOCK_STREAM;
+const int SMB_CONST_IPPROTO_TCP = IPPROTO_TCP;
+const int SMB_CONST_SHUT_RDWR = SHUT_RDWR;
+const int SMB_CONST_O_NONBLOCK = O_NONBLOCK;
+const unsigned int SMB_CONST_MSG_NOSIGNAL = MSG_NOSIGNAL;
+const unsigned int SMB_CONST_MSG_MORE = MSG_MORE;
+const unsigned int SMB_CONST_MSG_DONTWAIT = MSG_DONTWAIT;
+const unsigned int SMB_CONST_ITER_SOURCE = ITER_SOURCE;
+const unsigned int SMB_CONST_ITER_DEST = ITER_DEST;
+const int SMB_CONST_TCP_ESTABLISHED = TCP_ESTABLISHED;
+const int SMB_CONST_TCP_SYN_SENT = TCP_SYN_SENT;
+const int SMB_CONST_TCP_CLOSE = TCP_CLOSE;
+const int SMB_CONST_TCP_CLOSE_WAIT = TCP_CLOSE_WAIT;
+
+#include "../helpers/net.h"
+
 #include <smb/crypto.h>
 #include <smb/auth.h>
+#include <smb/xprt.h>

@@ -7,3 +7,6 @@
  */
 #include "crypto.c"
 #include "fs.c"
+#include "sched.c"
+#include "net.c"
+#include "layout.c"

@@ -10,4 +10,12 @@
 pub mod abi;
 pub mod crypto;
 pub mod fs;
+pub mod global;
 pub mod hex;
+pub mod layout;
+pub mod net;
+pub mod nofs;
+pub mod random;
+pub mod sync;
+pub mod timer;
+pub mod workqueue;

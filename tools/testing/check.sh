@@ -19,12 +19,15 @@
 #                 here is a "baseline" failure (kernel or server, not smbfs)
 #   vm-modules    load the smbfs modules (their KUnit suites), export chain,
 #                 mount refusal, unload, kmemleak
+#   vm-xprt       smbxprt against ksmbd: NEGOTIATE of each dialect, 10,000
+#                 sequential and 64 concurrent ECHOs in both receive modes,
+#                 refused connections, netns exit, unload, kmemleak
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 # Stages run without errexit and count failures themselves.
 trap - ERR
 
-ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules"
+ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules vm-xprt"
 stages=${*:-$ALL_STAGES}
 
 need_root
@@ -65,7 +68,7 @@ prepare() {
 		[ $rc = 0 ] || die "the debug kernel did not build"
 		;;
 	esac
-	case " $stages " in *" vm-modules "*)
+	case " $stages " in *" vm-modules "* | *" vm-xprt "*)
 		t0=$(date +%s)
 		rc=0
 		"$TESTING_DIR/modules.sh" debug >"$results/modules-build.log" 2>&1 || rc=$?
@@ -225,6 +228,12 @@ stage_vm_modules() {
 		--expect-suites-file "$ROOT_REPO/tools/testing/expected/modules.suites" \
 		--count-suites-file "$ROOT_REPO/tools/testing/expected/modules.suites" \
 		-- --timeout 900 tools/testing/guest/modules.sh
+}
+
+stage_vm_xprt() {
+	vm_stage xprt --expect-suites-file "$ROOT_REPO/tools/testing/expected/boot.suites" \
+		--expect-suites-file "$ROOT_REPO/tools/testing/expected/modules.suites" \
+		-- --timeout 1500 tools/testing/guest/xprt.sh
 }
 
 # --- main --------------------------------------------------------------------

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SMB2/3 transport, exported by smbxprt.ko in the "SMB" symbol
+ * namespace. See Documentation/smbxprt.rst for the design, the execution
+ * contexts and the lock order.
+ *
+ * A transport is one TCP connection to a server, shared by every caller
+ * that asks for the same (address, port, network namespace, dialect range,
+ * receive mode). It connects and negotiates by itself, from the smbiod
+ * workqueue, and reconnects with exponential backoff.
+ */
+#ifndef _SMB_XPRT_H
+#define _SMB_XPRT_H
+
+#include <linux/types.h>
+#include <linux/uio.h>
+
+struct net;
+struct sockaddr;
+struct module;
+
+#define SMB_DIALECT_2_1		0x0210
+#define SMB_DIALECT_3_0		0x0300
+#define SMB_DIALECT_3_0_2	0x0302
+#define SMB_DIALECT_3_1_1	0x0311
+
+/* Receive modes (Documentation/smbxprt.rst, "Receive"). */
+enum smb_xprt_recv_mode {
+	SMB_XPRT_RECV_DEFAULT = 0,	/* the module parameter recv_mode */
+	SMB_XPRT_RECV_SOFTIRQ = 1,	/* frames placed in sk_data_ready */
+	SMB_XPRT_RECV_WORKQUEUE = 2,	/* sk_data_ready only queues work */
+};
+
+struct smb_xprt_config {
+	/* sockaddr_in or sockaddr_in6, port included (0 means 445). */
+	const struct sockaddr *addr;
+	size_t addrlen;
+	/* The network namespace; NULL for the calling task's. */
+	struct net *net;
+	/* Dialect range, SMB_DIALECT_*: NEGOTIATE offers every dialect in
+	 * [min, max] and the server picks the highest it supports. */
+	u16 dialect_min;
+	u16 dialect_max;
+	u32 recv_mode;			/* enum smb_xprt_recv_mode */
+};
+
+struct smb_xprt;
+
+/*
+ * smb_xprt_get() - find or create the transport for @cfg and take a
+ * reference on it. A new transport starts connecting at once.
+ * Process context. Returns ERR_PTR(-EINVAL) for a bad address or dialect
+ * range, or ERR_PTR(-ENOMEM).
+ */
+struct smb_xprt *smb_xprt_get(const struct smb_xprt_config *cfg);
+
+/*
+ * smb_xprt_put() - drop a reference. The last one disconnects and frees the
+ * transport; requests still waiting fail with -ESHUTDOWN. Process context.
+ */
+void smb_xprt_put(struct smb_xprt *xprt);
+
+/*
+ * smb_xprt_wait_connected() - sleep (TASK_KILLABLE) until the transport is
+ * connected and negotiated. @timeout is in jiffies (MAX_SCHEDULE_TIMEOUT:
+ * no limit). Returns 0, -ETIMEDOUT (the last connect error is then
+ * reported instead, if there was one), -EINTR on a fatal signal, or
+ * -ENETDOWN once the transport's network namespace has gone.
+ */
+int smb_xprt_wait_connected(struct smb_xprt *xprt, long timeout);
+
+/* What NEGOTIATE settled (MS-SMB2 2.2.4 and its 3.1.1 contexts). */
+struct smb_xprt_negotiated {
+	u16 dialect;
+	u16 security_mode;
+	u32 capabilities;
+	u32 max_transact_size;
+	u32 max_read_size;
+	u32 max_write_size;
+	u16 cipher;			/* 0 if none was negotiated */
+	u16 signing_algorithm;		/* 3.1.1 SIGNING_CAPABILITIES, or 0xffff */
+	u8 server_guid[16];
+	/* 3.1.1: Connection.PreauthIntegrityHashValue after NEGOTIATE. */
+	u8 preauth_hash[64];
+	/* Connection generation: changes on every reconnect. */
+	u64 generation;
+};
+
+/* Copies the negotiated parameters; -ENOTCONN if not connected. */
+int smb_xprt_negotiated(struct smb_xprt *xprt,
+			struct smb_xprt_negotiated *out);
+
+/*
+ * A signer signs or encrypts a request after the transport has assigned its
+ * MessageId, under the transmit lock (so requests reach the wire in
+ * MessageId order). It may not sleep for long; it must not call back into
+ * the transport. The table is const and names its owner module, which the
+ * transport pins for the duration of the call (Documentation/abi.rst).
+ */
+struct smb_xprt_signer {
+	struct module *owner;
+	int (*sign)(void *ctx, struct kvec *iov, unsigned int nr_iov);
+};
+
+#define SMB_XPRT_CALL_PRIORITY	0x1	/* may use the reserved credits */
+/*
+ * Safe to send again: if the connection is lost before the reply arrives,
+ * the transport resends the request on the next connection (within the
+ * call's timeout). Without it such a call fails with -ECONNRESET, since the
+ * server may have acted on it.
+ */
+#define SMB_XPRT_CALL_REPLAYABLE	0x2
+
+/*
+ * One request and its reply.
+ *
+ * @iov[0] starts with the request's 64-byte SMB2 header; the transport
+ * writes MessageId, CreditCharge and CreditRequest into it. The reply,
+ * header included, is copied to @reply; -EMSGSIZE if it does not fit in
+ * @reply_size bytes. @timeout is in jiffies (MAX_SCHEDULE_TIMEOUT: none).
+ */
+struct smb_xprt_call {
+	struct kvec *iov;
+	unsigned int nr_iov;
+	u32 flags;			/* SMB_XPRT_CALL_* */
+	void *reply;
+	size_t reply_size;
+	size_t reply_len;		/* out */
+	long timeout;
+	const struct smb_xprt_signer *signer;	/* NULL: send as is */
+	void *signer_ctx;
+};
+
+/*
+ * smb_xprt_call() - send a request and wait for its reply. Sleeps
+ * TASK_KILLABLE. Returns 0 (the reply's NT status is the caller's to read),
+ * -ETIMEDOUT, -EINTR on a fatal signal (the reply, if it comes, is drained
+ * and its credits are kept), -ECONNRESET if the connection was lost while
+ * waiting (unless SMB_XPRT_CALL_REPLAYABLE), -ENOTCONN, -EMSGSIZE, or a send
+ * or signer error.
+ */
+int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28); as smb_xprt_call,
+ * replayable. */
+int smb_xprt_echo(struct smb_xprt *xprt, long timeout);
+
+#endif /* _SMB_XPRT_H */

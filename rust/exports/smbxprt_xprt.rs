@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The C ABI of `include/smb/xprt.h`, defined by smbxprt.ko over its
+//! `xprt` module and exported in the "SMB" namespace by
+//! `smbxprt/exports.c`. Only smbxprt includes this file.
+//!
+//! A `struct smb_xprt *` handed to C is an `Arc<Xprt>` turned into a raw
+//! pointer by `smb_xprt_get` and given back by `smb_xprt_put`.
+
+use super::bindings;
+use super::kext::net::addr::SockAddr;
+use super::kext::net::ns::Net;
+use super::negotiate::valid_range;
+use super::proto::credits::ChargeClass;
+use super::xprt::{RecvMode, Xprt, XprtKey};
+use super::{Globals, GLOBALS};
+use kernel::error::{code::*, Error, Result};
+use kernel::ffi::{c_int, c_long};
+use kernel::sync::{Arc, ArcBorrow};
+
+/// A timeout in jiffies from C (`MAX_SCHEDULE_TIMEOUT`, or anything
+/// negative: none) as milliseconds.
+fn timeout_ms(t: c_long) -> Option<u32> {
+    if t < 0 || t == c_long::MAX {
+        return None;
+    }
+    // SAFETY: a pure conversion function.
+    let ms = unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) };
+    Some(ms)
+}
+
+fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `x` came from `smb_xprt_get` and has not been put.
+unsafe fn borrow<'a>(x: *mut bindings::smb_xprt) -> ArcBorrow<'a, Xprt> {
+    // SAFETY: guaranteed by the caller: the pointer holds a reference.
+    unsafe { ArcBorrow::from_raw(x.cast::<Xprt>().cast_const()) }
+}
+
+fn get(cfg: &bindings::smb_xprt_config, addr: SockAddr) -> Result<Arc<Xprt>> {
+    if !valid_range(cfg.dialect_min, cfg.dialect_max) {
+        return Err(EINVAL);
+    }
+    let recv_mode = match cfg.recv_mode {
+        bindings::smb_xprt_recv_mode_SMB_XPRT_RECV_DEFAULT => Globals::default_recv_mode(),
+        bindings::smb_xprt_recv_mode_SMB_XPRT_RECV_SOFTIRQ => RecvMode::Softirq,
+        bindings::smb_xprt_recv_mode_SMB_XPRT_RECV_WORKQUEUE => RecvMode::Workqueue,
+        _ => return Err(EINVAL),
+    };
+    let net = if cfg.net.is_null() {
+        Net::current()
+    } else {
+        // SAFETY: the caller passes a live namespace it holds a reference on.
+        unsafe { Net::from_raw_get(cfg.net) }
+    };
+    let globals = GLOBALS.get().ok_or(ENODEV)?;
+    let key = XprtKey {
+        addr,
+        dialect_min: cfg.dialect_min,
+        dialect_max: cfg.dialect_max,
+        recv_mode,
+    };
+    Xprt::get(&globals, &net, key, Globals::tunables())
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `cfg` points to a valid config whose `addr` is valid for `addrlen` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_get(
+    cfg: *const bindings::smb_xprt_config,
+) -> *mut bindings::smb_xprt {
+    // SAFETY: the header's contract.
+    let cfg = unsafe { &*cfg };
+    // SAFETY: the header's contract for `addr`.
+    let addr = match unsafe { SockAddr::from_raw(cfg.addr.cast(), cfg.addrlen) } {
+        Ok(mut a) => {
+            if a.port == 0 {
+                a.port = 445;
+            }
+            a
+        }
+        Err(e) => return e.to_ptr(),
+    };
+    match get(cfg, addr) {
+        Ok(x) => Arc::into_raw(x).cast_mut().cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` came from `smb_xprt_get` and is put once.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_put(x: *mut bindings::smb_xprt) {
+    if x.is_null() {
+        return;
+    }
+    // SAFETY: the reference `smb_xprt_get` gave out comes back.
+    Xprt::put(unsafe { Arc::from_raw(x.cast::<Xprt>().cast_const()) });
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_wait_connected(
+    x: *mut bindings::smb_xprt,
+    timeout: c_long,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    errno(x.wait_connected(&super::xprt::Deadline::new(timeout_ms(timeout))))
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_negotiated(
+    x: *mut bindings::smb_xprt,
+    out: *mut bindings::smb_xprt_negotiated,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    let Some(n) = x.negotiated() else {
+        return ENOTCONN.to_errno();
+    };
+    let v = bindings::smb_xprt_negotiated {
+        dialect: n.dialect,
+        security_mode: n.security_mode,
+        capabilities: n.capabilities,
+        max_transact_size: n.max_transact_size,
+        max_read_size: n.max_read_size,
+        max_write_size: n.max_write_size,
+        cipher: n.cipher,
+        signing_algorithm: n.signing_algorithm,
+        server_guid: n.server_guid,
+        preauth_hash: n.preauth_hash,
+        generation: n.generation,
+    };
+    // SAFETY: the header's contract.
+    unsafe { out.write(v) };
+    0
+}
+
+/// Calls a C signer with kvecs rebuilt from `parts` (so the signer writes
+/// through pointers derived from the Rust borrows, not around them),
+/// pinning the signer's module for the call.
+///
+/// # Safety
+///
+/// `signer` points to a valid, `'static` signer table.
+unsafe fn run_signer(
+    signer: *const bindings::smb_xprt_signer,
+    ctx: *mut kernel::ffi::c_void,
+    parts: &mut [&mut [u8]],
+) -> Result {
+    let mut iov = [bindings::kvec {
+        iov_base: core::ptr::null_mut(),
+        iov_len: 0,
+    }; 8];
+    if parts.len() > iov.len() {
+        return Err(EINVAL);
+    }
+    for (v, p) in iov.iter_mut().zip(parts.iter_mut()) {
+        v.iov_base = p.as_mut_ptr().cast();
+        v.iov_len = p.len();
+    }
+    // SAFETY: the table is valid (caller); `sign` may be NULL.
+    let (owner, sign) = unsafe { ((*signer).owner, (*signer).sign) };
+    let Some(sign) = sign else {
+        return Err(EINVAL);
+    };
+    // SAFETY: `owner` is NULL or a module; pinning it keeps `sign` callable.
+    if !unsafe { bindings::smb_helper_try_module_get(owner) } {
+        return Err(ENODEV);
+    }
+    // SAFETY: the iovs describe the request parts, valid for the call.
+    let r = unsafe { sign(ctx, iov.as_mut_ptr(), parts.len() as u32) };
+    // SAFETY: taken above.
+    unsafe { bindings::module_put(owner) };
+    if r < 0 {
+        Err(Error::from_errno(r))
+    } else {
+        Ok(())
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `call` is valid, its `iov` array
+/// describes `nr_iov` writable buffers and `reply` is writable for
+/// `reply_size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_call(
+    x: *mut bindings::smb_xprt,
+    call: *mut bindings::smb_xprt_call,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (x, call) = unsafe { (borrow(x), &mut *call) };
+    let n = call.nr_iov as usize;
+    if call.iov.is_null() || n == 0 || n > 7 {
+        return EINVAL.to_errno();
+    }
+    let mut parts: [&mut [u8]; 7] = Default::default();
+    for (i, p) in parts.iter_mut().take(n).enumerate() {
+        // SAFETY: the header's contract: `iov[i]` describes a writable
+        // buffer the caller does not touch during the call.
+        unsafe {
+            let v = &*call.iov.add(i);
+            if v.iov_len > 0 {
+                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
+            }
+        }
+    }
+    let class = if call.flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
+        ChargeClass::Priority
+    } else {
+        ChargeClass::Normal
+    };
+    let (signer, ctx) = (call.signer, call.signer_ctx);
+    let mut sign_fn = |parts: &mut [&mut [u8]]| -> Result {
+        // SAFETY: the header's contract for `signer`.
+        unsafe { run_signer(signer, ctx, parts) }
+    };
+    let sign: Option<super::xprt::Signer<'_>> = if signer.is_null() {
+        None
+    } else {
+        Some(&mut sign_fn)
+    };
+    let replayable = call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
+    let reply = match x.call(
+        &mut parts[..n],
+        class,
+        call.reply_size,
+        timeout_ms(call.timeout),
+        replayable,
+        sign,
+    ) {
+        Ok(r) => r,
+        Err(e) => return e.to_errno(),
+    };
+    if reply.len() > call.reply_size {
+        return EMSGSIZE.to_errno();
+    }
+    // SAFETY: the header's contract for `reply`.
+    unsafe { core::ptr::copy_nonoverlapping(reply.as_ptr(), call.reply.cast::<u8>(), reply.len()) };
+    call.reply_len = reply.len();
+    0
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_echo(x: *mut bindings::smb_xprt, timeout: c_long) -> c_int {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    errno(x.echo(timeout_ms(timeout)))
+}
+
+crate::abi_check!(bindings;
+    smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
+    smb_xprt_call, smb_xprt_echo,
+);

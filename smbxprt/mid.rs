@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Requests in flight, and the table that finds them by MessageId.
+//!
+//! A [`Rqst`] is shared between the task waiting for the reply and the
+//! receive path, which may run in softirq. Everything the receive path
+//! touches is behind `SpinLockIrq`s (never held across anything that enables
+//! bottom halves), so it is safe from softirq and from process context
+//! (`release_sock`) alike.
+//!
+//! Lock order: [`MidTable`] → (released) → `Rqst::buf` → `Rqst::state`.
+//! The table lock is only held to find, insert or remove an entry, never
+//! while copying data.
+#![forbid(unsafe_code)]
+
+use crate::kext::sync::wait::WaitQueue;
+use crate::proto::credits::Charge;
+use kernel::alloc::{
+    flags::{GFP_KERNEL, GFP_NOWAIT},
+    KVec,
+};
+use kernel::error::{code::*, Error, Result};
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::{new_spinlock_irq, Arc, SpinLockIrq};
+
+/// The reply buffer. `detached` is set, under this buffer's lock, by a task
+/// that stops waiting; after that no receiver writes here. Holding the lock
+/// while copying is what "pins" the buffer: a task that detaches waits, by
+/// taking the lock, for a copy in progress to finish.
+pub(crate) struct ReplyBuf {
+    pub(crate) data: KVec<u8>,
+    pub(crate) detached: bool,
+}
+
+/// Where a request is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Being sent.
+    Sending,
+    /// Sent; no reply yet (or only an interim one).
+    Waiting,
+    /// The reply is in the buffer.
+    Done,
+    /// Failed (connection lost, send error): the errno.
+    Failed(i32),
+}
+
+pub(crate) struct RqstState {
+    pub(crate) phase: Phase,
+    /// Length of the reply frame in the buffer, once `Done`.
+    pub(crate) reply_len: usize,
+    /// The AsyncId of an interim (STATUS_PENDING) reply, if one came.
+    pub(crate) async_id: Option<u64>,
+}
+
+/// A request waiting for its reply.
+#[pin_data]
+pub(crate) struct Rqst {
+    pub(crate) mid: u64,
+    /// Its credits and MessageIds, completed when the reply arrives (even
+    /// after the task has left).
+    pub(crate) charge: Charge,
+    /// The connection generation it was sent on.
+    pub(crate) generation: u64,
+    #[pin]
+    pub(crate) buf: SpinLockIrq<ReplyBuf>,
+    #[pin]
+    pub(crate) state: SpinLockIrq<RqstState>,
+    #[pin]
+    pub(crate) wait: WaitQueue,
+}
+
+impl Rqst {
+    /// A request with `charge`'s MessageId whose reply may be up to
+    /// `capacity` bytes (a longer one is handed to smbiod, which makes
+    /// room).
+    pub(crate) fn new(charge: Charge, generation: u64, capacity: usize) -> Result<Arc<Self>> {
+        let data = KVec::with_capacity(capacity, GFP_KERNEL)?;
+        Arc::pin_init(
+            pin_init!(Self {
+                mid: charge.first_message_id,
+                charge,
+                generation,
+                buf <- new_spinlock_irq!(ReplyBuf { data, detached: false }, "Rqst::buf"),
+                state <- new_spinlock_irq!(
+                    RqstState { phase: Phase::Sending, reply_len: 0, async_id: None },
+                    "Rqst::state"
+                ),
+                wait <- crate::new_wait_queue!("Rqst::wait"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn set_phase(&self, phase: Phase) {
+        let mut s = self.state.lock();
+        if matches!(s.phase, Phase::Sending | Phase::Waiting) {
+            s.phase = phase;
+        }
+    }
+
+    /// Records the AsyncId of an interim reply. Any context.
+    pub(crate) fn set_async_id(&self, id: u64) {
+        self.state.lock().async_id = Some(id);
+    }
+
+    /// Room for the reply.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.lock().data.capacity()
+    }
+
+    /// Whether the waiting task has left.
+    pub(crate) fn is_detached(&self) -> bool {
+        self.buf.lock().detached
+    }
+
+    /// Makes room for a reply of `len` bytes before any of it arrives.
+    /// Process context (allocates).
+    pub(crate) fn reserve(&self, len: usize) -> Result {
+        if self.capacity() >= len {
+            return Ok(());
+        }
+        let fresh = KVec::with_capacity(len, GFP_KERNEL)?;
+        let mut b = self.buf.lock();
+        if b.data.is_empty() {
+            b.data = fresh;
+        }
+        Ok(())
+    }
+
+    /// Copies `part` to `offset` of the reply; false if the task has left
+    /// or the reply does not fit (both mean: drain the rest). Any context:
+    /// never allocates.
+    pub(crate) fn append(&self, offset: usize, part: &crate::rx::Part<'_>) -> bool {
+        let mut b = self.buf.lock();
+        if b.detached || b.data.len() != offset {
+            return false;
+        }
+        let Some(end) = offset.checked_add(part.len()) else {
+            return false;
+        };
+        if end > b.data.capacity() {
+            return false;
+        }
+        // Within capacity: `resize` does not allocate.
+        if b.data.resize(end, 0, GFP_NOWAIT).is_err() {
+            return false;
+        }
+        part.copy_to(&mut b.data[offset..end])
+    }
+
+    /// Whether the request has finished (replied or failed).
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(self.state.lock().phase, Phase::Done | Phase::Failed(_))
+    }
+
+    /// Marks the reply complete and wakes the waiter. Any context.
+    pub(crate) fn complete(&self, reply_len: usize) {
+        {
+            let mut s = self.state.lock();
+            if matches!(s.phase, Phase::Done | Phase::Failed(_)) {
+                return;
+            }
+            s.phase = Phase::Done;
+            s.reply_len = reply_len;
+        }
+        self.wait.wake_all();
+    }
+
+    /// Fails the request with `err` and wakes the waiter. Any context.
+    pub(crate) fn fail(&self, err: Error) {
+        {
+            let mut s = self.state.lock();
+            if matches!(s.phase, Phase::Done | Phase::Failed(_)) {
+                return;
+            }
+            s.phase = Phase::Failed(err.to_errno());
+        }
+        self.wait.wake_all();
+    }
+
+    /// Stops anyone writing into the reply buffer; returns once a copy in
+    /// progress has finished.
+    pub(crate) fn detach(&self) {
+        self.buf.lock().detached = true;
+    }
+
+    /// Takes the reply out of a finished request.
+    pub(crate) fn take_reply(&self) -> Result<KVec<u8>> {
+        let (phase, len) = {
+            let s = self.state.lock();
+            (s.phase, s.reply_len)
+        };
+        match phase {
+            Phase::Done => {
+                let mut b = self.buf.lock();
+                b.detached = true;
+                let mut data = core::mem::take(&mut b.data);
+                data.truncate(len);
+                Ok(data)
+            }
+            Phase::Failed(e) => Err(Error::from_errno(e)),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// Requests in flight on a connection, by MessageId.
+#[pin_data]
+pub(crate) struct MidTable {
+    #[pin]
+    map: SpinLockIrq<RBTree<u64, Arc<Rqst>>>,
+}
+
+impl MidTable {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            map <- new_spinlock_irq!(RBTree::new(), "MidTable::map"),
+        })
+    }
+
+    /// Adds `rqst`. The tree node is allocated before the lock is taken.
+    pub(crate) fn insert(&self, rqst: Arc<Rqst>) -> Result {
+        let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+        let mid = rqst.mid;
+        let node = node.into_node(mid, rqst);
+        let mut map = self.map.lock();
+        if map.get(&mid).is_some() {
+            // Never happens with a correct MessageId window; refuse rather
+            // than orphan the older request.
+            return Err(EEXIST);
+        }
+        map.insert(node);
+        Ok(())
+    }
+
+    /// The request for `mid`, if one is waiting. Any context.
+    pub(crate) fn find(&self, mid: u64) -> Option<Arc<Rqst>> {
+        self.map.lock().get(&mid).cloned()
+    }
+
+    /// Removes and returns the request for `mid`. Any context; the node is
+    /// freed after the lock is dropped.
+    pub(crate) fn remove(&self, mid: u64) -> Option<Arc<Rqst>> {
+        let node = self.map.lock().remove_node(&mid);
+        node.map(|n| n.to_key_value().1)
+    }
+
+    /// Removes every request and fails it with `err` (connection lost).
+    /// Returns how many there were. Any context.
+    pub(crate) fn fail_all(&self, err: Error) -> usize {
+        let mut n = 0;
+        loop {
+            let next = {
+                let mut map = self.map.lock();
+                let first = map.iter().next().map(|(k, _)| *k);
+                first.and_then(|k| map.remove_node(&k))
+            };
+            match next {
+                Some(node) => {
+                    let (_, r) = node.to_key_value();
+                    r.fail(err);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        n
+    }
+
+    /// Number of requests in flight.
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().iter().count()
+    }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Per-transport counters, shown in debugfs
+//! (`/sys/kernel/debug/smbxprt/<id>/stats`). All updates are relaxed atomic
+//! adds, safe from any context.
+#![forbid(unsafe_code)]
+
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Upper bounds (µs) of the round-trip-time histogram buckets; the last
+/// bucket is everything slower.
+pub(crate) const RTT_BOUNDS_US: [u64; 12] = [
+    50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000,
+];
+
+/// What a transport counts.
+#[derive(Default)]
+pub(crate) struct XprtStats {
+    pub(crate) requests: AtomicU64,
+    pub(crate) replies: AtomicU64,
+    pub(crate) bytes_sent: AtomicU64,
+    pub(crate) bytes_received: AtomicU64,
+    pub(crate) echoes: AtomicU64,
+    /// Frames placed straight into a waiting request by `data_ready`.
+    pub(crate) placed_in_data_ready: AtomicU64,
+    /// Frames whose body smbiod read (parked frames, workqueue mode).
+    pub(crate) placed_by_smbiod: AtomicU64,
+    /// Frames resumed in a later chunk than the one they began in.
+    pub(crate) resumed_parses: AtomicU64,
+    /// Replies nobody waited for (unknown or abandoned MessageId).
+    pub(crate) unknown_mid: AtomicU64,
+    /// Interim (STATUS_PENDING) replies.
+    pub(crate) interim: AtomicU64,
+    /// Server-initiated messages (oplock/lease breaks).
+    pub(crate) unsolicited: AtomicU64,
+    pub(crate) malformed: AtomicU64,
+    pub(crate) connects: AtomicU64,
+    pub(crate) connect_failures: AtomicU64,
+    pub(crate) disconnects: AtomicU64,
+    pub(crate) credit_waits: AtomicU64,
+    /// Requests sent again after the connection was lost.
+    pub(crate) replays: AtomicU64,
+    rtt: [AtomicU64; RTT_BOUNDS_US.len() + 1],
+    rtt_sum_us: AtomicU64,
+}
+
+impl XprtStats {
+    /// Adds `n` to a counter.
+    pub(crate) fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Relaxed);
+    }
+
+    /// Counts one event.
+    pub(crate) fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Relaxed);
+    }
+
+    /// Records one round trip.
+    pub(crate) fn record_rtt(&self, us: u64) {
+        let i = RTT_BOUNDS_US
+            .iter()
+            .position(|b| us < *b)
+            .unwrap_or(RTT_BOUNDS_US.len());
+        self.rtt[i].fetch_add(1, Relaxed);
+        self.rtt_sum_us.fetch_add(us, Relaxed);
+    }
+
+    /// Writes the counters as `name value` lines.
+    pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows: [(&str, &AtomicU64); 18] = [
+            ("requests", &self.requests),
+            ("replies", &self.replies),
+            ("bytes_sent", &self.bytes_sent),
+            ("bytes_received", &self.bytes_received),
+            ("echoes", &self.echoes),
+            ("placed_in_data_ready", &self.placed_in_data_ready),
+            ("placed_by_smbiod", &self.placed_by_smbiod),
+            ("resumed_parses", &self.resumed_parses),
+            ("unknown_mid", &self.unknown_mid),
+            ("interim", &self.interim),
+            ("unsolicited", &self.unsolicited),
+            ("malformed", &self.malformed),
+            ("connects", &self.connects),
+            ("connect_failures", &self.connect_failures),
+            ("disconnects", &self.disconnects),
+            ("credit_waits", &self.credit_waits),
+            ("replays", &self.replays),
+            ("rtt_sum_us", &self.rtt_sum_us),
+        ];
+        for (name, c) in rows {
+            writeln!(f, "{name} {}", c.load(Relaxed))?;
+        }
+        let mut lower = 0;
+        for (i, c) in self.rtt.iter().enumerate() {
+            match RTT_BOUNDS_US.get(i) {
+                Some(upper) => writeln!(f, "rtt_us[{lower},{upper}) {}", c.load(Relaxed))?,
+                None => writeln!(f, "rtt_us[{lower},inf) {}", c.load(Relaxed))?,
+            }
+            lower = RTT_BOUNDS_US.get(i).copied().unwrap_or(lower);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,825 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The transport object: one TCP connection to a server, shared by all
+//! callers that ask for the same (address, port, netns, dialect range,
+//! receive mode), connected and negotiated by a worker on smbiod.
+//!
+//! ```text
+//!   get() ──> Idle ──connect_work──> Connecting ──ESTABLISHED──> Negotiating
+//!                ^                       │ refused/timeout            │ NEGOTIATE ok
+//!                │                       v                            v
+//!                └──── backoff ──── Disconnected <──RST/close/error── Connected
+//!   netns exit, last put ──> Dead (every state)
+//! ```
+#![forbid(unsafe_code)]
+
+use crate::conn::{Conn, ConnSock};
+use crate::kext::net::addr::SockAddr;
+use crate::kext::net::ns::{Net, NetBound};
+use crate::kext::net::tcp::{CallbackSocket, KvecArray, TcpSocket, TcpState};
+use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
+use crate::kext::workqueue as kwq;
+use crate::mid::{MidTable, Phase, Rqst};
+use crate::negotiate::{self, Negotiated};
+use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
+use crate::proto::echo::EchoRequest;
+use crate::proto::framing::encode_frame_length;
+use crate::proto::header::{
+    set_credit_charge, set_credit_request, set_message_id, Command, Header, HEADER_LEN,
+};
+use crate::proto::message::encode;
+use crate::rx::RxEngine;
+use crate::stats::XprtStats;
+use crate::Globals;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::{code::*, Error, Result};
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, new_spinlock_irq, Arc, Mutex, SpinLockIrq};
+use kernel::time::{msecs_to_jiffies, Instant, Jiffies, Monotonic};
+use kernel::workqueue::{impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem};
+
+/// How a transport receives (see Documentation/smbxprt.rst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecvMode {
+    /// `sk_data_ready` parses and places frames itself.
+    Softirq,
+    /// `sk_data_ready` only queues work on smbiod.
+    Workqueue,
+}
+
+/// What identifies a shareable transport (besides its netns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct XprtKey {
+    pub(crate) addr: SockAddr,
+    pub(crate) dialect_min: u16,
+    pub(crate) dialect_max: u16,
+    pub(crate) recv_mode: RecvMode,
+}
+
+/// Connection states, readable without a lock (`Xprt::state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum State {
+    Idle = 0,
+    Connecting = 1,
+    Negotiating = 2,
+    Connected = 3,
+    Disconnected = 4,
+    Dead = 5,
+}
+
+impl State {
+    fn from_u32(v: u32) -> Self {
+        match v {
+            1 => Self::Connecting,
+            2 => Self::Negotiating,
+            3 => Self::Connected,
+            4 => Self::Disconnected,
+            5 => Self::Dead,
+            _ => Self::Idle,
+        }
+    }
+}
+
+/// Tunables, from the module parameters at creation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tunables {
+    pub(crate) connect_timeout_ms: u32,
+    pub(crate) reconnect_min_ms: u32,
+    pub(crate) reconnect_max_ms: u32,
+    pub(crate) max_credits: u32,
+}
+
+/// Signs (or encrypts) a request's parts after its MessageId is set, under
+/// the transmit lock; supplied by the session layer.
+pub(crate) type Signer<'a> = &'a mut dyn FnMut(&mut [&mut [u8]]) -> Result;
+
+/// The credit window tracks up to 512 outstanding MessageIds.
+pub(crate) type Credits = CreditWindow<8>;
+
+/// State changed only by process context, under `Xprt::ctl`.
+pub(crate) struct Ctl {
+    /// The current connection's socket, if any.
+    pub(crate) sock: Option<Arc<ConnSock>>,
+    pub(crate) negotiated: Option<Negotiated>,
+    pub(crate) backoff_ms: u32,
+    /// The last connect or negotiate failure (errno), reported to waiters.
+    pub(crate) last_error: i32,
+}
+
+/// A transport.
+#[pin_data]
+pub(crate) struct Xprt {
+    pub(crate) id: u32,
+    pub(crate) key: XprtKey,
+    pub(crate) tun: Tunables,
+    pub(crate) globals: Arc<Globals>,
+    pub(crate) stats: Arc<XprtStats>,
+    /// Users (get/put), changed under the registry's lock.
+    users: AtomicUsize,
+    state: AtomicU32,
+    /// Generation of the current connection (the credit window's).
+    pub(crate) generation: AtomicU64,
+    #[pin]
+    pub(crate) ctl: Mutex<Ctl>,
+    /// One sender at a time: MessageIds reach the wire in order.
+    #[pin]
+    xmit: Mutex<()>,
+    #[pin]
+    pub(crate) mids: MidTable,
+    #[pin]
+    pub(crate) credits: SpinLockIrq<Credits>,
+    /// Woken on state changes and when credits arrive.
+    #[pin]
+    pub(crate) events: WaitQueue,
+    #[pin]
+    connect_work: DelayedWork<Xprt>,
+}
+
+impl_has_delayed_work! {
+    impl HasDelayedWork<Self> for Xprt { self.connect_work }
+}
+
+impl WorkItem for Xprt {
+    type Pointer = Arc<Xprt>;
+
+    fn run(this: Arc<Xprt>) {
+        this.connect();
+    }
+}
+
+impl NetBound for Xprt {
+    fn net_exit(this: &Arc<Self>) {
+        pr_info!(
+            "transport {} to {}: network namespace gone, shutting it down\n",
+            this.id,
+            this.key.addr
+        );
+        this.kill(ENETDOWN);
+    }
+}
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+impl Xprt {
+    /// Finds the transport for `key` in `net`, or creates one and starts
+    /// connecting it. Takes a user reference.
+    pub(crate) fn get(
+        globals: &Arc<Globals>,
+        net: &Net,
+        key: XprtKey,
+        tun: Tunables,
+    ) -> Result<Arc<Xprt>> {
+        if let Some(x) = globals
+            .registry
+            .find(net, |x| x.key == key && x.try_get_user())
+        {
+            return Ok(x);
+        }
+        let stats = Arc::new(XprtStats::default(), GFP_KERNEL)?;
+        let x = Arc::pin_init(
+            pin_init!(Self {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                key,
+                tun,
+                globals: globals.clone(),
+                stats,
+                users: AtomicUsize::new(1),
+                state: AtomicU32::new(State::Idle as u32),
+                generation: AtomicU64::new(0),
+                ctl <- new_mutex!(Ctl { sock: None, negotiated: None, backoff_ms: 0, last_error: 0 }, "Xprt::ctl"),
+                xmit <- new_mutex!((), "Xprt::xmit"),
+                mids <- MidTable::new(),
+                credits <- new_spinlock_irq!(Credits::new(tun.max_credits, 2), "Xprt::credits"),
+                events <- crate::new_wait_queue!("Xprt::events"),
+                connect_work <- new_delayed_work!("Xprt::connect_work"),
+            }),
+            GFP_KERNEL,
+        )?;
+        globals.registry.insert(net, x.clone())?;
+        globals.add_debugfs(&x);
+        x.schedule_connect(0);
+        Ok(x)
+    }
+
+    fn try_get_user(&self) -> bool {
+        // Called under the registry lock, like `put`'s decrement: a
+        // transport whose last user left is never handed out again.
+        if self.users.load(Ordering::Relaxed) == 0 || self.state() == State::Dead {
+            return false;
+        }
+        self.users.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    /// Drops a user reference; the last one shuts the transport down.
+    pub(crate) fn put(this: Arc<Xprt>) {
+        let last = this
+            .globals
+            .registry
+            .remove_if(&this, || this.users.fetch_sub(1, Ordering::Relaxed) == 1);
+        if last {
+            this.kill(ESHUTDOWN);
+            this.globals.remove_debugfs(&this);
+            kwq::cancel_delayed_work_sync::<Xprt, 0>(&this);
+        }
+    }
+
+    pub(crate) fn state(&self) -> State {
+        State::from_u32(self.state.load(Ordering::Acquire))
+    }
+
+    fn set_state(&self, s: State) {
+        self.state.store(s as u32, Ordering::Release);
+        self.events.wake_all();
+    }
+
+    fn schedule_connect(self: &Arc<Self>, delay_ms: u32) {
+        let _ =
+            kwq::enqueue_delayed::<Xprt, 0>(&self.globals.smbiod, self, msecs_to_jiffies(delay_ms));
+    }
+
+    /// Shuts the transport down for good: no reconnect, requests fail with
+    /// `err`. Process context.
+    pub(crate) fn kill(self: &Arc<Self>, err: Error) {
+        self.set_state(State::Dead);
+        let sock = {
+            let mut ctl = self.ctl.lock();
+            ctl.last_error = err.to_errno();
+            ctl.negotiated = None;
+            ctl.sock.take()
+        };
+        if let Some(s) = sock {
+            s.shutdown();
+            drop(s);
+        }
+        self.mids.fail_all(err);
+        self.events.wake_all();
+    }
+
+    /// The connection went away (RST, close, malformed input, send
+    /// failure): fail what was in flight and reconnect with backoff.
+    /// Process context.
+    pub(crate) fn disconnect(self: &Arc<Self>, generation: u64, why: Error) {
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        let (sock, backoff) = {
+            let mut ctl = self.ctl.lock();
+            if self.generation.load(Ordering::Acquire) != generation || ctl.sock.is_none() {
+                return;
+            }
+            ctl.negotiated = None;
+            ctl.last_error = why.to_errno();
+            ctl.backoff_ms = next_backoff(ctl.backoff_ms, &self.tun);
+            (ctl.sock.take(), ctl.backoff_ms)
+        };
+        XprtStats::inc(&self.stats.disconnects);
+        if self.state() != State::Dead {
+            self.set_state(State::Disconnected);
+        }
+        if let Some(s) = sock {
+            s.shutdown();
+            drop(s);
+        }
+        self.mids.fail_all(ECONNRESET);
+        if self.state() != State::Dead {
+            pr_info!(
+                "transport {} to {}: connection lost (error {}); reconnecting in {} ms\n",
+                self.id,
+                self.key.addr,
+                why.to_errno(),
+                backoff
+            );
+            self.schedule_connect(backoff);
+        }
+    }
+
+    /// The connect worker: connect, then NEGOTIATE. Runs on smbiod.
+    fn connect(self: &Arc<Self>) {
+        if self.state() == State::Dead || self.users.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        match self.try_connect() {
+            Ok(()) => {
+                self.ctl.lock().backoff_ms = 0;
+            }
+            Err(e) => {
+                XprtStats::inc(&self.stats.connect_failures);
+                let gen = self.generation.load(Ordering::Acquire);
+                let backoff = {
+                    let mut ctl = self.ctl.lock();
+                    ctl.last_error = e.to_errno();
+                    ctl.backoff_ms = next_backoff(ctl.backoff_ms, &self.tun);
+                    if let Some(s) = ctl.sock.take() {
+                        s.shutdown();
+                    }
+                    ctl.backoff_ms
+                };
+                self.mids.fail_all(ECONNRESET);
+                if self.state() != State::Dead {
+                    self.set_state(State::Disconnected);
+                    pr_debug!("transport {} to {}: connect failed (error {}), generation {}; retrying in {} ms\n",
+                        self.id, self.key.addr, e.to_errno(), gen, backoff);
+                    self.schedule_connect(backoff);
+                }
+            }
+        }
+    }
+
+    fn try_connect(self: &Arc<Self>) -> Result {
+        // The socket holds its own reference on the namespace; until it
+        // exists the transport only has the registry's weak binding.
+        let net = self.globals.registry.net_of(self).ok_or(ENETDOWN)?;
+        XprtStats::inc(&self.stats.connects);
+        let generation = {
+            let mut credits = self.credits.lock();
+            credits.reset();
+            u64::from(credits.generation())
+        };
+        self.generation.store(generation, Ordering::Release);
+        let sock = TcpSocket::new(&net, self.key.addr.family())?;
+        drop(net);
+        sock.set_nodelay();
+        let conn = Conn::new(self.clone(), generation)?;
+        let cs = CallbackSocket::new(sock, conn, RxEngine::new())?;
+        let cs = Arc::new(ConnSock::new(cs), GFP_KERNEL)?;
+        self.set_state(State::Connecting);
+        cs.socket().connect(&self.key.addr)?;
+        self.ctl.lock().sock = Some(cs.clone());
+
+        let timeout = msecs_to_jiffies(self.tun.connect_timeout_ms);
+        let settled = self.events.wait_timeout(timeout, || {
+            self.state() == State::Dead || cs.socket().state() != TcpState::SynSent
+        });
+        if self.state() == State::Dead {
+            return Err(ESHUTDOWN);
+        }
+        match cs.socket().state() {
+            TcpState::Established => {}
+            _ if !settled => return Err(ETIMEDOUT),
+            _ => return Err(cs.socket().error().unwrap_or(ECONNREFUSED)),
+        }
+
+        self.set_state(State::Negotiating);
+        let negotiated = negotiate::run(self, &cs, generation)?;
+        pr_info!(
+            "transport {} to {}: connected, SMB {}\n",
+            self.id,
+            self.key.addr,
+            crate::negotiate::dialect_name(negotiated.dialect)
+        );
+        {
+            let mut ctl = self.ctl.lock();
+            ctl.negotiated = Some(negotiated);
+            ctl.last_error = 0;
+        }
+        self.set_state(State::Connected);
+        Ok(())
+    }
+
+    /// Sleeps (killable) until connected, the deadline, or death.
+    pub(crate) fn wait_connected(&self, deadline: &Deadline) -> Result {
+        let outcome = self.events.wait_killable_timeout(deadline.remaining(), || {
+            matches!(self.state(), State::Connected | State::Dead)
+        });
+        match (self.state(), outcome) {
+            (State::Connected, _) => Ok(()),
+            (State::Dead, _) => Err(recorded_error(self.ctl.lock().last_error, ENETDOWN)),
+            (_, WaitOutcome::Killed) => Err(EINTR),
+            _ => Err(recorded_error(self.ctl.lock().last_error, ETIMEDOUT)),
+        }
+    }
+
+    /// The negotiated parameters of the current connection.
+    pub(crate) fn negotiated(&self) -> Option<Negotiated> {
+        self.ctl.lock().negotiated
+    }
+
+    /// Takes `count` credits and as many MessageIds for one request (all
+    /// PDUs of a compound), waiting (killable) for credits to arrive. Fails
+    /// if the connection changes meanwhile.
+    fn charge(&self, class: ChargeClass, count: u16, generation: u64, deadline: &Deadline) -> Result<Charge> {
+        let mut waited = false;
+        loop {
+            {
+                let mut credits = self.credits.lock();
+                if u64::from(credits.generation()) != generation {
+                    return Err(ECONNRESET);
+                }
+                match credits.charge(count, class) {
+                    Ok(c) => return Ok(c),
+                    Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {}
+                    Err(_) => return Err(EIO),
+                }
+            }
+            if !waited {
+                XprtStats::inc(&self.stats.credit_waits);
+                waited = true;
+            }
+            let outcome = self.events.wait_killable_timeout(deadline.remaining(), || {
+                let c = self.credits.lock();
+                u64::from(c.generation()) != generation || c.available() >= u32::from(count)
+            });
+            match outcome {
+                WaitOutcome::Ready => {}
+                WaitOutcome::Killed => return Err(EINTR),
+                WaitOutcome::TimedOut => return Err(ETIMEDOUT),
+            }
+        }
+    }
+
+    /// Sends one request and waits for its reply. `parts[0]` begins with
+    /// the 64-byte header, into which the MessageId and credit fields are
+    /// written; `sign` runs after that, under the transmit lock. Returns the
+    /// reply frame.
+    ///
+    /// If the connection is lost before the reply arrives, a `replayable`
+    /// request is sent again on the next connection (within the timeout);
+    /// any other fails with `ECONNRESET`: the transport cannot know whether
+    /// the server acted on it.
+    pub(crate) fn call(
+        &self,
+        parts: &mut [&mut [u8]],
+        class: ChargeClass,
+        reply_capacity: usize,
+        timeout_ms: Option<u32>,
+        replayable: bool,
+        mut sign: Option<Signer<'_>>,
+    ) -> Result<KVec<u8>> {
+        let deadline = Deadline::new(timeout_ms);
+        loop {
+            self.wait_connected(&deadline)?;
+            let Some(sock) = self.ctl.lock().sock.clone() else {
+                continue;
+            };
+            let generation = sock.generation();
+            let sign = sign.as_mut().map(|s| &mut **s as Signer<'_>);
+            match self.call_on(
+                &sock,
+                generation,
+                parts,
+                class,
+                reply_capacity,
+                &deadline,
+                sign,
+            ) {
+                Err(e) if replayable && is_connection_loss(e) && !deadline.expired() => {
+                    XprtStats::inc(&self.stats.replays);
+                }
+                r => return r,
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call_on(
+        &self,
+        sock: &ConnSock,
+        generation: u64,
+        parts: &mut [&mut [u8]],
+        class: ChargeClass,
+        reply_capacity: usize,
+        deadline: &Deadline,
+        sign: Option<Signer<'_>>,
+    ) -> Result<KVec<u8>> {
+        let (pdus, count) = pdu_layout(parts)?;
+        let charge = self.charge(class, count, generation, deadline)?;
+        let rqst = match Rqst::new(charge, generation, reply_capacity) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
+        };
+        let started = Instant::<Monotonic>::now();
+        self.transmit(sock, &rqst, parts, &pdus, sign)?;
+        XprtStats::inc(&self.stats.requests);
+
+        let outcome = rqst
+            .wait
+            .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
+        if outcome != WaitOutcome::Ready && !rqst.is_finished() {
+            // Leave early: nobody writes our buffer after this; the reply,
+            // if it comes, is drained and its credits still counted.
+            rqst.detach();
+            return Err(if outcome == WaitOutcome::Killed {
+                EINTR
+            } else {
+                ETIMEDOUT
+            });
+        }
+        let reply = rqst.take_reply()?;
+        let us = started.elapsed().as_micros_ceil();
+        self.stats.record_rtt(u64::try_from(us).unwrap_or(0));
+        Ok(reply)
+    }
+
+    /// The send path: under the transmit lock, write each PDU's MessageId
+    /// and credit fields, enter the request in the MID table (before
+    /// anything can reply), sign, and send the frame (the whole compound) in
+    /// one `sendmsg`.
+    fn transmit(
+        &self,
+        sock: &ConnSock,
+        rqst: &Arc<Rqst>,
+        parts: &mut [&mut [u8]],
+        pdus: &[(usize, u16)],
+        sign: Option<Signer<'_>>,
+    ) -> Result {
+        let charge = rqst.charge;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        if total > crate::proto::framing::MAX_FRAME_PAYLOAD {
+            let _ = self.credits.lock().abandon(&charge);
+            return Err(EINVAL);
+        }
+        let _xmit = self.xmit.lock();
+        let credit_request = self.credits.lock().credits_to_request();
+        let mut mid = charge.first_message_id;
+        for (i, (part, pdu_charge)) in pdus.iter().enumerate() {
+            let hdr = parts.get_mut(*part).ok_or(EINVAL)?;
+            set_message_id(hdr, mid).map_err(|_| EINVAL)?;
+            set_credit_charge(hdr, *pdu_charge).map_err(|_| EINVAL)?;
+            // The first PDU asks for the window's refill; the others for one
+            // each, so a compound never shrinks the window.
+            let request = if i == 0 { credit_request } else { 1 };
+            set_credit_request(hdr, request).map_err(|_| EINVAL)?;
+            mid = mid.checked_add(u64::from(*pdu_charge)).ok_or(EINVAL)?;
+        }
+        if let Err(e) = self.mids.insert(rqst.clone()) {
+            let _ = self.credits.lock().abandon(&charge);
+            return Err(e);
+        }
+        if let Some(sign) = sign {
+            if let Err(e) = sign(parts) {
+                self.mids.remove(charge.first_message_id);
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
+        }
+        rqst.set_phase(Phase::Waiting);
+
+        let mut frame = [0u8; 4];
+        encode_frame_length(total, &mut frame).map_err(|_| EINVAL)?;
+        let mut slices: KVec<&[u8]> = KVec::with_capacity(parts.len() + 1, GFP_KERNEL)?;
+        slices.push(&frame[..], GFP_KERNEL)?;
+        for p in parts.iter() {
+            slices.push(&p[..], GFP_KERNEL)?;
+        }
+        let mut kvecs = KvecArray::<8>::default();
+        let mut iter = kvecs.iter(&slices)?;
+        let want = iter.remaining();
+        let sent = sock.socket().send(&mut iter, false);
+        match sent {
+            Ok(n) if n == want => {
+                XprtStats::add(&self.stats.bytes_sent, n as u64);
+                Ok(())
+            }
+            other => {
+                // Some bytes may be on the wire: the stream is no longer in
+                // a known state, so the connection must go.
+                let err = match other {
+                    Err(e) => e,
+                    Ok(_) => EPIPE,
+                };
+                self.mids.remove(charge.first_message_id);
+                rqst.fail(err);
+                sock.request_disconnect(err);
+                Err(err)
+            }
+        }
+    }
+
+    /// One ECHO round trip.
+    pub(crate) fn echo(&self, timeout_ms: Option<u32>) -> Result {
+        let mut buf = [0u8; HEADER_LEN + 4];
+        let hdr = Header::request(Command::Echo);
+        encode(&hdr, &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
+        // ECHO has no effect on the server: always safe to send again.
+        let reply = self.call(
+            &mut [&mut buf[..]],
+            ChargeClass::Priority,
+            HEADER_LEN + 16,
+            timeout_ms,
+            true,
+            None,
+        )?;
+        XprtStats::inc(&self.stats.echoes);
+        let status = crate::proto::wire::get_u32(&reply, 8).map_err(|_| EPROTO)?;
+        if status != 0 {
+            return Err(EPROTO);
+        }
+        Ok(())
+    }
+
+    /// Users of this transport (for debugfs and tests).
+    pub(crate) fn users(&self) -> usize {
+        self.users.load(Ordering::Relaxed)
+    }
+
+    /// The debugfs `info` file.
+    pub(crate) fn show_info(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        writeln!(f, "server {}", self.key.addr)?;
+        writeln!(f, "state {:?}", self.state())?;
+        writeln!(f, "users {}", self.users())?;
+        writeln!(f, "recv_mode {:?}", self.key.recv_mode)?;
+        writeln!(
+            f,
+            "dialects {:#06x}..{:#06x}",
+            self.key.dialect_min, self.key.dialect_max
+        )?;
+        writeln!(f, "generation {}", self.generation.load(Ordering::Relaxed))?;
+        {
+            let ctl = self.ctl.lock();
+            if let Some(n) = &ctl.negotiated {
+                writeln!(f, "dialect {:#06x}", n.dialect)?;
+                writeln!(
+                    f,
+                    "max_read {} max_write {} max_transact {}",
+                    n.max_read_size, n.max_write_size, n.max_transact_size
+                )?;
+                writeln!(f, "cipher {} signing {:#x}", n.cipher, n.signing_algorithm)?;
+            }
+            writeln!(f, "last_error {}", ctl.last_error)?;
+            writeln!(f, "backoff_ms {}", ctl.backoff_ms)?;
+        }
+        let (avail, in_flight, next) = {
+            let c = self.credits.lock();
+            (c.available(), c.in_flight(), c.next_message_id())
+        };
+        writeln!(
+            f,
+            "credits {avail} in_flight {in_flight} next_message_id {next}"
+        )?;
+        writeln!(f, "requests_waiting {}", self.mids.len())
+    }
+
+    /// Wakes everything waiting on this transport (credits arrived, state
+    /// changed). Any context.
+    pub(crate) fn wake(&self) {
+        self.events.wake_all();
+    }
+}
+
+/// One timeout shared by every wait of a call (connection, credits,
+/// reply), counted from the call's start.
+pub(crate) struct Deadline {
+    start: Instant<Monotonic>,
+    timeout_ms: Option<u32>,
+}
+
+impl Deadline {
+    /// `timeout_ms`: `None` waits forever.
+    pub(crate) fn new(timeout_ms: Option<u32>) -> Self {
+        Self {
+            start: Instant::<Monotonic>::now(),
+            timeout_ms,
+        }
+    }
+
+    /// Whether the timeout has run out.
+    pub(crate) fn expired(&self) -> bool {
+        self.remaining() == Some(0)
+    }
+
+    /// What is left, in jiffies, for the next wait (`None`: no limit).
+    pub(crate) fn remaining(&self) -> Option<Jiffies> {
+        self.timeout_ms.map(|t| {
+            let spent =
+                u32::try_from(self.start.elapsed().as_millis_ceil().max(0)).unwrap_or(u32::MAX);
+            msecs_to_jiffies(t.saturating_sub(spent))
+        })
+    }
+}
+
+/// Where the PDUs of a request (a compound chain, or one PDU) begin, as
+/// part indices, with their credit charges, and the total charge.
+///
+/// Each PDU must begin at the start of a part with its 64-byte header there;
+/// NextCommand (MS-SMB2 §2.2.1) must lead exactly to the next such part. A
+/// PDU's CreditCharge as the caller set it (a multi-credit READ or WRITE) is
+/// kept, 0 meaning 1.
+fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
+    let mut pdus = KVec::new();
+    let mut total: u16 = 0;
+    let mut part = 0usize;
+    loop {
+        let hdr = parts.get(part).ok_or(EINVAL)?;
+        if hdr.len() < HEADER_LEN {
+            return Err(EINVAL);
+        }
+        let pdu_charge = crate::proto::wire::get_u16(hdr, 6).map_err(|_| EINVAL)?.max(1);
+        total = total.checked_add(pdu_charge).ok_or(EINVAL)?;
+        pdus.push((part, pdu_charge), GFP_KERNEL)?;
+        let next = crate::proto::wire::get_u32(hdr, 20).map_err(|_| EINVAL)? as usize;
+        if next == 0 {
+            break;
+        }
+        // Find the part that starts `next` bytes after this PDU's start.
+        let mut skipped = 0usize;
+        let mut p = part;
+        while skipped < next {
+            skipped = skipped.checked_add(parts.get(p).ok_or(EINVAL)?.len()).ok_or(EINVAL)?;
+            p += 1;
+        }
+        if skipped != next {
+            return Err(EINVAL);
+        }
+        part = p;
+    }
+    // Nothing may follow the last PDU's parts but its own body: the frame
+    // is exactly the chain.
+    Ok((pdus, total))
+}
+
+/// Errors that mean "the connection went away before the reply".
+fn is_connection_loss(e: Error) -> bool {
+    e == ECONNRESET || e == EPIPE || e == ENOTCONN || e == ECONNABORTED
+}
+
+fn next_backoff(cur: u32, tun: &Tunables) -> u32 {
+    if cur == 0 {
+        tun.reconnect_min_ms
+    } else {
+        cur.saturating_mul(2).min(tun.reconnect_max_ms)
+    }
+}
+
+/// The error recorded in `Ctl::last_error`, or `fallback` if none was.
+fn recorded_error(errno: i32, fallback: Error) -> Error {
+    if errno < 0 {
+        Error::from_errno(errno)
+    } else {
+        fallback
+    }
+}
+
+#[kernel::macros::kunit_tests(smbxprt_send)]
+mod tests {
+    use super::pdu_layout;
+    use crate::proto::echo::EchoRequest;
+    use crate::proto::header::{Command, Header, HEADER_LEN};
+    use crate::proto::message::encode;
+    use kernel::error::code::EINVAL;
+
+    /// An ECHO request (68 bytes) with NextCommand and CreditCharge set.
+    fn echo(next: u32, charge: u16) -> [u8; 72] {
+        let mut b = [0u8; 72];
+        let mut h = Header::request(Command::Echo);
+        h.next_command = next;
+        h.credit_charge = charge;
+        encode(&h, &EchoRequest, &mut b).unwrap();
+        b
+    }
+
+    #[test]
+    fn single_pdu() {
+        let mut a = echo(0, 0);
+        let parts: [&mut [u8]; 1] = [&mut a[..68]];
+        let (pdus, total) = pdu_layout(&parts).unwrap();
+        assert_eq!(&pdus[..], &[(0, 1)]);
+        assert_eq!(total, 1);
+    }
+
+    #[test]
+    fn compound_of_three_with_a_multi_credit_pdu() {
+        // MS-SMB2 3.2.4.1.4: each NextCommand is 8-byte aligned and points
+        // at the next header; the last one is 0.
+        let mut a = echo(72, 1);
+        let mut b = echo(72, 4);
+        let mut c = echo(0, 1);
+        let parts: [&mut [u8]; 3] = [&mut a[..], &mut b[..], &mut c[..68]];
+        let (pdus, total) = pdu_layout(&parts).unwrap();
+        assert_eq!(&pdus[..], &[(0, 1), (1, 4), (2, 1)]);
+        assert_eq!(total, 6);
+    }
+
+    #[test]
+    fn a_pdu_may_span_parts() {
+        // Header and body of the first PDU in two parts (a WRITE's payload
+        // would be the second).
+        let mut a = echo(72, 1);
+        let mut c = echo(0, 1);
+        let (head, tail) = a.split_at_mut(HEADER_LEN);
+        let parts: [&mut [u8]; 3] = [head, tail, &mut c[..68]];
+        let (pdus, _) = pdu_layout(&parts).unwrap();
+        assert_eq!(&pdus[..], &[(0, 1), (2, 1)]);
+    }
+
+    #[test]
+    fn chains_that_do_not_fit_are_refused() {
+        // NextCommand into the middle of a part.
+        let mut a = echo(40, 1);
+        let mut c = echo(0, 1);
+        let parts: [&mut [u8]; 2] = [&mut a[..], &mut c[..68]];
+        assert_eq!(pdu_layout(&parts).err(), Some(EINVAL));
+        // NextCommand past the end.
+        let mut a = echo(72, 1);
+        let parts: [&mut [u8]; 1] = [&mut a[..]];
+        assert_eq!(pdu_layout(&parts).err(), Some(EINVAL));
+        // No header at all.
+        let mut short = [0u8; 10];
+        let parts: [&mut [u8]; 1] = [&mut short[..]];
+        assert_eq!(pdu_layout(&parts).err(), Some(EINVAL));
+    }
+}

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# smbxprt.ko against ksmbd, through smbxprt_test.ko (debugfs): NEGOTIATE of
+# each dialect, 10,000 sequential ECHOs and 64 concurrent ECHO tasks in both
+# receive modes, refused connections, a network namespace deleted under a
+# live transport, unload, kmemleak.
+set -u
+T=/sys/kernel/debug/smbxprt_test
+X=/sys/kernel/debug/smbxprt
+SEQ_ECHOES=${SEQ_ECHOES:-10000}
+
+ctl() { # ctl FILE VALUE: write, and report the errno on failure
+	local f=$1
+	shift
+	if ! printf '%s' "$*" >"$T/$f" 2>/tmp/ctl.err; then
+		echo "    $f <- '$*': $(cat /tmp/ctl.err)"
+		return 1
+	fi
+}
+stat_of() { # stat_of NAME: a counter of the (only) live transport
+	awk -v n="$1" '$1 == n { print $2 }' "$X"/*/stats 2>/dev/null | tail -n1
+}
+info_of() {
+	awk -v n="$1" '$1 == n { print $2 }' "$X"/*/info 2>/dev/null | tail -n1
+}
+
+t_check "ksmbd starts" start_ksmbd || exit 1
+t_check "load smbxprt, smbclient, smbfs" load_modules || exit 1
+t_check "load smbxprt_test" insmod "$SMBFS_MODULE_DIR/smbxprt_test.ko" || exit 1
+
+t_check "a dialect range outside 2.1..3.1.1 is refused (EINVAL)" \
+	sh -c "! printf '127.0.0.1 445 202 311 0' > $T/connect 2>/dev/null"
+t_check "a reversed dialect range is refused" \
+	sh -c "! printf '127.0.0.1 445 311 300 0' > $T/connect 2>/dev/null"
+
+for mode in 1 2; do
+	name=$([ $mode = 1 ] && echo softirq || echo workqueue)
+	for d in 210 300 302 311; do
+		if ctl connect "127.0.0.1 445 $d $d $mode"; then
+			got=$(awk '$1 == "dialect" { print $2 }' $T/negotiated)
+			t_check "$name: NEGOTIATE $d with min = max gives $d" test "$got" = "0x$d"
+		else
+			t_fail "$name: NEGOTIATE $d with min = max"
+		fi
+		ctl release x
+	done
+	t_check "$name: connect 2.1..3.1.1" ctl connect "127.0.0.1 445 210 311 $mode"
+	t_check "$name: the highest dialect wins (3.1.1)" \
+		grep -qx 'dialect 0x311' $T/negotiated
+	t_check "$name: the 3.1.1 preauth hash is set" \
+		sh -c "! grep -q '^preauth 00000000000000000000000000000000' $T/negotiated"
+	t_check "$name: receive mode in debugfs" grep -q "recv_mode $([ $mode = 1 ] && echo Softirq || echo Workqueue)" "$X"/*/info
+	t0=$(date +%s%N)
+	t_check "$name: $SEQ_ECHOES sequential ECHOs" ctl echo "$SEQ_ECHOES"
+	echo "    $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	pids=""
+	for i in $(seq 64); do
+		(printf 50 >$T/echo) &
+		pids="$pids $!"
+	done
+	failed=0
+	for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+	t_check "$name: 64 concurrent ECHO tasks (50 each), $failed failed" test $failed = 0
+	echoes=$(stat_of echoes)
+	t_check "$name: the transport counted every ECHO ($echoes)" test "${echoes:-0}" -ge $((SEQ_ECHOES + 64 * 50))
+	if [ $mode = 1 ]; then
+		t_check "softirq: replies were placed in data_ready ($(stat_of placed_in_data_ready))" \
+			test "$(stat_of placed_in_data_ready)" -ge "$SEQ_ECHOES"
+	else
+		t_check "workqueue: replies were placed by smbiod ($(stat_of placed_by_smbiod))" \
+			test "$(stat_of placed_by_smbiod)" -ge "$SEQ_ECHOES"
+		t_check "workqueue: nothing placed in data_ready" test "$(stat_of placed_in_data_ready)" = 0
+	fi
+	t_check "$name: no malformed input, no unknown MessageIds" \
+		test "$(stat_of malformed)$(stat_of unknown_mid)" = 00
+	ctl release x
+done
+
+# Nothing listens on port 1: the connect is refused and the error says so.
+err=$(printf '127.0.0.1 1 210 311 0 3000' 2>&1 >$T/connect)
+echo "    connect to port 1: $err"
+t_check "a refused connection fails with a clear error" sh -c "echo '$err' | grep -qi 'refused'"
+t_check "it keeps retrying with backoff (connect_failures $(stat_of connect_failures))" \
+	test "$(stat_of connect_failures)" -ge 1
+ctl release x
+t_check "no transport left after release" sh -c "! ls -d $X/[0-9]* >/dev/null 2>&1"
+
+# A namespace deleted under a live transport: the transport (in backoff,
+# nothing listens there) holds no reference on it, so the namespace exits,
+# and the pernet hook shuts the transport down.
+ip netns add smbtest && ip -n smbtest link set lo up
+t_check "connect inside a network namespace fails (no server there)" \
+	sh -c "! nsenter --net=/run/netns/smbtest sh -c \"printf '127.0.0.1 445 210 311 0 2000' > $T/connect\" 2>/dev/null"
+t_check "its transport exists" test -n "$(info_of state)"
+ip netns delete smbtest
+dead=""
+for i in $(seq 100); do
+	[ "$(info_of state)" = Dead ] && { dead=1; break; }
+	sleep 0.2
+done
+t_check "deleting the namespace shuts the transport down (state Dead)" test -n "$dead"
+t_check "it reports ENETDOWN to new waits" sh -c "! printf 1 > $T/echo 2>/dev/null"
+ctl release x
+t_check "and it is freed on release" sh -c "! ls -d $X/[0-9]* >/dev/null 2>&1"
+
+t_check "rmmod smbxprt_test" rmmod smbxprt_test
+t_check "rmmod smbfs smbclient smbxprt" rmmod smbfs smbclient smbxprt
+t_check "smbxprt's debugfs directory is gone" test ! -e "$X"
+stop_ksmbd
+kmemleak_scan
+t_done

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smbxprt_test.ko: drives smbxprt.ko from guest test scripts through
+ * debugfs, as any in-kernel C consumer of <smb/xprt.h> would. Test only;
+ * nothing but the test harness loads it.
+ *
+ *   /sys/kernel/debug/smbxprt_test/
+ *     connect     write "ADDR PORT DIALECT_MIN DIALECT_MAX MODE [TIMEOUT_MS]"
+ *                 (dialects in hex, MODE 0 default, 1 softirq, 2 workqueue):
+ *                 get a transport in the writer's network namespace and wait
+ *                 for it to connect. The write fails with the wait's error;
+ *                 the transport is kept either way.
+ *     echo        write "N": N sequential ECHOs on the kept transport; the
+ *                 write fails with the first error. Writers may run in
+ *                 parallel.
+ *     bench       write "N": N sequential ECHOs, timed; the figures go to
+ *                 dmesg and to `result`.
+ *     negotiated  read: what NEGOTIATE settled.
+ *     result      read: the last bench's figures.
+ *     release     write anything: put the kept transport (waits for echoes
+ *                 in progress).
+ */
+#include <linux/debugfs.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <smb/xprt.h>
+
+MODULE_DESCRIPTION("Test driver for smbxprt.ko (debugfs)");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("SMB");
+
+/* Held shared by echo writers, exclusively by connect and release. */
+static DECLARE_RWSEM(test_sem);
+static struct smb_xprt *test_xprt;
+static struct dentry *test_dir;
+static char test_result[256];
+
+static int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size)
+{
+	if (len == 0 || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+static ssize_t connect_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	char buf[128], ip[64];
+	unsigned int port, dmin, dmax, mode, timeout_ms = 15000;
+	struct sockaddr_storage ss = {};
+	struct smb_xprt_config cfg = {};
+	struct smb_xprt *x;
+	int err, n;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	n = sscanf(buf, "%63s %u %x %x %u %u", ip, &port, &dmin, &dmax, &mode,
+		   &timeout_ms);
+	if (n < 5)
+		return -EINVAL;
+	if (in4_pton(ip, -1, (u8 *)&((struct sockaddr_in *)&ss)->sin_addr, -1, NULL)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		cfg.addrlen = sizeof(*sin);
+	} else if (in6_pton(ip, -1, ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr, -1, NULL)) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		cfg.addrlen = sizeof(*sin6);
+	} else {
+		return -EINVAL;
+	}
+	cfg.addr = (struct sockaddr *)&ss;
+	cfg.dialect_min = dmin;
+	cfg.dialect_max = dmax;
+	cfg.recv_mode = mode;
+
+	x = smb_xprt_get(&cfg);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	down_write(&test_sem);
+	if (test_xprt)
+		smb_xprt_put(test_xprt);
+	test_xprt = x;
+	downgrade_write(&test_sem);
+	err = smb_xprt_wait_connected(x, msecs_to_jiffies(timeout_ms));
+	up_read(&test_sem);
+	return err ? err : len;
+}
+
+static int parse_count(const char __user *ubuf, size_t len, unsigned long *n)
+{
+	char buf[32];
+	int err = copy_arg(ubuf, len, buf, sizeof(buf));
+
+	return err ? err : kstrtoul(strim(buf), 10, n);
+}
+
+static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	unsigned long n, i;
+	int err;
+
+	err = parse_count(ubuf, len, &n);
+	if (err)
+		return err;
+	down_read(&test_sem);
+	err = test_xprt ? 0 : -ENOTCONN;
+	for (i = 0; i < n && !err; i++) {
+		err = smb_xprt_echo(test_xprt, 10 * HZ);
+		if (err)
+			pr_warn("echo %lu of %lu failed: %d\n", i + 1, n, err);
+		cond_resched();
+	}
+	up_read(&test_sem);
+	return err ? err : len;
+}
+
+static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	struct smb_xprt_negotiated neg = {};
+	unsigned long n, i;
+	u64 start, ns;
+	int err;
+
+	err = parse_count(ubuf, len, &n);
+	if (err)
+		return err;
+	if (!n)
+		return -EINVAL;
+	down_read(&test_sem);
+	err = test_xprt ? 0 : -ENOTCONN;
+	start = ktime_get_ns();
+	for (i = 0; i < n && !err; i++)
+		err = smb_xprt_echo(test_xprt, 10 * HZ);
+	ns = ktime_get_ns() - start;
+	if (!err)
+		smb_xprt_negotiated(test_xprt, &neg);
+	up_read(&test_sem);
+	if (err)
+		return err;
+	snprintf(test_result, sizeof(test_result),
+		 "echo_bench n=%lu total_us=%llu rtt_us=%llu.%02llu per_sec=%llu dialect=%#x\n",
+		 n, ns / 1000, ns / n / 1000, ns / n % 1000 / 10,
+		 ns ? (u64)n * NSEC_PER_SEC / ns : 0, neg.dialect);
+	pr_info("%s", test_result);
+	return len;
+}
+
+static ssize_t release_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	down_write(&test_sem);
+	if (test_xprt)
+		smb_xprt_put(test_xprt);
+	test_xprt = NULL;
+	up_write(&test_sem);
+	return len;
+}
+
+static int negotiated_show(struct seq_file *m, void *v)
+{
+	struct smb_xprt_negotiated n;
+	int err;
+
+	down_read(&test_sem);
+	err = test_xprt ? smb_xprt_negotiated(test_xprt, &n) : -ENOTCONN;
+	up_read(&test_sem);
+	if (err)
+		return err;
+	seq_printf(m, "dialect %#x\nsecurity_mode %#x\ncapabilities %#x\n",
+		   n.dialect, n.security_mode, n.capabilities);
+	seq_printf(m, "max_read %u\nmax_write %u\nmax_transact %u\n",
+		   n.max_read_size, n.max_write_size, n.max_transact_size);
+	seq_printf(m, "cipher %u\nsigning %#x\ngeneration %llu\n", n.cipher,
+		   n.signing_algorithm, n.generation);
+	seq_printf(m, "preauth %*phN\n", 16, n.preauth_hash);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(negotiated);
+
+static int result_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, test_result);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(result);
+
+static const struct file_operations connect_fops = { .owner = THIS_MODULE, .write = connect_write };
+static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
+static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write = bench_write };
+static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
+
+static int __init smbxprt_test_init(void)
+{
+	test_dir = debugfs_create_dir("smbxprt_test", NULL);
+	debugfs_create_file("connect", 0200, test_dir, NULL, &connect_fops);
+	debugfs_create_file("echo", 0200, test_dir, NULL, &echo_fops);
+	debugfs_create_file("bench", 0200, test_dir, NULL, &bench_fops);
+	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
+	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
+	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
+	return 0;
+}
+
+static void __exit smbxprt_test_exit(void)
+{
+	debugfs_remove_recursive(test_dir);
+	if (test_xprt)
+		smb_xprt_put(test_xprt);
+}
+
+module_init(smbxprt_test_init);
+module_exit(smbxprt_test_exit);
