@@ -13,10 +13,11 @@
 #   make buildroot | kernel-debug | kernel-release           build one piece
 #   make bench-xprt                                          transport benchmark (release kernel)
 #   make prune-cache                                         drop stale cache entries
+#   make fmt                                                 rustfmt/cargo fmt all Rust
 
 T := tools/testing
 
-.PHONY: bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+.PHONY: fmt bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
 
 modules:
 	$(T)/modules.sh debug
@@ -60,3 +61,6 @@ bench-xprt:
 
 prune-cache:
 	$(T)/prune-cache.sh
+
+fmt:
+	$(T)/fmt.sh

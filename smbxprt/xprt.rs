@@ -399,7 +399,13 @@ impl Xprt {
     /// Takes `count` credits and as many MessageIds for one request (all
     /// PDUs of a compound), waiting (killable) for credits to arrive. Fails
     /// if the connection changes meanwhile.
-    fn charge(&self, class: ChargeClass, count: u16, generation: u64, deadline: &Deadline) -> Result<Charge> {
+    fn charge(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        deadline: &Deadline,
+    ) -> Result<Charge> {
         let mut waited = false;
         loop {
             {
@@ -708,7 +714,9 @@ fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
         if hdr.len() < HEADER_LEN {
             return Err(EINVAL);
         }
-        let pdu_charge = crate::proto::wire::get_u16(hdr, 6).map_err(|_| EINVAL)?.max(1);
+        let pdu_charge = crate::proto::wire::get_u16(hdr, 6)
+            .map_err(|_| EINVAL)?
+            .max(1);
         total = total.checked_add(pdu_charge).ok_or(EINVAL)?;
         pdus.push((part, pdu_charge), GFP_KERNEL)?;
         let next = crate::proto::wire::get_u32(hdr, 20).map_err(|_| EINVAL)? as usize;
@@ -719,7 +727,9 @@ fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
         let mut skipped = 0usize;
         let mut p = part;
         while skipped < next {
-            skipped = skipped.checked_add(parts.get(p).ok_or(EINVAL)?.len()).ok_or(EINVAL)?;
+            skipped = skipped
+                .checked_add(parts.get(p).ok_or(EINVAL)?.len())
+                .ok_or(EINVAL)?;
             p += 1;
         }
         if skipped != next {
