@@ -18,6 +18,7 @@
 //! workqueue mode `data_ready` only queues the receive work.
 #![forbid(unsafe_code)]
 
+use crate::kext::iter::KernelIter;
 use crate::kext::net::tcp::{CallbackSocket, Chunk, Reader, SockCallbacks, TcpSocket, TcpState};
 use crate::kext::nofs::NofsScope;
 use crate::kext::workqueue as kwq;
@@ -295,6 +296,10 @@ impl Source for ChunkSrc<'_, '_> {
     fn copy_to(&self, from: usize, dst: &mut [u8]) -> bool {
         self.0.copy_to(from, dst).is_ok()
     }
+
+    fn copy_to_iter(&self, from: usize, n: usize, iter: &mut KernelIter<'_>) -> bool {
+        self.0.copy_to_iter(from, n, iter).is_ok()
+    }
 }
 
 /// The transport as a receive sink.
@@ -357,7 +362,7 @@ impl Sink for ConnSink<'_> {
             return Placement::Drain;
         }
         if let Some(r) = &rqst {
-            if frame_len > r.capacity() {
+            if r.needs_room(frame_len) {
                 if !may_sleep {
                     // Decide nothing yet: smbiod will place it again.
                     return Placement::Park;
@@ -390,6 +395,7 @@ impl Sink for ConnSink<'_> {
                 if r.is_detached() || r.is_finished() {
                     Placement::Drain
                 } else {
+                    r.begin(frame_len);
                     Placement::Target(Target::Reply(r))
                 }
             }
@@ -398,7 +404,22 @@ impl Sink for ConnSink<'_> {
 
     fn deliver(&self, target: &mut Target, offset: usize, part: &Part<'_>) -> bool {
         match target {
-            Target::Reply(r) => r.append(offset, part),
+            Target::Reply(r) => {
+                if r.append(offset, part) {
+                    return true;
+                }
+                // The rest is drained; a task still waiting learns why
+                // rather than waiting for its timeout.
+                if !r.is_detached() {
+                    pr_warn!(
+                        "transport {}: reply to MessageId {} does not fit its buffer; failing the request\n",
+                        self.xprt().id,
+                        r.mid
+                    );
+                    r.fail(EMSGSIZE);
+                }
+                false
+            }
             Target::Owned { buf, .. } => {
                 let Some(end) = offset.checked_add(part.len()) else {
                     return false;

@@ -12,8 +12,10 @@
 //! while copying data.
 #![forbid(unsafe_code)]
 
+use crate::kext::iter::IterSlot;
 use crate::kext::sync::wait::WaitQueue;
 use crate::proto::credits::Charge;
+use crate::proto::header::HEADER_LEN;
 use kernel::alloc::{
     flags::{GFP_KERNEL, GFP_NOWAIT},
     KVec,
@@ -30,7 +32,33 @@ use kernel::sync::{new_spinlock_irq, Arc, SpinLockIrq};
 pub(crate) struct ReplyBuf {
     pub(crate) data: KVec<u8>,
     pub(crate) detached: bool,
+    /// Length of the frame being received (set when it is placed here).
+    frame_len: usize,
+    /// Frame bytes taken so far.
+    got: usize,
+    layout: Layout,
 }
+
+/// Where the bytes of a reply go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// All into the reply buffer.
+    Whole,
+    /// A data iterator is lent: the first [`READ_FIXED`] bytes decide.
+    Undecided,
+    /// A READ response: its payload goes into the lent iterator, the bytes
+    /// before it into the buffer, anything after it nowhere.
+    Split { data_off: usize, data_end: usize },
+}
+
+/// The SMB2 header and the fixed part of a READ response (MS-SMB2 2.2.20),
+/// which say where the payload lies.
+const READ_FIXED: usize = HEADER_LEN + 16;
+/// SMB2 READ (MS-SMB2 2.2.1.2).
+const READ_COMMAND: u16 = 0x0008;
+/// STATUS_BUFFER_OVERFLOW: a successful READ of a named pipe message that
+/// did not fit (MS-SMB2 3.3.4.4), which still carries data.
+const STATUS_BUFFER_OVERFLOW: u32 = 0x8000_0005;
 
 /// Where a request is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +96,10 @@ pub(crate) struct Rqst {
     pub(crate) state: SpinLockIrq<RqstState>,
     #[pin]
     pub(crate) wait: WaitQueue,
+    /// The caller's data destination (a READ's payload), lent for the
+    /// call. Lock order: `buf` → `data`.
+    #[pin]
+    pub(crate) data: IterSlot,
 }
 
 impl Rqst {
@@ -81,12 +113,16 @@ impl Rqst {
                 mid: charge.first_message_id,
                 charge,
                 generation,
-                buf <- new_spinlock_irq!(ReplyBuf { data, detached: false }, "Rqst::buf"),
+                buf <- new_spinlock_irq!(
+                    ReplyBuf { data, detached: false, frame_len: 0, got: 0, layout: Layout::Whole },
+                    "Rqst::buf"
+                ),
                 state <- new_spinlock_irq!(
                     RqstState { phase: Phase::Sending, reply_len: 0, async_id: None },
                     "Rqst::state"
                 ),
                 wait <- crate::new_wait_queue!("Rqst::wait"),
+                data <- IterSlot::new(),
             }),
             GFP_KERNEL,
         )
@@ -109,9 +145,33 @@ impl Rqst {
         self.buf.lock().data.capacity()
     }
 
+    /// Whether a reply of `frame_len` bytes may not fit without making
+    /// room first. With a data iterator lent, a reply up to the buffer plus
+    /// the iterator may be a READ response that fits.
+    pub(crate) fn needs_room(&self, frame_len: usize) -> bool {
+        let b = self.buf.lock();
+        let room = b.data.capacity().saturating_add(self.data.count());
+        frame_len > room
+    }
+
     /// Whether the waiting task has left.
     pub(crate) fn is_detached(&self) -> bool {
         self.buf.lock().detached
+    }
+
+    /// A frame of `frame_len` bytes is about to be delivered here. Any
+    /// context.
+    pub(crate) fn begin(&self, frame_len: usize) {
+        let mut b = self.buf.lock();
+        b.frame_len = frame_len;
+        b.got = 0;
+        b.data.clear();
+        let lent = self.data.count() > 0;
+        b.layout = if lent && frame_len >= READ_FIXED {
+            Layout::Undecided
+        } else {
+            Layout::Whole
+        };
     }
 
     /// Makes room for a reply of `len` bytes before any of it arrives.
@@ -128,25 +188,94 @@ impl Rqst {
         Ok(())
     }
 
-    /// Copies `part` to `offset` of the reply; false if the task has left
-    /// or the reply does not fit (both mean: drain the rest). Any context:
-    /// never allocates.
+    /// Takes `part`, at `offset` within the frame: the header and fixed
+    /// part go into the reply buffer, a READ payload into the lent
+    /// iterator. Returns false if the task has left or the reply does not
+    /// fit where it must go (both mean: drain the rest). Any context: never
+    /// allocates, never sleeps.
     pub(crate) fn append(&self, offset: usize, part: &crate::rx::Part<'_>) -> bool {
-        let mut b = self.buf.lock();
-        if b.detached || b.data.len() != offset {
+        let mut guard = self.buf.lock();
+        let b = &mut *guard;
+        if b.detached || b.got != offset {
             return false;
         }
-        let Some(end) = offset.checked_add(part.len()) else {
-            return false;
+        let len = part.len();
+        let mut skip = 0usize;
+        while skip < len {
+            let pos = b.got;
+            let left = len - skip;
+            let n = match b.layout {
+                Layout::Undecided => {
+                    let n = left.min(READ_FIXED - pos);
+                    if !buffer_part(&mut b.data, pos, part, skip, n) {
+                        return false;
+                    }
+                    if pos + n == READ_FIXED {
+                        b.layout = self.decide(&b.data, b.frame_len);
+                    }
+                    n
+                }
+                Layout::Whole => {
+                    if !buffer_part(&mut b.data, pos, part, skip, left) {
+                        return false;
+                    }
+                    left
+                }
+                Layout::Split { data_off, data_end } => {
+                    if pos < data_off {
+                        let n = left.min(data_off - pos);
+                        if !buffer_part(&mut b.data, pos, part, skip, n) {
+                            return false;
+                        }
+                        n
+                    } else if pos < data_end {
+                        let n = left.min(data_end - pos);
+                        let copied = self
+                            .data
+                            .with(|it| it.is_some_and(|it| part.copy_range_to_iter(skip, n, it)));
+                        if !copied {
+                            return false;
+                        }
+                        n
+                    } else {
+                        // Past the payload (padding, or a compounded reply
+                        // this interface does not carry): dropped.
+                        left
+                    }
+                }
+            };
+            skip += n;
+            b.got += n;
+        }
+        true
+    }
+
+    /// Where the rest of a reply goes, once its first [`READ_FIXED`] bytes
+    /// (`head`) are in: a READ response whose payload fits the lent
+    /// iterator is split; anything else goes whole into the buffer.
+    fn decide(&self, head: &[u8], frame_len: usize) -> Layout {
+        let get16 = |o| crate::proto::wire::get_u16(head, o).ok();
+        let get32 = |o| crate::proto::wire::get_u32(head, o).ok();
+        let is_read = get16(12) == Some(READ_COMMAND)
+            && matches!(get32(8), Some(0) | Some(STATUS_BUFFER_OVERFLOW))
+            && get16(HEADER_LEN) == Some(17);
+        if !is_read {
+            return Layout::Whole;
+        }
+        let data_off = head.get(HEADER_LEN + 2).map_or(0, |v| usize::from(*v));
+        let data_len = get32(HEADER_LEN + 4).map_or(0, |v| v as usize);
+        let Some(data_end) = data_off.checked_add(data_len) else {
+            return Layout::Whole;
         };
-        if end > b.data.capacity() {
-            return false;
+        if data_len == 0 || data_off < READ_FIXED || data_end > frame_len {
+            return Layout::Whole;
         }
-        // Within capacity: `resize` does not allocate.
-        if b.data.resize(end, 0, GFP_NOWAIT).is_err() {
-            return false;
+        if data_len > self.data.count() {
+            // Larger than the caller's destination: a protocol error the
+            // buffer will refuse (it was sized for the fixed part).
+            return Layout::Whole;
         }
-        part.copy_to(&mut b.data[offset..end])
+        Layout::Split { data_off, data_end }
     }
 
     /// Whether the request has finished (replied or failed).
@@ -203,6 +332,28 @@ impl Rqst {
             _ => Err(EINVAL),
         }
     }
+}
+
+/// Copies `n` bytes of `part` from `skip` to frame position `pos` of the
+/// reply buffer, within its capacity (never allocates).
+fn buffer_part(
+    data: &mut KVec<u8>,
+    pos: usize,
+    part: &crate::rx::Part<'_>,
+    skip: usize,
+    n: usize,
+) -> bool {
+    let Some(end) = pos.checked_add(n) else {
+        return false;
+    };
+    if data.len() != pos || end > data.capacity() {
+        return false;
+    }
+    // Within capacity: `resize` does not allocate.
+    if data.resize(end, 0, GFP_NOWAIT).is_err() {
+        return false;
+    }
+    part.copy_range_to(skip, &mut data[pos..end])
 }
 
 /// Requests in flight on a connection, by MessageId.

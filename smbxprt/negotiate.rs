@@ -125,6 +125,7 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
             sock,
             generation,
             &mut parts,
+            &mut crate::xprt::CallData::default(),
             ChargeClass::Priority,
             4096,
             &deadline,

@@ -21,6 +21,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use crate::kext::iter::KernelIter;
 use crate::proto::framing::decode_frame_length;
 use crate::proto::header::{HEADER_LEN, PROTOCOL_ID};
 use crate::proto::transform::{TRANSFORM_HEADER_LEN, TRANSFORM_PROTOCOL_ID};
@@ -31,6 +32,9 @@ pub(crate) trait Source {
     fn len(&self) -> usize;
     /// Copies `dst.len()` bytes starting at `from`; false on failure.
     fn copy_to(&self, from: usize, dst: &mut [u8]) -> bool;
+    /// Copies `n` bytes starting at `from` into a destination iterator;
+    /// false on failure.
+    fn copy_to_iter(&self, from: usize, n: usize, iter: &mut KernelIter<'_>) -> bool;
 }
 
 /// A byte slice as a [`Source`].
@@ -53,6 +57,13 @@ impl Source for Bytes<'_> {
             None => false,
         }
     }
+
+    fn copy_to_iter(&self, from: usize, n: usize, iter: &mut KernelIter<'_>) -> bool {
+        match from.checked_add(n).and_then(|end| self.0.get(from..end)) {
+            Some(s) => n <= iter.count() && iter.copy_to(s) == Ok(n),
+            None => false,
+        }
+    }
 }
 
 /// A part of a chunk: `len` bytes from `start`.
@@ -71,6 +82,28 @@ impl Part<'_> {
     /// Copies the whole part into `dst` (which must be `len()` long).
     pub(crate) fn copy_to(&self, dst: &mut [u8]) -> bool {
         dst.len() == self.len && self.src.copy_to(self.start, dst)
+    }
+
+    /// Copies the part's bytes `skip..skip + dst.len()` into `dst`.
+    pub(crate) fn copy_range_to(&self, skip: usize, dst: &mut [u8]) -> bool {
+        match skip.checked_add(dst.len()) {
+            Some(end) if end <= self.len => self.src.copy_to(self.start + skip, dst),
+            _ => false,
+        }
+    }
+
+    /// Copies the part's bytes `skip..skip + n` into a destination
+    /// iterator.
+    pub(crate) fn copy_range_to_iter(
+        &self,
+        skip: usize,
+        n: usize,
+        iter: &mut KernelIter<'_>,
+    ) -> bool {
+        match skip.checked_add(n) {
+            Some(end) if end <= self.len => self.src.copy_to_iter(self.start + skip, n, iter),
+            _ => false,
+        }
     }
 }
 

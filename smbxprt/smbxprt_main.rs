@@ -36,6 +36,7 @@ mod stats;
 mod xprt;
 
 mod crypto_kunit;
+mod iter_kunit;
 mod kext_kunit;
 mod proto_kunit;
 mod rx_kunit;

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 use crate::conn::{Conn, ConnSock};
+use crate::kext::iter::KernelIter;
 use crate::kext::net::addr::SockAddr;
 use crate::kext::net::ns::{Net, NetBound};
 use crate::kext::net::tcp::{CallbackSocket, KvecArray, TcpSocket, TcpState};
@@ -90,9 +91,35 @@ pub(crate) struct Tunables {
     pub(crate) max_credits: u32,
 }
 
-/// Signs (or encrypts) a request's parts after its MessageId is set, under
-/// the transmit lock; supplied by the session layer.
-pub(crate) type Signer<'a> = &'a mut dyn FnMut(&mut [&mut [u8]]) -> Result;
+/// Signs (or encrypts) a request's parts, and the payload that follows them
+/// if there is one, after its MessageId is set, under the transmit lock;
+/// supplied by the session layer. The payload is a duplicate cursor: the
+/// signer may consume it.
+pub(crate) type Signer<'a> = &'a mut dyn FnMut(&mut [&mut [u8]], Option<KernelIter<'_>>) -> Result;
+
+/// The bulk data of a call, in kernel-backed iterators that the transport
+/// reads and fills in place (no copy through a buffer of its own).
+#[derive(Default)]
+pub(crate) struct CallData<'a, 'b> {
+    /// Sent right after the request's parts, as the end of its last PDU (a
+    /// WRITE's payload). Advanced by what was sent.
+    pub(crate) send: Option<&'a mut KernelIter<'b>>,
+    /// Receives the payload of a READ response (MS-SMB2 2.2.20); the reply
+    /// then holds the frame up to DataOffset. Advanced by what arrived.
+    pub(crate) recv: Option<&'a mut KernelIter<'b>>,
+}
+
+impl CallData<'_, '_> {
+    /// Back to the start, for a request sent again.
+    fn rewind(&mut self) {
+        if let Some(it) = self.send.as_deref_mut() {
+            it.rewind();
+        }
+        if let Some(it) = self.recv.as_deref_mut() {
+            it.rewind();
+        }
+    }
+}
 
 /// The credit window tracks up to 512 outstanding MessageIds.
 pub(crate) type Credits = CreditWindow<8>;
@@ -444,9 +471,11 @@ impl Xprt {
     /// request is sent again on the next connection (within the timeout);
     /// any other fails with `ECONNRESET`: the transport cannot know whether
     /// the server acted on it.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn call(
         &self,
         parts: &mut [&mut [u8]],
+        data: &mut CallData<'_, '_>,
         class: ChargeClass,
         reply_capacity: usize,
         timeout_ms: Option<u32>,
@@ -461,10 +490,12 @@ impl Xprt {
             };
             let generation = sock.generation();
             let sign = sign.as_mut().map(|s| &mut **s as Signer<'_>);
+            data.rewind();
             match self.call_on(
                 &sock,
                 generation,
                 parts,
+                data,
                 class,
                 reply_capacity,
                 &deadline,
@@ -478,12 +509,14 @@ impl Xprt {
         }
     }
 
+    /// One attempt of [`Xprt::call`] on the connection `sock`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn call_on(
         &self,
         sock: &ConnSock,
         generation: u64,
         parts: &mut [&mut [u8]],
+        data: &mut CallData<'_, '_>,
         class: ChargeClass,
         reply_capacity: usize,
         deadline: &Deadline,
@@ -498,47 +531,62 @@ impl Xprt {
                 return Err(e);
             }
         };
-        let started = Instant::<Monotonic>::now();
-        self.transmit(sock, &rqst, parts, &pdus, sign)?;
-        XprtStats::inc(&self.stats.requests);
+        let send = data.send.as_deref_mut();
+        let run = || -> Result<KVec<u8>> {
+            let started = Instant::<Monotonic>::now();
+            self.transmit(sock, &rqst, parts, send, &pdus, sign)?;
+            XprtStats::inc(&self.stats.requests);
 
-        let outcome = rqst
-            .wait
-            .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
-        if outcome != WaitOutcome::Ready && !rqst.is_finished() {
-            // Leave early: nobody writes our buffer after this; the reply,
-            // if it comes, is drained and its credits still counted.
-            rqst.detach();
-            return Err(if outcome == WaitOutcome::Killed {
-                EINTR
-            } else {
-                ETIMEDOUT
-            });
+            let outcome = rqst
+                .wait
+                .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
+            if outcome != WaitOutcome::Ready && !rqst.is_finished() {
+                // Leave early: nobody writes our buffer (or the lent
+                // iterator) after this; the reply, if it comes, is drained
+                // and its credits still counted.
+                rqst.detach();
+                return Err(if outcome == WaitOutcome::Killed {
+                    EINTR
+                } else {
+                    ETIMEDOUT
+                });
+            }
+            let reply = rqst.take_reply()?;
+            let us = started.elapsed().as_micros_ceil();
+            self.stats.record_rtt(u64::try_from(us).unwrap_or(0));
+            Ok(reply)
+        };
+        match data.recv.as_deref_mut() {
+            // The receive path fills the iterator only while it is lent; the
+            // loan ends after the task has detached or taken its reply.
+            Some(it) => rqst.data.lend(it, run)?,
+            None => run(),
         }
-        let reply = rqst.take_reply()?;
-        let us = started.elapsed().as_micros_ceil();
-        self.stats.record_rtt(u64::try_from(us).unwrap_or(0));
-        Ok(reply)
     }
 
     /// The send path: under the transmit lock, write each PDU's MessageId
     /// and credit fields, enter the request in the MID table (before
-    /// anything can reply), sign, and send the frame (the whole compound) in
-    /// one `sendmsg`.
+    /// anything can reply), sign, and send the frame (the whole compound,
+    /// then the payload if any) back to back while holding the lock.
     fn transmit(
         &self,
         sock: &ConnSock,
         rqst: &Arc<Rqst>,
         parts: &mut [&mut [u8]],
+        mut payload: Option<&mut KernelIter<'_>>,
         pdus: &[(usize, u16)],
         sign: Option<Signer<'_>>,
     ) -> Result {
         let charge = rqst.charge;
-        let total: usize = parts.iter().map(|p| p.len()).sum();
-        if total > crate::proto::framing::MAX_FRAME_PAYLOAD {
+        let payload_len = payload.as_deref().map_or(0, |p| p.count());
+        let total = parts
+            .iter()
+            .try_fold(payload_len, |acc, p| acc.checked_add(p.len()))
+            .filter(|t| *t <= crate::proto::framing::MAX_FRAME_PAYLOAD);
+        let Some(total) = total else {
             let _ = self.credits.lock().abandon(&charge);
             return Err(EINVAL);
-        }
+        };
         let _xmit = self.xmit.lock();
         let credit_request = self.credits.lock().credits_to_request();
         let mut mid = charge.first_message_id;
@@ -557,7 +605,7 @@ impl Xprt {
             return Err(e);
         }
         if let Some(sign) = sign {
-            if let Err(e) = sign(parts) {
+            if let Err(e) = sign(parts, payload.as_deref().map(|p| p.duplicate())) {
                 self.mids.remove(charge.first_message_id);
                 let _ = self.credits.lock().abandon(&charge);
                 return Err(e);
@@ -575,19 +623,31 @@ impl Xprt {
         let mut kvecs = KvecArray::<8>::default();
         let mut iter = kvecs.iter(&slices)?;
         let want = iter.remaining();
-        let sent = sock.socket().send(&mut iter, false);
+        let mut sent = sock
+            .socket()
+            .send(&mut iter, payload_len > 0)
+            .and_then(|n| if n == want { Ok(n) } else { Err(EPIPE) });
+        if let (Ok(n), Some(p)) = (&sent, &mut payload) {
+            let head = *n;
+            sent = sock
+                .socket()
+                .send_iter(p, payload_len, false)
+                .and_then(|m| {
+                    if m == payload_len {
+                        Ok(head + m)
+                    } else {
+                        Err(EPIPE)
+                    }
+                });
+        }
         match sent {
-            Ok(n) if n == want => {
+            Ok(n) => {
                 XprtStats::add(&self.stats.bytes_sent, n as u64);
                 Ok(())
             }
-            other => {
+            Err(err) => {
                 // Some bytes may be on the wire: the stream is no longer in
                 // a known state, so the connection must go.
-                let err = match other {
-                    Err(e) => e,
-                    Ok(_) => EPIPE,
-                };
                 self.mids.remove(charge.first_message_id);
                 rqst.fail(err);
                 sock.request_disconnect(err);
@@ -604,6 +664,7 @@ impl Xprt {
         // ECHO has no effect on the server: always safe to send again.
         let reply = self.call(
             &mut [&mut buf[..]],
+            &mut CallData::default(),
             ChargeClass::Priority,
             HEADER_LEN + 16,
             timeout_ms,

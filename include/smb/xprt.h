@@ -94,12 +94,15 @@ int smb_xprt_negotiated(struct smb_xprt *xprt,
  * A signer signs or encrypts a request after the transport has assigned its
  * MessageId, under the transmit lock (so requests reach the wire in
  * MessageId order). It may not sleep for long; it must not call back into
- * the transport. The table is const and names its owner module, which the
- * transport pins for the duration of the call (Documentation/abi.rst).
+ * the transport. @data is NULL, or a copy of the call's send_data cursor
+ * (the payload that ends the last PDU), which the signer may advance. The
+ * table is const and names its owner module, which the transport pins for
+ * the duration of the call (Documentation/abi.rst).
  */
 struct smb_xprt_signer {
 	struct module *owner;
-	int (*sign)(void *ctx, struct kvec *iov, unsigned int nr_iov);
+	int (*sign)(void *ctx, struct kvec *iov, unsigned int nr_iov,
+		    struct iov_iter *data);
 };
 
 #define SMB_XPRT_CALL_PRIORITY	0x1	/* may use the reserved credits */
@@ -118,10 +121,25 @@ struct smb_xprt_signer {
  * writes MessageId, CreditCharge and CreditRequest into it. The reply,
  * header included, is copied to @reply; -EMSGSIZE if it does not fit in
  * @reply_size bytes. @timeout is in jiffies (MAX_SCHEDULE_TIMEOUT: none).
+ *
+ * Bulk data travels in the caller's iterators, which must be kernel-backed
+ * (ITER_KVEC, ITER_BVEC, ITER_FOLIOQ or ITER_XARRAY; anything else is
+ * -EFAULT): pin user memory into a bvec first (iov_iter_extract_pages).
+ * The memory must stay valid until the call returns; the transport touches
+ * it from softirq and smbiod, never after returning.
+ *  - @send_data (ITER_SOURCE) is sent after @iov as the end of the last PDU
+ *    (a WRITE's payload, MS-SMB2 2.2.21); it comes back advanced.
+ *  - @recv_data (ITER_DEST) receives the payload of a READ response
+ *    (MS-SMB2 2.2.20) directly from the socket; @reply then holds the frame
+ *    up to its DataOffset, and @recv_data comes back advanced by
+ *    DataLength. A reply that is not a READ response with data (an error)
+ *    goes whole into @reply, leaving @recv_data where it was.
  */
 struct smb_xprt_call {
 	struct kvec *iov;
 	unsigned int nr_iov;
+	struct iov_iter *send_data;	/* NULL: none */
+	struct iov_iter *recv_data;	/* NULL: none */
 	u32 flags;			/* SMB_XPRT_CALL_* */
 	void *reply;
 	size_t reply_size;

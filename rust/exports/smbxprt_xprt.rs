@@ -7,11 +7,12 @@
 //! pointer by `smb_xprt_get` and given back by `smb_xprt_put`.
 
 use super::bindings;
+use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
 use super::negotiate::valid_range;
 use super::proto::credits::ChargeClass;
-use super::xprt::{RecvMode, Xprt, XprtKey};
+use super::xprt::{CallData, RecvMode, Xprt, XprtKey};
 use super::{Globals, GLOBALS};
 use kernel::error::{code::*, Error, Result};
 use kernel::ffi::{c_int, c_long};
@@ -169,6 +170,7 @@ unsafe fn run_signer(
     signer: *const bindings::smb_xprt_signer,
     ctx: *mut kernel::ffi::c_void,
     parts: &mut [&mut [u8]],
+    data: Option<KernelIter<'_>>,
 ) -> Result {
     let mut iov = [bindings::kvec {
         iov_base: core::ptr::null_mut(),
@@ -190,8 +192,12 @@ unsafe fn run_signer(
     if !unsafe { bindings::smb_helper_try_module_get(owner) } {
         return Err(ENODEV);
     }
-    // SAFETY: the iovs describe the request parts, valid for the call.
-    let r = unsafe { sign(ctx, iov.as_mut_ptr(), parts.len() as u32) };
+    let mut data = data;
+    let data_ptr = data.as_mut().map_or(core::ptr::null_mut(), |d| d.as_raw());
+    // SAFETY: the iovs describe the request parts, valid for the call;
+    // `data_ptr` is NULL or a cursor the signer may advance, over memory
+    // valid for the call.
+    let r = unsafe { sign(ctx, iov.as_mut_ptr(), parts.len() as u32, data_ptr) };
     // SAFETY: taken above.
     unsafe { bindings::module_put(owner) };
     if r < 0 {
@@ -199,6 +205,23 @@ unsafe fn run_signer(
     } else {
         Ok(())
     }
+}
+
+/// A call's optional data iterator.
+///
+/// # Safety
+///
+/// `raw` is NULL or a valid iterator whose memory stays valid, and is not
+/// otherwise used, for `'a`.
+unsafe fn iter_arg<'a>(
+    raw: *mut bindings::iov_iter,
+    dir: Direction,
+) -> Result<Option<KernelIter<'a>>> {
+    if raw.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract.
+    unsafe { KernelIter::from_raw(raw, dir) }.map(Some)
 }
 
 /// See `include/smb/xprt.h`.
@@ -235,10 +258,22 @@ pub unsafe extern "C" fn smb_xprt_call(
     } else {
         ChargeClass::Normal
     };
+    // SAFETY: the header's contract: NULL or a valid kernel-backed
+    // iterator over memory valid until we return.
+    let send = match unsafe { iter_arg(call.send_data, Direction::Source) } {
+        Ok(i) => i,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: as above.
+    let recv = match unsafe { iter_arg(call.recv_data, Direction::Dest) } {
+        Ok(i) => i,
+        Err(e) => return e.to_errno(),
+    };
+    let (mut send, mut recv) = (send, recv);
     let (signer, ctx) = (call.signer, call.signer_ctx);
-    let mut sign_fn = |parts: &mut [&mut [u8]]| -> Result {
+    let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
         // SAFETY: the header's contract for `signer`.
-        unsafe { run_signer(signer, ctx, parts) }
+        unsafe { run_signer(signer, ctx, parts, data) }
     };
     let sign: Option<super::xprt::Signer<'_>> = if signer.is_null() {
         None
@@ -246,14 +281,30 @@ pub unsafe extern "C" fn smb_xprt_call(
         Some(&mut sign_fn)
     };
     let replayable = call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
-    let reply = match x.call(
+    let mut data = CallData {
+        send: send.as_mut(),
+        recv: recv.as_mut(),
+    };
+    let result = x.call(
         &mut parts[..n],
+        &mut data,
         class,
         call.reply_size,
         timeout_ms(call.timeout),
         replayable,
         sign,
-    ) {
+    );
+    // The C convention: iterators come back advanced by what was used.
+    // SAFETY: each is the caller's iterator the cursor was made from.
+    unsafe {
+        if let Some(i) = &send {
+            i.write_back(call.send_data);
+        }
+        if let Some(i) = &recv {
+            i.write_back(call.recv_data);
+        }
+    }
+    let reply = match result {
         Ok(r) => r,
         Err(e) => return e.to_errno(),
     };

@@ -10,3 +10,4 @@
 #include "sched.c"
 #include "net.c"
 #include "layout.c"
+#include "iter.c"

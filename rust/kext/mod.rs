@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod fs;
 pub mod global;
 pub mod hex;
+pub mod iter;
 pub mod layout;
 pub mod net;
 pub mod nofs;

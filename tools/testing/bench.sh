@@ -5,7 +5,7 @@
 # (no lockdep, KASAN or kmemleak to distort the figures), and print BENCH
 # lines. Figures taken under QEMU/TCG are indicative only.
 #
-#   bench.sh xprt [ECHOES [PARALLEL]]   ECHO round trip and throughput, per
+#   bench.sh xprt [ECHOES [PARALLEL [ROUNDS]]]   ECHO round trip and throughput, per
 #                                       receive mode
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"

@@ -26,6 +26,7 @@
 //! `tcp_read_sock` directly, as iscsi_tcp does.
 
 use super::super::super::bindings;
+use super::super::iter::{Direction, KernelIter};
 use super::addr::SockAddr;
 use super::ns::Net;
 use core::cell::UnsafeCell;
@@ -198,6 +199,35 @@ impl TcpSocket {
         Ok(sent)
     }
 
+    /// Sends up to `len` bytes of `iter` (a source [`KernelIter`]), which is
+    /// advanced by what went out. Otherwise as [`TcpSocket::send`].
+    pub fn send_iter(&self, iter: &mut KernelIter<'_>, len: usize, more: bool) -> Result<usize> {
+        if iter.direction() != Direction::Source {
+            return Err(EINVAL);
+        }
+        let mut flags = bindings::SMB_CONST_MSG_NOSIGNAL;
+        if more {
+            flags |= bindings::SMB_CONST_MSG_MORE;
+        }
+        iter.limited(len, |it| {
+            // SAFETY: all-zero is a valid `msghdr` (no name, no control
+            // data); its iterator is set just below.
+            let mut msg: bindings::msghdr = unsafe { core::mem::zeroed() };
+            msg.msg_flags = flags;
+            // SAFETY: `it` is a valid kernel-backed source iterator; the
+            // copy in `msg` reads the same memory, borrowed through `it`.
+            unsafe { core::ptr::copy_nonoverlapping(it.as_raw(), &mut msg.msg_iter, 1) };
+            // SAFETY: the socket is valid; `msg` is a valid msghdr.
+            let r = unsafe { bindings::sock_sendmsg(self.sock.as_ptr(), &mut msg) };
+            if r < 0 {
+                return Err(Error::from_errno(r));
+            }
+            let sent = r as usize;
+            it.advance(sent);
+            Ok(sent)
+        })
+    }
+
     /// Shuts down both directions; pending and future receives end.
     pub fn shutdown(&self) {
         // SAFETY: the socket is valid. Errors (not connected) are harmless.
@@ -311,6 +341,24 @@ impl Chunk<'_> {
         // read actor); the range was checked against the chunk, which lies
         // within the skb; `dst` is writable for `n` bytes.
         to_result(unsafe { bindings::skb_copy_bits(self.skb, off, dst.as_mut_ptr().cast(), n) })
+    }
+}
+
+impl Chunk<'_> {
+    /// Copies `n` bytes starting `from` bytes into the chunk into `iter` (a
+    /// destination [`KernelIter`]), advancing it. Any context.
+    pub fn copy_to_iter(&self, from: usize, n: usize, iter: &mut KernelIter<'_>) -> Result {
+        let end = from.checked_add(n).ok_or(EINVAL)?;
+        if end > self.len || n > iter.count() || iter.direction() != Direction::Dest {
+            return Err(EINVAL);
+        }
+        let off = (self.offset as usize).checked_add(from).ok_or(EINVAL)?;
+        let off = c_int::try_from(off).map_err(|_| EINVAL)?;
+        let n = c_int::try_from(n).map_err(|_| EINVAL)?;
+        // SAFETY: the skb is valid while the chunk is borrowed; the range
+        // lies within the chunk; `iter` is a kernel-backed destination (no
+        // user memory, so no fault in softirq) with room for `n` bytes.
+        to_result(unsafe { bindings::skb_copy_datagram_iter(self.skb, off, iter.as_raw(), n) })
     }
 }
 

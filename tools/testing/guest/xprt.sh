@@ -62,6 +62,23 @@ for mode in 1 2; do
 	failed=0
 	for p in $pids; do wait "$p" || failed=$((failed + 1)); done
 	t_check "$name: 64 concurrent ECHO tasks (50 each), $failed failed" test $failed = 0
+	# Bulk data through kernel-backed iterators. Without a session the
+	# server answers WRITE and READ with an error; what is checked is the
+	# framing (the stream stays in step) and where the bytes went.
+	t_check "$name: a WRITE with a 12000-byte payload from an unaligned bvec is answered" \
+		ctl iodata "write 12000"
+	echo "    $(cat $T/result)"
+	t_check "$name: ... its whole payload was sent, after the header, in one frame" \
+		sh -c "grep -q 'err=0 status=0xc[0-9a-f]* .*iter_used=12000$' $T/result"
+	t_check "$name: the stream is still in step (ECHO)" ctl echo 3
+	t_check "$name: a READ with a bvec destination is answered" ctl iodata "read 8192"
+	echo "    $(cat $T/result)"
+	t_check "$name: ... its error reply arrived whole in the buffer, the bvec untouched" \
+		sh -c "grep -q 'err=0 status=0xc[0-9a-f]* reply_len=7[0-9] iter_used=0$' $T/result"
+	err=$(printf 'ubuf 100' 2>&1 >$T/iodata | sed 's/.*error: //')
+	t_check "$name: a user-memory payload is refused with EFAULT ($err)" \
+		sh -c "echo '$err' | grep -qi 'bad address'"
+	t_check "$name: and nothing was sent for it (ECHO in step)" ctl echo 3
 	echoes=$(stat_of echoes)
 	t_check "$name: the transport counted every ECHO ($echoes)" test "${echoes:-0}" -ge $((SEQ_ECHOES + 64 * 50))
 	if [ $mode = 1 ]; then

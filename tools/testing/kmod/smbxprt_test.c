@@ -15,12 +15,21 @@
  *                 parallel.
  *     bench       write "N": N sequential ECHOs, timed; the figures go to
  *                 dmesg and to `result`.
+ *     iodata      write "write N", "read N" or "ubuf N": one WRITE with an
+ *                 N-byte payload sent from a bvec iterator, or one READ of
+ *                 N bytes into one (sessionless, so the server answers with
+ *                 an error, which must arrive whole in the reply buffer), or
+ *                 a WRITE whose payload is user memory (must be refused
+ *                 with -EFAULT). The outcome goes to `result`; the write
+ *                 fails on a transport error.
  *     negotiated  read: what NEGOTIATE settled.
  *     result      read: the last bench's figures.
  *     release     write anything: put the kept transport (waits for echoes
  *                 in progress).
  */
+#include <linux/bvec.h>
 #include <linux/debugfs.h>
+#include <linux/gfp.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
@@ -32,6 +41,8 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/unaligned.h>
 #include <smb/xprt.h>
 
 MODULE_DESCRIPTION("Test driver for smbxprt.ko (debugfs)");
@@ -165,6 +176,120 @@ static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t len,
 	return len;
 }
 
+/* An SMB2 header (MS-SMB2 2.2.1.2) for @cmd; the transport fills in the
+ * MessageId and credit fields. */
+static void fill_header(u8 *h, u16 cmd, u16 charge)
+{
+	memset(h, 0, 64);
+	memcpy(h, "\xfeSMB", 4);
+	put_unaligned_le16(64, h + 4);
+	put_unaligned_le16(charge, h + 6);
+	put_unaligned_le16(cmd, h + 12);
+}
+
+struct test_pages {
+	struct bio_vec bv[8];
+	unsigned int nr;
+};
+
+/* @len bytes over whole pages, the first @offset bytes into its page. */
+static int test_pages_alloc(struct test_pages *tp, size_t len, size_t offset, u8 fill)
+{
+	tp->nr = 0;
+	while (len) {
+		struct page *p;
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset);
+
+		if (tp->nr == ARRAY_SIZE(tp->bv))
+			return -EINVAL;
+		p = alloc_page(GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		memset(page_address(p), fill, PAGE_SIZE);
+		bvec_set_page(&tp->bv[tp->nr++], p, n, offset);
+		len -= n;
+		offset = 0;
+	}
+	return 0;
+}
+
+static void test_pages_free(struct test_pages *tp)
+{
+	while (tp->nr)
+		__free_page(tp->bv[--tp->nr].bv_page);
+}
+
+static ssize_t iodata_write(struct file *f, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	char buf[64], op[8];
+	u8 req[64 + 49], reply[256];
+	struct kvec iov = { .iov_base = req };
+	struct smb_xprt_call call = {
+		.iov = &iov, .nr_iov = 1, .reply = reply,
+		.reply_size = sizeof(reply), .timeout = 10 * HZ,
+	};
+	struct test_pages tp = {};
+	struct iov_iter it;
+	unsigned long n;
+	size_t before;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%7s %lu", op, &n) != 2 || !n || n > 16384)
+		return -EINVAL;
+	memset(req, 0, sizeof(req));
+	if (!strcmp(op, "read")) {
+		/* READ (MS-SMB2 2.2.19) of a FileId the server cannot know. */
+		fill_header(req, 0x0008, 1);
+		put_unaligned_le16(49, req + 64);
+		put_unaligned_le32(n, req + 64 + 4);
+		memset(req + 64 + 16, 0xff, 16);
+		iov.iov_len = 64 + 49;
+		err = test_pages_alloc(&tp, n, 1000, 0x5a);
+		if (err)
+			goto out;
+		iov_iter_bvec(&it, ITER_DEST, tp.bv, tp.nr, n);
+		call.recv_data = &it;
+	} else if (!strcmp(op, "write") || !strcmp(op, "ubuf")) {
+		/* WRITE (MS-SMB2 2.2.21): the payload follows the 48-byte
+		 * fixed part, at DataOffset 112. */
+		fill_header(req, 0x0009, 1);
+		put_unaligned_le16(49, req + 64);
+		put_unaligned_le16(64 + 48, req + 64 + 2);
+		put_unaligned_le32(n, req + 64 + 4);
+		memset(req + 64 + 16, 0xff, 16);
+		iov.iov_len = 64 + 48;
+		if (op[0] == 'u') {
+			/* The writer's own buffer: user memory. */
+			import_ubuf(ITER_SOURCE, (void __user *)ubuf, len, &it);
+		} else {
+			err = test_pages_alloc(&tp, n, 1000, 0xa5);
+			if (err)
+				goto out;
+			iov_iter_bvec(&it, ITER_SOURCE, tp.bv, tp.nr, n);
+		}
+		call.send_data = &it;
+	} else {
+		return -EINVAL;
+	}
+	before = iov_iter_count(&it);
+	down_read(&test_sem);
+	err = test_xprt ? smb_xprt_call(test_xprt, &call) : -ENOTCONN;
+	up_read(&test_sem);
+	snprintf(test_result, sizeof(test_result),
+		 "iodata op=%s n=%lu err=%d status=%#x reply_len=%zu iter_used=%zu\n",
+		 op, n, err, err || call.reply_len < 12 ? 0 :
+		 get_unaligned_le32(reply + 8), err ? 0 : call.reply_len,
+		 before - iov_iter_count(&it));
+	pr_info("%s", test_result);
+out:
+	test_pages_free(&tp);
+	return err ? err : len;
+}
+
 static ssize_t release_write(struct file *f, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
@@ -207,6 +332,7 @@ DEFINE_SHOW_ATTRIBUTE(result);
 static const struct file_operations connect_fops = { .owner = THIS_MODULE, .write = connect_write };
 static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
 static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write = bench_write };
+static const struct file_operations iodata_fops = { .owner = THIS_MODULE, .write = iodata_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
 
 static int __init smbxprt_test_init(void)
@@ -216,6 +342,7 @@ static int __init smbxprt_test_init(void)
 	debugfs_create_file("echo", 0200, test_dir, NULL, &echo_fops);
 	debugfs_create_file("bench", 0200, test_dir, NULL, &bench_fops);
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
+	debugfs_create_file("iodata", 0200, test_dir, NULL, &iodata_fops);
 	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	return 0;

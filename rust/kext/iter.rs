@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Kernel-backed I/O iterators, and lending one to other contexts for a
+//! scope.
+//!
+//! A [`KernelIter`] is an `iov_iter` of type `ITER_KVEC`, `ITER_BVEC`,
+//! `ITER_FOLIOQ` or `ITER_XARRAY`: memory the kernel can reach from any
+//! context, softirq and workqueues included. User-backed iterators are
+//! refused; callers holding user memory pin it into a bvec first
+//! (`iov_iter_extract_pages`), because a kworker has no user mm and softirq
+//! may not fault.
+//!
+//! An [`IterSlot`] lends a borrowed iterator to code running elsewhere (the
+//! receive path, in softirq) for exactly the duration of a closure: every
+//! use happens under the slot's IRQ-safe spinlock, and the slot is emptied,
+//! under that lock, before [`IterSlot::lend`] returns.
+
+use super::super::bindings;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::alloc::{
+    flags::{GFP_KERNEL, __GFP_ZERO},
+    KVec,
+};
+use kernel::error::{code::*, Result};
+use kernel::page::{Page, PAGE_SIZE};
+use kernel::prelude::*;
+use kernel::sync::{new_spinlock_irq, SpinLockIrq};
+
+/// Which way data moves through an iterator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Data is read out of the iterator (`ITER_SOURCE`: what is sent).
+    Source,
+    /// Data is written into the iterator (`ITER_DEST`: what is received).
+    Dest,
+}
+
+/// An `iov_iter` over kernel memory that is borrowed for `'a`.
+///
+/// It is a cursor: copies advance it. It remembers where it started, so
+/// it can be rewound to there (a request sent again) but never before.
+pub struct KernelIter<'a> {
+    raw: bindings::iov_iter,
+    dir: Direction,
+    start_count: usize,
+    _mem: PhantomData<&'a mut [u8]>,
+}
+
+// SAFETY: the iterator describes kernel memory (checked at construction),
+// which any task or softirq may access; nothing in it is tied to the thread
+// that built it.
+unsafe impl Send for KernelIter<'_> {}
+
+impl<'a> KernelIter<'a> {
+    /// Takes a copy of the caller's iterator `*raw` as the cursor.
+    ///
+    /// Fails with `EFAULT` for a user-backed (or discard) iterator and with
+    /// `EINVAL` if it runs the other way from `dir`.
+    ///
+    /// # Safety
+    ///
+    /// `raw` points to a valid `iov_iter` whose memory stays valid, and is
+    /// accessed by nobody else in the way this iterator accesses it, for
+    /// `'a`.
+    pub unsafe fn from_raw(raw: *const bindings::iov_iter, dir: Direction) -> Result<Self> {
+        // SAFETY: `raw` is valid (caller); an iov_iter is a plain cursor
+        // that may be copied by value.
+        let copy = unsafe { core::ptr::read(raw) };
+        Self::checked(copy, dir)
+    }
+
+    fn checked(raw: bindings::iov_iter, dir: Direction) -> Result<Self> {
+        // SAFETY: `raw` is a valid iov_iter.
+        if !unsafe { bindings::smb_helper_iov_iter_is_kernel(&raw) } {
+            return Err(EFAULT);
+        }
+        // SAFETY: as above.
+        let source = unsafe { bindings::smb_helper_iov_iter_is_source(&raw) };
+        if source != (dir == Direction::Source) {
+            return Err(EINVAL);
+        }
+        // SAFETY: as above.
+        let start_count = unsafe { bindings::smb_helper_iov_iter_count(&raw) };
+        Ok(Self {
+            raw,
+            dir,
+            start_count,
+            _mem: PhantomData,
+        })
+    }
+
+    /// An iterator over the buffers in `bufs`: the source of what is sent
+    /// (`Direction::Source`) or the destination of what is received.
+    pub fn from_kvecs(bufs: &'a [KvecBuf<'a>], dir: Direction) -> Result<Self> {
+        let mut len = 0usize;
+        for b in bufs {
+            len = len.checked_add(b.kvec.iov_len).ok_or(EOVERFLOW)?;
+        }
+        // SAFETY: all-zero is a valid iov_iter to initialise.
+        let mut raw: bindings::iov_iter = unsafe { core::mem::zeroed() };
+        // SAFETY: `KvecBuf` is a transparent `kvec` describing memory
+        // borrowed for `'a`, and the array itself is borrowed for `'a`.
+        unsafe {
+            bindings::iov_iter_kvec(
+                &mut raw,
+                dir_flag(dir),
+                bufs.as_ptr().cast::<bindings::kvec>(),
+                bufs.len(),
+                len,
+            )
+        };
+        Self::checked(raw, dir)
+    }
+
+    /// An iterator over `bvecs`.
+    ///
+    /// # Safety
+    ///
+    /// The pages `bvecs` name, in the ranges they name, stay valid for
+    /// `'a` and are not otherwise accessed in the way the iterator does.
+    pub unsafe fn from_bvecs(bvecs: &'a [bindings::bio_vec], dir: Direction) -> Result<Self> {
+        let mut len = 0usize;
+        for b in bvecs {
+            len = len.checked_add(b.bv_len as usize).ok_or(EOVERFLOW)?;
+        }
+        // SAFETY: all-zero is a valid iov_iter to initialise.
+        let mut raw: bindings::iov_iter = unsafe { core::mem::zeroed() };
+        // SAFETY: `bvecs` outlives the iterator; the pages are the caller's
+        // contract.
+        unsafe {
+            bindings::iov_iter_bvec(&mut raw, dir_flag(dir), bvecs.as_ptr(), bvecs.len(), len)
+        };
+        Self::checked(raw, dir)
+    }
+
+    /// Which way the iterator runs.
+    pub fn direction(&self) -> Direction {
+        self.dir
+    }
+
+    /// Bytes left.
+    pub fn count(&self) -> usize {
+        // SAFETY: `raw` is a valid iov_iter.
+        unsafe { bindings::smb_helper_iov_iter_count(&self.raw) }
+    }
+
+    /// Bytes consumed since the iterator was made.
+    pub fn consumed(&self) -> usize {
+        self.start_count - self.count()
+    }
+
+    /// Moves the cursor back to where the iterator started.
+    pub fn rewind(&mut self) {
+        let n = self.consumed();
+        // SAFETY: the iterator advanced by exactly `n` bytes since it was
+        // made, so reverting `n` stays within its array.
+        unsafe { bindings::iov_iter_revert(&mut self.raw, n) };
+    }
+
+    /// Skips `n` bytes (at most what is left).
+    pub fn advance(&mut self, n: usize) {
+        let n = n.min(self.count());
+        // SAFETY: `n` is within what is left.
+        unsafe { bindings::iov_iter_advance(&mut self.raw, n) };
+    }
+
+    /// Copies `src` into a destination iterator; returns how many bytes fit.
+    pub fn copy_to(&mut self, src: &[u8]) -> Result<usize> {
+        if self.dir != Direction::Dest {
+            return Err(EINVAL);
+        }
+        // SAFETY: `src` is readable for its length; the iterator's memory
+        // is kernel memory valid for `'a`.
+        Ok(unsafe { bindings::_copy_to_iter(src.as_ptr().cast(), src.len(), &mut self.raw) })
+    }
+
+    /// Copies out of a source iterator into `dst`; returns how many bytes.
+    pub fn copy_from(&mut self, dst: &mut [u8]) -> Result<usize> {
+        if self.dir != Direction::Source {
+            return Err(EINVAL);
+        }
+        // SAFETY: `dst` is writable for its length; the iterator's memory
+        // is kernel memory valid for `'a`.
+        Ok(unsafe { bindings::_copy_from_iter(dst.as_mut_ptr().cast(), dst.len(), &mut self.raw) })
+    }
+
+    /// A second cursor over the same remaining bytes, for reading them
+    /// without consuming this one (e.g. to sign what will be sent).
+    pub fn duplicate(&self) -> KernelIter<'_> {
+        KernelIter {
+            // SAFETY: an iov_iter may be copied by value; the copy reads the
+            // same memory, and borrowing `self` keeps the cursor from being
+            // used to write meanwhile.
+            raw: unsafe { core::ptr::read(&self.raw) },
+            dir: self.dir,
+            start_count: self.count(),
+            _mem: PhantomData,
+        }
+    }
+
+    /// Runs `f` with the iterator limited to `n` bytes (fewer if fewer are
+    /// left), then lifts the limit.
+    pub fn limited<R>(&mut self, n: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        // SAFETY: `raw` is a valid iov_iter.
+        let cut = unsafe { bindings::smb_helper_iov_iter_truncate(&mut self.raw, n) };
+        let r = f(self);
+        // SAFETY: gives back exactly what was cut off.
+        unsafe { bindings::smb_helper_iov_iter_reexpand(&mut self.raw, self.count() + cut) };
+        r
+    }
+
+    /// The raw iterator, for the socket and skb copy calls of this crate.
+    pub(crate) fn as_raw(&mut self) -> *mut bindings::iov_iter {
+        &mut self.raw
+    }
+
+    /// Writes the cursor back to the caller's iterator (the C convention:
+    /// an iterator passed in comes back advanced by what was used).
+    ///
+    /// # Safety
+    ///
+    /// `raw` is the iterator this one was made from, valid for writing.
+    pub unsafe fn write_back(&self, raw: *mut bindings::iov_iter) {
+        // SAFETY: the caller's contract; iov_iters are copied by value.
+        unsafe { core::ptr::write(raw, core::ptr::read(&self.raw)) };
+    }
+}
+
+/// One buffer of a kvec iterator: a `kvec` that borrows its memory.
+#[repr(transparent)]
+pub struct KvecBuf<'a> {
+    kvec: bindings::kvec,
+    _mem: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> KvecBuf<'a> {
+    /// Describes `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self {
+            kvec: bindings::kvec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            },
+            _mem: PhantomData,
+        }
+    }
+}
+
+/// Pages of kernel memory with a bvec array over them: the shape of the
+/// buffers file systems hand the transport (tests use it).
+pub struct PageBuf {
+    pages: KVec<Page>,
+    bvecs: KVec<bindings::bio_vec>,
+    len: usize,
+}
+
+impl PageBuf {
+    /// `len` bytes in whole pages, zeroed; each bvec covers one page, and
+    /// the first starts `first_offset` bytes into its page (an unaligned
+    /// buffer).
+    pub fn new(len: usize, first_offset: usize) -> Result<Self> {
+        if first_offset >= PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        let mut pages = KVec::new();
+        let mut bvecs = KVec::new();
+        let mut left = len;
+        let mut off = first_offset;
+        while left > 0 {
+            let page = Page::alloc_page(GFP_KERNEL | __GFP_ZERO)?;
+            let n = left.min(PAGE_SIZE - off);
+            bvecs.push(
+                bindings::bio_vec {
+                    bv_page: page.as_ptr(),
+                    bv_len: n as u32,
+                    bv_offset: off as u32,
+                },
+                GFP_KERNEL,
+            )?;
+            pages.push(page, GFP_KERNEL)?;
+            left -= n;
+            off = 0;
+        }
+        Ok(Self { pages, bvecs, len })
+    }
+
+    /// Bytes in the buffer.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// An iterator over the whole buffer.
+    pub fn iter(&mut self, dir: Direction) -> Result<KernelIter<'_>> {
+        // SAFETY: the pages are owned by `self`, which the iterator
+        // borrows mutably, so they stay valid and unshared.
+        unsafe { KernelIter::from_bvecs(&self.bvecs, dir) }
+    }
+
+    /// Copies bytes `offset..offset + dst.len()` of the buffer into `dst`.
+    pub fn read(&self, mut offset: usize, dst: &mut [u8]) -> Result {
+        let mut done = 0;
+        for (b, p) in self.bvecs.iter().zip(self.pages.iter()) {
+            let blen = b.bv_len as usize;
+            if offset >= blen {
+                offset -= blen;
+                continue;
+            }
+            let n = (blen - offset).min(dst.len() - done);
+            // SAFETY: `dst[done..done + n]` is writable; the range is
+            // within the page.
+            unsafe { p.read_raw(dst[done..].as_mut_ptr(), b.bv_offset as usize + offset, n)? };
+            done += n;
+            offset = 0;
+            if done == dst.len() {
+                return Ok(());
+            }
+        }
+        if done == dst.len() {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    /// Copies `src` into the buffer from `offset`.
+    pub fn write(&mut self, mut offset: usize, src: &[u8]) -> Result {
+        let mut done = 0;
+        for (b, p) in self.bvecs.iter().zip(self.pages.iter()) {
+            let blen = b.bv_len as usize;
+            if offset >= blen {
+                offset -= blen;
+                continue;
+            }
+            let n = (blen - offset).min(src.len() - done);
+            // SAFETY: `src[done..done + n]` is readable; the range is
+            // within the page.
+            unsafe { p.write_raw(src[done..].as_ptr(), b.bv_offset as usize + offset, n)? };
+            done += n;
+            offset = 0;
+            if done == src.len() {
+                return Ok(());
+            }
+        }
+        if done == src.len() {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+}
+
+fn dir_flag(dir: Direction) -> u32 {
+    match dir {
+        Direction::Source => bindings::SMB_CONST_ITER_SOURCE,
+        Direction::Dest => bindings::SMB_CONST_ITER_DEST,
+    }
+}
+
+/// A pointer to a lent iterator; only [`IterSlot`] makes and uses one.
+struct Lent(NonNull<KernelIter<'static>>);
+
+// SAFETY: a `KernelIter` is `Send`; the pointer is only dereferenced under
+// the slot's lock while the lender is blocked in `IterSlot::lend`.
+unsafe impl Send for Lent {}
+
+/// A place through which an iterator is lent to other contexts for the
+/// duration of a closure.
+#[pin_data]
+pub struct IterSlot {
+    #[pin]
+    lent: SpinLockIrq<Option<Lent>>,
+}
+
+impl IterSlot {
+    /// An empty slot.
+    pub fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            lent <- new_spinlock_irq!(None, "IterSlot::lent"),
+        })
+    }
+
+    /// Lends `iter` to [`IterSlot::with`] callers while `f` runs. When this
+    /// returns, the slot is empty and no user holds the iterator (a use in
+    /// progress finished before the slot was emptied, since both happen
+    /// under the slot's lock). Lending to a slot that already holds one
+    /// fails with `EBUSY` without running `f`.
+    pub fn lend<R>(&self, iter: &mut KernelIter<'_>, f: impl FnOnce() -> R) -> Result<R> {
+        {
+            let mut s = self.lent.lock();
+            if s.is_some() {
+                return Err(EBUSY);
+            }
+            // The lifetime is erased here and restored (shortened to a
+            // lock guard's) in `with`; the slot is emptied before `iter`'s
+            // borrow ends.
+            *s = Some(Lent(NonNull::from(iter).cast()));
+        }
+        let r = f();
+        self.lent.lock().take();
+        Ok(r)
+    }
+
+    /// Runs `f` on the lent iterator, if any, with the slot locked: any
+    /// context, `f` must not sleep.
+    pub fn with<R>(&self, f: impl FnOnce(Option<&mut KernelIter<'_>>) -> R) -> R {
+        let mut s = self.lent.lock();
+        match &mut *s {
+            // SAFETY: the pointer was made from a `&mut KernelIter` whose
+            // lender is inside `lend` (the slot is emptied, under this lock,
+            // before `lend` returns), so it is valid and, while we hold the
+            // lock, used by nobody else. The reference does not outlive the
+            // guard.
+            Some(l) => f(Some(unsafe { l.0.as_mut() })),
+            None => f(None),
+        }
+    }
+
+    /// Bytes left in the lent iterator (0 if none is lent).
+    pub fn count(&self) -> usize {
+        self.with(|it| it.map_or(0, |i| i.count()))
+    }
+}
