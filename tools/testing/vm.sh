@@ -14,6 +14,8 @@
 #                 a guest that is still running then is killed and the run fails
 #   --name N      name of the run directory (default: the script's name)
 #   --mem M       guest memory (default 3G)
+#   --smp N       virtual CPUs (default 2)
+#   --append A    extra kernel command line (e.g. kunit.enable=0)
 #
 # The console is streamed to stdout and saved with the guest's dmesg, kmemleak
 # report and test results in $SMBFS_CACHE/work/runs/<name>/. The exit status is
@@ -25,13 +27,15 @@
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=debug timeout=600 name="" mem=3G
+flavour=debug timeout=600 name="" mem=3G smp=${SMBFS_SMP:-2} extra=${SMBFS_APPEND:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--append) extra="$extra $2"; shift 2 ;;
 	--) shift; break ;;
 	-*) die "vm.sh: unknown option $1" ;;
 	*) break ;;
@@ -84,8 +88,10 @@ append="$append rootflags=trans=virtio,version=9p2000.L,cache=loose,msize=262144
 append="$append init=$ROOT_REPO/tools/testing/guest/init panic=-1 oops=panic"
 # A full lockdep chain report or KASAN splat is long; keep all of it.
 append="$append log_buf_len=8M"
+# Extra kernel arguments (--append, or SMBFS_APPEND for experiments).
+[ -n "$extra" ] && append="$append $extra"
 
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 2
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
 	-kernel "$kdir/arch/x86/boot/bzImage" -append "$append"
 	-nographic -no-reboot -nic none
 	-virtfs "local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap"

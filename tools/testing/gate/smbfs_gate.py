@@ -203,6 +203,7 @@ class Node:
         self.name = None
         self.plan = None
         self.version = False
+        self.disabled = False             # "kunit: disabled" followed the plan
         self.results = []
         self.incomplete = []              # child Nodes that never got a result
         self.pending = []                 # diagnostics not yet given to a result
@@ -229,6 +230,7 @@ class KtapParser:
         self.batches = []                 # top-level Nodes, one per KTAP document
         self.stack = []
         self.problems = []
+        self.kunit_disabled = False
         self._in_diag = False
         self._diag_indent = 0
 
@@ -252,7 +254,7 @@ class KtapParser:
     def _close_batch(self, batch):
         # An incomplete suite already explains a short document.
         if batch.plan is not None and batch.plan != batch.count() \
-                and not batch.incomplete:
+                and not batch.incomplete and not batch.disabled:
             self._problem(
                 'KTAP document at line %d: plan 1..%d but %d suite result(s)'
                 % (batch.line, batch.plan, batch.count()), batch.line)
@@ -385,6 +387,14 @@ class KtapParser:
                 self._path() or 'top level',
                 _KTAP_BAILOUT_RE.match(body).group(1) or '(no reason)'),
                 line.no)
+        elif (body == 'kunit: disabled' and level == 0 and self.stack
+              and self.stack[0].count() == 0):
+            # kunit.enable=0: KUnit prints the document's header, then runs
+            # nothing. Not a short document; the expected suites (if any)
+            # are still checked, and are then missing.
+            self.stack[0].disabled = True
+            self.kunit_disabled = True
+            return
         elif _KTAP_DIAG_RE.match(body):
             if self.stack:
                 self.stack[-1].pending.append(body)
@@ -860,6 +870,9 @@ def evaluate(dmesg_text, kmemleak_text=None, expected=(), ignores=(),
             # The diagnostics are printed under the suite, not twice.
             problems.append(Problem('ktap', title.strip(), r.line))
     problems.extend(parser.problems)
+    if parser.kunit_disabled:
+        v.notes.append('KUnit was disabled in this boot (kunit.enable=0): '
+                       'no suite ran')
 
     found = {s.name for s in v.suites}
     for name in v.expected:

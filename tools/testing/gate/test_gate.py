@@ -199,6 +199,27 @@ class FixtureTests(GateTestCase):
         self.assertVerdict('incomplete-suite.txt', False,
                            {'ktap', 'missing-suite'}, problems=2)
 
+    def test_kunit_disabled(self):
+        # kunit.enable=0: each module load prints a KTAP header and plan,
+        # then "kunit: disabled". Not a short document, and said so.
+        out = self.assertVerdict('kunit-disabled.txt', True, expect=False)
+        self.assertIn('KUnit was disabled in this boot', out)
+        self.assertIn('(no KTAP results found)', out)
+        # Expected suites are still expected: disabling KUnit cannot hide
+        # them.
+        self.assertVerdict('kunit-disabled.txt', False, {'missing-suite'},
+                           problems=len([
+                               n for n in read_fixture('expected-suites.txt')
+                               .split('\n') if n and not n.startswith('#')]))
+        # A real short document is still one.
+        text = read_fixture('kunit-disabled.txt').replace(
+            '1..1\n[   18.933082] kunit: disabled', '1..1')
+        with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
+            f.write(text)
+            f.flush()
+            self.assertVerdict(f.name, False, {'ktap'}, expect=False,
+                               problems=1)
+
     def test_warning(self):
         out = self.assertVerdict('warning.txt', False, {'warning'},
                                  problems=1)
