@@ -37,7 +37,7 @@ use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
 
 /// Frames longer than this break the stream: the largest READ or WRITE a
 /// server may grant (8 MiB for ksmbd) plus headers.
-const MAX_FRAME: usize = (8 << 20) + 4096;
+pub(crate) const MAX_FRAME: usize = (8 << 20) + 4096;
 
 /// Where a frame goes.
 pub(crate) enum Target {
@@ -331,7 +331,7 @@ impl Sink for ConnSink<'_> {
     type Target = Target;
 
     fn max_frame(&self) -> usize {
-        MAX_FRAME
+        self.xprt().max_frame.load(Ordering::Acquire)
     }
 
     fn place(&self, hdr: &[u8], frame_len: usize, may_sleep: bool) -> Placement<Target> {
@@ -466,6 +466,9 @@ impl Sink for ConnSink<'_> {
     }
 
     fn malformed(&self, why: Malformed) {
+        if why == Malformed::TooLong {
+            XprtStats::inc(&self.xprt().stats.oversized);
+        }
         XprtStats::inc(&self.xprt().stats.malformed);
         pr_warn!(
             "transport {} to {}: malformed input ({:?}); dropping the connection\n",

@@ -278,6 +278,11 @@ impl Rqst {
         Layout::Split { data_off, data_end }
     }
 
+    /// The AsyncId of an interim reply, if one came. Any context.
+    pub(crate) fn async_id(&self) -> Option<u64> {
+        self.state.lock().async_id
+    }
+
     /// Whether the request has finished (replied or failed).
     pub(crate) fn is_finished(&self) -> bool {
         matches!(self.state.lock().phase, Phase::Done | Phase::Failed(_))

@@ -40,6 +40,12 @@ pub(crate) struct XprtStats {
     pub(crate) credit_waits: AtomicU64,
     /// Requests sent again after the connection was lost.
     pub(crate) replays: AtomicU64,
+    /// Reconnects because no credit was left and nothing was in flight.
+    pub(crate) zero_credit_resets: AtomicU64,
+    /// Frames longer than the negotiated limit (the connection is dropped).
+    pub(crate) oversized: AtomicU64,
+    /// CANCELs sent for requests whose task left.
+    pub(crate) cancels: AtomicU64,
     rtt: [AtomicU64; RTT_BOUNDS_US.len() + 1],
     rtt_sum_us: AtomicU64,
 }
@@ -67,7 +73,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 18] = [
+        let rows: [(&str, &AtomicU64); 21] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -85,6 +91,9 @@ impl XprtStats {
             ("disconnects", &self.disconnects),
             ("credit_waits", &self.credit_waits),
             ("replays", &self.replays),
+            ("zero_credit_resets", &self.zero_credit_resets),
+            ("oversized", &self.oversized),
+            ("cancels", &self.cancels),
             ("rtt_sum_us", &self.rtt_sum_us),
         ];
         for (name, c) in rows {

@@ -25,6 +25,7 @@ use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
 use crate::proto::echo::EchoRequest;
 use crate::proto::framing::encode_frame_length;
 use crate::proto::header::{
+    flags::{ASYNC_COMMAND, RELATED_OPERATIONS, SIGNED},
     set_credit_charge, set_credit_request, set_message_id, Command, Header, HEADER_LEN,
 };
 use crate::proto::message::encode;
@@ -147,6 +148,9 @@ pub(crate) struct Xprt {
     state: AtomicU32,
     /// Generation of the current connection (the credit window's).
     pub(crate) generation: AtomicU64,
+    /// Longest frame the receive path accepts on this connection: small
+    /// until NEGOTIATE says how large READ, WRITE and IOCTL may be.
+    pub(crate) max_frame: AtomicUsize,
     #[pin]
     pub(crate) ctl: Mutex<Ctl>,
     /// One sender at a time: MessageIds reach the wire in order.
@@ -214,6 +218,7 @@ impl Xprt {
                 users: AtomicUsize::new(1),
                 state: AtomicU32::new(State::Idle as u32),
                 generation: AtomicU64::new(0),
+                max_frame: AtomicUsize::new(PRE_NEGOTIATE_MAX_FRAME),
                 ctl <- new_mutex!(Ctl { sock: None, negotiated: None, backoff_ms: 0, last_error: 0 }, "Xprt::ctl"),
                 xmit <- new_mutex!((), "Xprt::xmit"),
                 mids <- MidTable::new(),
@@ -310,6 +315,8 @@ impl Xprt {
             drop(s);
         }
         self.mids.fail_all(ECONNRESET);
+        // Tasks waiting for credits of the lost connection give up on it.
+        self.wake();
         if self.state() != State::Dead {
             pr_info!(
                 "transport {} to {}: connection lost (error {}); reconnecting in {} ms\n",
@@ -365,6 +372,8 @@ impl Xprt {
             u64::from(credits.generation())
         };
         self.generation.store(generation, Ordering::Release);
+        self.max_frame
+            .store(PRE_NEGOTIATE_MAX_FRAME, Ordering::Release);
         let sock = TcpSocket::new(&net, self.key.addr.family())?;
         drop(net);
         sock.set_nodelay();
@@ -401,6 +410,8 @@ impl Xprt {
             ctl.negotiated = Some(negotiated);
             ctl.last_error = 0;
         }
+        self.max_frame
+            .store(negotiated_max_frame(&negotiated), Ordering::Release);
         self.set_state(State::Connected);
         Ok(())
     }
@@ -434,6 +445,7 @@ impl Xprt {
         deadline: &Deadline,
     ) -> Result<Charge> {
         let mut waited = false;
+        let mut reset_asked = false;
         loop {
             {
                 let mut credits = self.credits.lock();
@@ -442,6 +454,19 @@ impl Xprt {
                 }
                 match credits.charge(count, class) {
                     Ok(c) => return Ok(c),
+                    Err(CreditError::NotEnoughCredits)
+                        if credits.zero_credits_nothing_in_flight() =>
+                    {
+                        // No credit, and no reply pending that could grant
+                        // one (the window counts a reply's grant and its
+                        // completion together): the connection is stuck.
+                        drop(credits);
+                        if !reset_asked {
+                            reset_asked = true;
+                            self.reset_stuck(generation);
+                        }
+                        // Wait (below) for the connection to change.
+                    }
                     Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {}
                     Err(_) => return Err(EIO),
                 }
@@ -462,6 +487,23 @@ impl Xprt {
         }
     }
 
+    /// A server that leaves us without credits and owes no reply can never
+    /// be sent anything again on this connection: reconnect (MS-SMB2 3.2.5.1.4
+    /// has the server grant at least one credit; one that does not is
+    /// broken).
+    fn reset_stuck(&self, generation: u64) {
+        let sock = self.ctl.lock().sock.clone();
+        if let Some(s) = sock.filter(|s| s.generation() == generation) {
+            XprtStats::inc(&self.stats.zero_credit_resets);
+            pr_warn!(
+                "transport {} to {}: the server left no credits and owes no reply; reconnecting\n",
+                self.id,
+                self.key.addr
+            );
+            s.request_disconnect(ECONNRESET);
+        }
+    }
+
     /// Sends one request and waits for its reply. `parts[0]` begins with
     /// the 64-byte header, into which the MessageId and credit fields are
     /// written; `sign` runs after that, under the transmit lock. Returns the
@@ -469,8 +511,8 @@ impl Xprt {
     ///
     /// If the connection is lost before the reply arrives, a `replayable`
     /// request is sent again on the next connection (within the timeout);
-    /// any other fails with `ECONNRESET`: the transport cannot know whether
-    /// the server acted on it.
+    /// any other fails with `EIO`: the transport cannot know whether the
+    /// server acted on it.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn call(
         &self,
@@ -504,6 +546,9 @@ impl Xprt {
                 Err(e) if replayable && is_connection_loss(e) && !deadline.expired() => {
                     XprtStats::inc(&self.stats.replays);
                 }
+                // The server may have acted on it: only the caller can tell
+                // whether sending it again is safe.
+                Err(e) if !replayable && is_connection_loss(e) => return Err(EIO),
                 r => return r,
             }
         }
@@ -532,9 +577,11 @@ impl Xprt {
             }
         };
         let send = data.send.as_deref_mut();
+        let mut sign = sign;
         let run = || -> Result<KVec<u8>> {
             let started = Instant::<Monotonic>::now();
-            self.transmit(sock, &rqst, parts, send, &pdus, sign)?;
+            let s = sign.as_mut().map(|s| &mut **s as Signer<'_>);
+            self.transmit(sock, &rqst, parts, send, &pdus, s)?;
             XprtStats::inc(&self.stats.requests);
 
             let outcome = rqst
@@ -543,8 +590,11 @@ impl Xprt {
             if outcome != WaitOutcome::Ready && !rqst.is_finished() {
                 // Leave early: nobody writes our buffer (or the lent
                 // iterator) after this; the reply, if it comes, is drained
-                // and its credits still counted.
+                // and its credits still counted. The server is asked to
+                // stop working on it.
                 rqst.detach();
+                let s = sign.as_mut().map(|s| &mut **s as Signer<'_>);
+                self.cancel(sock, &rqst, parts, s);
                 return Err(if outcome == WaitOutcome::Killed {
                     EINTR
                 } else {
@@ -653,6 +703,80 @@ impl Xprt {
                 sock.request_disconnect(err);
                 Err(err)
             }
+        }
+    }
+
+    /// Sends an SMB2 CANCEL (MS-SMB2 2.2.30, 3.2.4.24) for a request whose
+    /// task left: same connection only (a MessageId means nothing on
+    /// another), no credit charged and no MessageId taken (it reuses the
+    /// request's), no reply expected. With an AsyncId from an interim
+    /// reply, the CANCEL is async and names it. `parts[0]` is the original
+    /// request, whose SessionId and TreeId the CANCEL carries. Best effort:
+    /// a failure only means the server keeps working on the request.
+    fn cancel(&self, sock: &ConnSock, rqst: &Rqst, parts: &[&mut [u8]], sign: Option<Signer<'_>>) {
+        if rqst.is_finished() || sock.generation() != rqst.generation {
+            return;
+        }
+        if self.generation.load(Ordering::Acquire) != rqst.generation {
+            return;
+        }
+        let Some(orig) = parts.first().and_then(|p| p.get(..HEADER_LEN)) else {
+            return;
+        };
+        let mut buf = [0u8; HEADER_LEN + 4];
+        buf[..HEADER_LEN].copy_from_slice(orig);
+        let async_id = rqst.async_id();
+        let ok = (|| -> crate::proto::error::Result<()> {
+            use crate::proto::wire::{put_u16, put_u32, put_u64};
+            put_u16(&mut buf, 6, 0)?; // CreditCharge
+            put_u16(&mut buf, 12, Command::Cancel as u16)?;
+            put_u16(&mut buf, 14, 0)?; // CreditRequest
+            let flags = crate::proto::wire::get_u32(&buf, 16)?;
+            let flags = flags & !(ASYNC_COMMAND | SIGNED) & !RELATED_OPERATIONS;
+            put_u32(
+                &mut buf,
+                16,
+                if async_id.is_some() {
+                    flags | ASYNC_COMMAND
+                } else {
+                    flags
+                },
+            )?;
+            put_u32(&mut buf, 20, 0)?; // NextCommand
+            put_u64(&mut buf, 24, rqst.mid)?;
+            if let Some(id) = async_id {
+                put_u64(&mut buf, 32, id)?;
+            }
+            buf[48..64].fill(0); // Signature
+            put_u16(&mut buf, HEADER_LEN, 4)?; // StructureSize
+            Ok(())
+        })();
+        if ok.is_err() {
+            return;
+        }
+        let _xmit = self.xmit.lock();
+        if let Some(sign) = sign {
+            let mut cparts = [&mut buf[..]];
+            if sign(&mut cparts, None).is_err() {
+                return;
+            }
+        }
+        let mut frame = [0u8; 4];
+        if encode_frame_length(buf.len(), &mut frame).is_err() {
+            return;
+        }
+        let mut kvecs = KvecArray::<2>::default();
+        let Ok(mut iter) = kvecs.iter(&[&frame[..], &buf[..]]) else {
+            return;
+        };
+        let want = iter.remaining();
+        match sock.socket().send(&mut iter, false) {
+            Ok(n) if n == want => {
+                XprtStats::inc(&self.stats.cancels);
+                XprtStats::add(&self.stats.bytes_sent, n as u64);
+            }
+            Ok(_) => sock.request_disconnect(EPIPE),
+            Err(e) => sock.request_disconnect(e),
         }
     }
 
@@ -801,6 +925,22 @@ fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
     // Nothing may follow the last PDU's parts but its own body: the frame
     // is exactly the chain.
     Ok((pdus, total))
+}
+
+/// Frames a server may send before NEGOTIATE has set the limits.
+const PRE_NEGOTIATE_MAX_FRAME: usize = 65536;
+
+/// The longest frame a server may send once NEGOTIATE has settled: the
+/// largest READ, WRITE or IOCTL payload it granted plus room for headers
+/// and a compounded reply, never more than the receive path's cap.
+fn negotiated_max_frame(n: &Negotiated) -> usize {
+    let largest = n
+        .max_read_size
+        .max(n.max_write_size)
+        .max(n.max_transact_size) as usize;
+    largest
+        .saturating_add(8192)
+        .clamp(PRE_NEGOTIATE_MAX_FRAME, crate::conn::MAX_FRAME)
 }
 
 /// Errors that mean "the connection went away before the reply".

@@ -109,7 +109,7 @@ struct smb_xprt_signer {
 /*
  * Safe to send again: if the connection is lost before the reply arrives,
  * the transport resends the request on the next connection (within the
- * call's timeout). Without it such a call fails with -ECONNRESET, since the
+ * call's timeout). Without it such a call fails with -EIO, since the
  * server may have acted on it.
  */
 #define SMB_XPRT_CALL_REPLAYABLE	0x2
@@ -153,8 +153,8 @@ struct smb_xprt_call {
  * smb_xprt_call() - send a request and wait for its reply. Sleeps
  * TASK_KILLABLE. Returns 0 (the reply's NT status is the caller's to read),
  * -ETIMEDOUT, -EINTR on a fatal signal (the reply, if it comes, is drained
- * and its credits are kept), -ECONNRESET if the connection was lost while
- * waiting (unless SMB_XPRT_CALL_REPLAYABLE), -ENOTCONN, -EMSGSIZE, or a send
+ * and its credits are kept), -EIO if the connection was lost while waiting
+ * (unless SMB_XPRT_CALL_REPLAYABLE), -ENOTCONN, -EMSGSIZE, or a send
  * or signer error.
  */
 int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);

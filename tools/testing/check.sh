@@ -22,12 +22,17 @@
 #   vm-xprt       smbxprt against ksmbd: NEGOTIATE of each dialect, 10,000
 #                 sequential and 64 concurrent ECHOs in both receive modes,
 #                 refused connections, netns exit, unload, kmemleak
+#   vm-faults     smbxprt against a misbehaving fake server
+#                 (tools/testing/fakesmb.py): split and batched replies,
+#                 unknown MessageIds, malformed and oversized frames, zero
+#                 credits, reset mid-reply, interim replies, SIGKILL and
+#                 CANCEL, in both receive modes
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 # Stages run without errexit and count failures themselves.
 trap - ERR
 
-ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules vm-xprt"
+ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules vm-xprt vm-faults"
 stages=${*:-$ALL_STAGES}
 
 need_root
@@ -71,7 +76,7 @@ prepare() {
 		[ $rc = 0 ] || die "the debug kernel did not build"
 		;;
 	esac
-	case " $stages " in *" vm-modules "* | *" vm-xprt "*)
+	case " $stages " in *" vm-modules "* | *" vm-xprt "* | *" vm-faults "*)
 		t0=$(date +%s)
 		rc=0
 		"$TESTING_DIR/modules.sh" debug >"$results/modules-build.log" 2>&1 || rc=$?
@@ -243,6 +248,11 @@ stage_vm_xprt() {
 	vm_stage xprt -- --timeout 1500 --append kunit.enable=0 tools/testing/guest/xprt.sh
 }
 
+stage_vm_faults() {
+	vm_stage xprt-faults -- --timeout 1200 --smp 1 --append kunit.enable=0 \
+		tools/testing/guest/xprt-faults.sh
+}
+
 # --- main --------------------------------------------------------------------
 
 t_start=$(date +%s)
@@ -251,13 +261,14 @@ for s in $stages; do
 done
 prepare
 # Two lanes when there are two CPUs to run them (SMBFS_CHECK_LANES=1 runs
-# everything in order): the transport stage, the longest, runs in the
-# background while the others run here. Its output is shown when it ends.
+# everything in order): the transport stage, the longest, and the baseline
+# boot run in the background while the others run here. Their output is
+# shown when they end.
 lanes=${SMBFS_CHECK_LANES:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
 bg_stages="" bg_pid=""
 if [ "$lanes" -ge 2 ]; then
 	for s in $stages; do
-		case "$s" in vm-xprt) bg_stages="$bg_stages $s" ;; esac
+		case "$s" in vm-xprt | vm-baseline) bg_stages="$bg_stages $s" ;; esac
 	done
 fi
 if [ -n "$bg_stages" ]; then

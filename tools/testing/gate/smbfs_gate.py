@@ -802,12 +802,44 @@ def load_expected(paths, names):
     return [n for n in expected if not (n in seen or seen.add(n))]
 
 
+def _report_text(lines, p):
+    """A dmesg report as printed: from its header to the closing ruler (or
+    120 lines), messages without timestamps; a kmemleak entry's lines."""
+    if p.line is None or p.kind == 'kmemleak':
+        return '\n'.join(p.match_texts)
+    i = p.line - 1
+    out = []
+    for k in range(i, min(len(lines), i + 120)):
+        msg = lines[k].msg
+        if k > i and len(msg) >= 8 and _RULER.match(msg):
+            break
+        out.append(msg)
+    return '\n'.join(out)
+
+
+class WholeReport:
+    """An ignore entry written "report: REGEX": searched (with re.S, so '.'
+    spans lines) in the whole report as printed, header and context (the
+    call trace), one line per line. Lets an entry name the path a report
+    came through, which the header alone cannot."""
+
+    def __init__(self, pattern):
+        self.rx = re.compile(pattern, re.S | re.M)
+        self.pattern = 'report: ' + pattern
+
+    def search(self, text):
+        return self.rx.search(text)
+
+
 def load_ignores(paths):
     patterns = []
     for path in paths or []:
         for no, line in _config_lines(path):
             try:
-                patterns.append(re.compile(line))
+                if line.startswith('report:'):
+                    patterns.append(WholeReport(line[len('report:'):].strip()))
+                else:
+                    patterns.append(re.compile(line))
             except re.error as e:
                 raise UsageError('%s:%d: bad regex %r: %s' % (path, no, line, e))
     return patterns
@@ -887,11 +919,21 @@ def evaluate(dmesg_text, kmemleak_text=None, expected=(), ignores=(),
         v.notes.append(kmemleak_note)
 
     for p in reports:
+        whole = _report_text(lines, p)
         for rx in ignores:
-            if any(rx.search(t) for t in p.match_texts):
+            texts = [whole] if isinstance(rx, WholeReport) else p.match_texts
+            if any(rx.search(t) for t in texts):
                 p.ignored_by = rx.pattern
                 break
         (v.ignored if p.ignored_by else problems).append(p)
+    if v.ignored:
+        for ln in lines:
+            if 'Disabling lock debugging due to kernel taint' in ln.msg:
+                v.notes.append('lock debugging was turned off at dmesg line '
+                               '%d (after a report the ignore list '
+                               'accepts): lockdep did not check the rest of '
+                               'this run' % ln.no)
+                break
 
     order = {k: n for n, k in enumerate(KINDS)}
     problems.sort(key=lambda p: (p.line is None, p.line or 0, order[p.kind]))

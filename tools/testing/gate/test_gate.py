@@ -220,6 +220,25 @@ class FixtureTests(GateTestCase):
             self.assertVerdict(f.name, False, {'ktap'}, expect=False,
                                problems=1)
 
+    def test_whole_report_ignore(self):
+        # The early-boot KASAN report fails a run...
+        out = self.assertVerdict('early-boot-kasan.txt', False, {'kasan'},
+                                 problems=1)
+        self.assertIn('wild-memory-access in do_raw_spin_lock', out)
+        # ...unless the repository's ignore list names its whole path.
+        ign = os.path.join(HERE, 'ignore.txt')
+        out = self.assertVerdict('early-boot-kasan.txt', True,
+                                 (), '--ignore-file', ign)
+        self.assertIn('Ignored by the ignore list (1)', out)
+        # The same header from another path is not ignored.
+        text = read_fixture('early-boot-kasan.txt').replace(
+            'identify_boot_cpu+', 'smb_xprt_call+')
+        with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
+            f.write(text)
+            f.flush()
+            self.assertVerdict(f.name, False, {'kasan'}, '--ignore-file',
+                               ign, problems=1)
+
     def test_warning(self):
         out = self.assertVerdict('warning.txt', False, {'warning'},
                                  problems=1)

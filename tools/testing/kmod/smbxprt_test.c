@@ -13,6 +13,10 @@
  *     echo        write "N": N sequential ECHOs on the kept transport; the
  *                 write fails with the first error. Writers may run in
  *                 parallel.
+ *     call        write "N FLAGS [TIMEOUT_MS]": N sequential ECHO requests
+ *                 through smb_xprt_call() with SMB_XPRT_CALL_* FLAGS (so
+ *                 that a fake server can stand in for any request, replayable
+ *                 or not); the write fails with the first error.
  *     bench       write "N": N sequential ECHOs, timed; the figures go to
  *                 dmesg and to `result`.
  *     iodata      write "write N", "read N" or "ubuf N": one WRITE with an
@@ -139,6 +143,44 @@ static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
 		if (err)
 			pr_warn("echo %lu of %lu failed: %d\n", i + 1, n, err);
 		cond_resched();
+	}
+	up_read(&test_sem);
+	return err ? err : len;
+}
+
+static void fill_header(u8 *h, u16 cmd, u16 charge);
+
+static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	unsigned long n, i, timeout_ms = 10000;
+	unsigned int flags;
+	char buf[64];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%lu %u %lu", &n, &flags, &timeout_ms) < 2)
+		return -EINVAL;
+	down_read(&test_sem);
+	err = test_xprt ? 0 : -ENOTCONN;
+	for (i = 0; i < n && !err; i++) {
+		u8 req[64 + 4], reply[128];
+		struct kvec iov = { .iov_base = req, .iov_len = sizeof(req) };
+		struct smb_xprt_call call = {
+			.iov = &iov, .nr_iov = 1, .flags = flags,
+			.reply = reply, .reply_size = sizeof(reply),
+			.timeout = msecs_to_jiffies(timeout_ms),
+		};
+
+		/* ECHO (MS-SMB2 2.2.28). */
+		fill_header(req, 0x000d, 1);
+		put_unaligned_le16(4, req + 64);
+		put_unaligned_le16(0, req + 66);
+		err = smb_xprt_call(test_xprt, &call);
+		if (err)
+			pr_info("call %lu of %lu (flags %#x) failed: %d\n", i + 1, n, flags, err);
 	}
 	up_read(&test_sem);
 	return err ? err : len;
@@ -332,6 +374,7 @@ DEFINE_SHOW_ATTRIBUTE(result);
 static const struct file_operations connect_fops = { .owner = THIS_MODULE, .write = connect_write };
 static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
 static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write = bench_write };
+static const struct file_operations call_fops = { .owner = THIS_MODULE, .write = call_write };
 static const struct file_operations iodata_fops = { .owner = THIS_MODULE, .write = iodata_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
 
@@ -343,6 +386,7 @@ static int __init smbxprt_test_init(void)
 	debugfs_create_file("bench", 0200, test_dir, NULL, &bench_fops);
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
 	debugfs_create_file("iodata", 0200, test_dir, NULL, &iodata_fops);
+	debugfs_create_file("call", 0200, test_dir, NULL, &call_fops);
 	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	return 0;
