@@ -77,6 +77,14 @@ module! {
             default: 512,
             description: "Credits a connection asks the server for and keeps at most (1-512)",
         },
+        timeo_ms: u32 {
+            default: 30000,
+            description: "Request timer in milliseconds (at least 1000): an unanswered request makes the transport probe the server with ECHO; soft transports then fail it with ETIMEDOUT",
+        },
+        hard: u32 {
+            default: 0,
+            description: "Default for transports that do not choose: 1 = hard (wait while the server answers probes, reconnect when it does not), 0 = soft",
+        },
     },
 }
 
@@ -112,6 +120,14 @@ impl Globals {
             reconnect_min_ms: (module_parameters::reconnect_min_ms.value()).max(1),
             reconnect_max_ms: (module_parameters::reconnect_max_ms.value()).max(1),
             max_credits: (module_parameters::max_credits.value()).clamp(1, 512),
+        }
+    }
+
+    /// The default request timer and mode.
+    pub(crate) fn default_timer() -> xprt::Timer {
+        xprt::Timer {
+            timeo_ms: module_parameters::timeo_ms.value().max(1000),
+            hard: module_parameters::hard.value() != 0,
         }
     }
 

@@ -46,6 +46,12 @@ pub(crate) struct XprtStats {
     pub(crate) oversized: AtomicU64,
     /// CANCELs sent for requests whose task left.
     pub(crate) cancels: AtomicU64,
+    /// Request timers that expired.
+    pub(crate) timeouts: AtomicU64,
+    /// ECHO probes sent after a request timer expired, and those that went
+    /// unanswered (each drops the connection).
+    pub(crate) probes: AtomicU64,
+    pub(crate) probe_failures: AtomicU64,
     rtt: [AtomicU64; RTT_BOUNDS_US.len() + 1],
     rtt_sum_us: AtomicU64,
 }
@@ -73,7 +79,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 21] = [
+        let rows: [(&str, &AtomicU64); 24] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -94,6 +100,9 @@ impl XprtStats {
             ("zero_credit_resets", &self.zero_credit_resets),
             ("oversized", &self.oversized),
             ("cancels", &self.cancels),
+            ("timeouts", &self.timeouts),
+            ("probes", &self.probes),
+            ("probe_failures", &self.probe_failures),
             ("rtt_sum_us", &self.rtt_sum_us),
         ];
         for (name, c) in rows {

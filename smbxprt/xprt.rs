@@ -56,6 +56,14 @@ pub(crate) struct XprtKey {
     pub(crate) dialect_min: u16,
     pub(crate) dialect_max: u16,
     pub(crate) recv_mode: RecvMode,
+    pub(crate) timer: Timer,
+}
+
+/// The request timer and what happens when it expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Timer {
+    pub(crate) timeo_ms: u32,
+    pub(crate) hard: bool,
 }
 
 /// Connection states, readable without a lock (`Xprt::state`).
@@ -377,6 +385,16 @@ impl Xprt {
         let sock = TcpSocket::new(&net, self.key.addr.family())?;
         drop(net);
         sock.set_nodelay();
+        // A dead peer is noticed by TCP too: keepalive probes after one
+        // request timer of silence, and unacknowledged data gives up after
+        // two (RFC 5482), both well before a hard wait would.
+        let secs = i32::try_from(self.key.timer.timeo_ms / 1000)
+            .unwrap_or(i32::MAX)
+            .max(1);
+        let _ = sock.set_keepalive(secs, (secs / 3).max(1), 3);
+        sock.set_user_timeout(
+            i32::try_from(self.key.timer.timeo_ms.saturating_mul(2)).unwrap_or(i32::MAX),
+        );
         let conn = Conn::new(self.clone(), generation)?;
         let cs = CallbackSocket::new(sock, conn, RxEngine::new())?;
         let cs = Arc::new(ConnSock::new(cs), GFP_KERNEL)?;
@@ -584,9 +602,7 @@ impl Xprt {
             self.transmit(sock, &rqst, parts, send, &pdus, s)?;
             XprtStats::inc(&self.stats.requests);
 
-            let outcome = rqst
-                .wait
-                .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
+            let outcome = self.wait_reply(sock, &rqst, deadline);
             if outcome != WaitOutcome::Ready && !rqst.is_finished() {
                 // Leave early: nobody writes our buffer (or the lent
                 // iterator) after this; the reply, if it comes, is drained
@@ -706,6 +722,108 @@ impl Xprt {
         }
     }
 
+    /// Waits (killably) for `rqst`'s reply within `deadline`, with the
+    /// request timer: each time it expires the server is probed with an
+    /// ECHO. Soft: the wait then ends (`TimedOut`). Hard: it goes on while
+    /// the probes are answered; an unanswered probe drops the connection,
+    /// which fails the request (to be replayed if it may be).
+    fn wait_reply(&self, sock: &ConnSock, rqst: &Rqst, deadline: &Deadline) -> WaitOutcome {
+        let timer = self.key.timer;
+        if self.state() != State::Connected {
+            // NEGOTIATE: nothing may be sent before it completes, so no
+            // probe; the connect timeout bounds it.
+            return rqst
+                .wait
+                .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
+        }
+        loop {
+            let slice = Deadline::new(Some(timer.timeo_ms));
+            let limit = match (deadline.remaining(), slice.remaining()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let outcome = rqst
+                .wait
+                .wait_killable_timeout(limit, || rqst.is_finished());
+            if outcome != WaitOutcome::TimedOut || rqst.is_finished() || deadline.expired() {
+                return outcome;
+            }
+            // The request timer expired.
+            XprtStats::inc(&self.stats.timeouts);
+            if !timer.hard {
+                return WaitOutcome::TimedOut;
+            }
+            match self.probe(sock, timer.timeo_ms) {
+                Ok(()) => {
+                    // Alive, just slow: keep waiting.
+                }
+                Err(e) if e == EINTR => return WaitOutcome::Killed,
+                Err(_) if rqst.is_finished() => return WaitOutcome::Ready,
+                Err(e) => {
+                    pr_warn!(
+                        "transport {} to {}: server not responding (ECHO probe: error {}); reconnecting\n",
+                        self.id,
+                        self.key.addr,
+                        e.to_errno()
+                    );
+                    XprtStats::inc(&self.stats.probe_failures);
+                    sock.request_disconnect(ETIMEDOUT);
+                    // The disconnect fails the request; wait for that.
+                }
+            }
+        }
+    }
+
+    /// One ECHO on the connection `sock`, with its own timeout: is the
+    /// server there?
+    fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
+        let mut buf = [0u8; HEADER_LEN + 4];
+        encode(&Header::request(Command::Echo), &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
+        XprtStats::inc(&self.stats.probes);
+        let deadline = Deadline::new(Some(timeo_ms));
+        let gen = sock.generation();
+        let mut parts: [&mut [u8]; 1] = [&mut buf[..]];
+        let rqst = self.call_on_simple(sock, gen, &mut parts, &deadline)?;
+        let status = crate::proto::wire::get_u32(&rqst, 8).map_err(|_| EPROTO)?;
+        if status != 0 {
+            return Err(EPROTO);
+        }
+        Ok(())
+    }
+
+    /// A priority call on `sock` with a plain wait (no request timer, no
+    /// probe of its own).
+    fn call_on_simple(
+        &self,
+        sock: &ConnSock,
+        generation: u64,
+        parts: &mut [&mut [u8]],
+        deadline: &Deadline,
+    ) -> Result<KVec<u8>> {
+        let (pdus, count) = pdu_layout(parts)?;
+        let charge = self.charge(ChargeClass::Priority, count, generation, deadline)?;
+        let rqst = match Rqst::new(charge, generation, HEADER_LEN + 16) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
+        };
+        self.transmit(sock, &rqst, parts, None, &pdus, None)?;
+        let outcome = rqst
+            .wait
+            .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
+        if outcome != WaitOutcome::Ready && !rqst.is_finished() {
+            rqst.detach();
+            return Err(if outcome == WaitOutcome::Killed {
+                EINTR
+            } else {
+                ETIMEDOUT
+            });
+        }
+        rqst.take_reply()
+    }
+
     /// Sends an SMB2 CANCEL (MS-SMB2 2.2.30, 3.2.4.24) for a request whose
     /// task left: same connection only (a MessageId means nothing on
     /// another), no credit charged and no MessageId taken (it reuses the
@@ -814,6 +932,12 @@ impl Xprt {
         writeln!(f, "state {:?}", self.state())?;
         writeln!(f, "users {}", self.users())?;
         writeln!(f, "recv_mode {:?}", self.key.recv_mode)?;
+        writeln!(
+            f,
+            "timer {} ms {}",
+            self.key.timer.timeo_ms,
+            if self.key.timer.hard { "hard" } else { "soft" }
+        )?;
         writeln!(
             f,
             "dialects {:#06x}..{:#06x}",

@@ -42,7 +42,22 @@ struct smb_xprt_config {
 	u16 dialect_min;
 	u16 dialect_max;
 	u32 recv_mode;			/* enum smb_xprt_recv_mode */
+	/*
+	 * The request timer, in milliseconds (0: the module parameter
+	 * timeo_ms). A request unanswered for that long makes the transport
+	 * probe the server with ECHO. SMB_XPRT_SOFT: the request then fails
+	 * with -ETIMEDOUT. SMB_XPRT_HARD: it keeps waiting (killably) while
+	 * the server answers the probes; when a probe goes unanswered the
+	 * connection is dropped and re-established, and the request is sent
+	 * again if replayable (-EIO otherwise). Neither: the module parameter
+	 * hard. TCP keepalive and TCP_USER_TIMEOUT follow the timer.
+	 */
+	u32 timeo_ms;
+	u32 flags;			/* SMB_XPRT_SOFT or SMB_XPRT_HARD */
 };
+
+#define SMB_XPRT_SOFT		0x1
+#define SMB_XPRT_HARD		0x2
 
 struct smb_xprt;
 

@@ -61,11 +61,25 @@ fn get(cfg: &bindings::smb_xprt_config, addr: SockAddr) -> Result<Arc<Xprt>> {
         unsafe { Net::from_raw_get(cfg.net) }
     };
     let globals = GLOBALS.get().ok_or(ENODEV)?;
+    let mut timer = Globals::default_timer();
+    if cfg.timeo_ms != 0 {
+        timer.timeo_ms = cfg.timeo_ms.max(1000);
+    }
+    match cfg.flags & (bindings::SMB_XPRT_SOFT | bindings::SMB_XPRT_HARD) {
+        0 => {}
+        bindings::SMB_XPRT_SOFT => timer.hard = false,
+        bindings::SMB_XPRT_HARD => timer.hard = true,
+        _ => return Err(EINVAL),
+    }
+    if cfg.flags & !(bindings::SMB_XPRT_SOFT | bindings::SMB_XPRT_HARD) != 0 {
+        return Err(EINVAL);
+    }
     let key = XprtKey {
         addr,
         dialect_min: cfg.dialect_min,
         dialect_max: cfg.dialect_max,
         recv_mode,
+        timer,
     };
     Xprt::get(&globals, &net, key, Globals::tunables())
 }

@@ -186,6 +186,35 @@ for mode in 1 2; do
 	done
 done
 
+# The request timer, T = 2 s, against a server that never answers.
+fake silence
+printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect
+t0=$(date +%s%N)
+err=$(printf '1 2 60000' 2>&1 >$T/call | sed 's/.*error: //')
+ms=$((($(date +%s%N) - t0) / 1000000))
+t_check "soft, T = 2 s: the call fails with ETIMEDOUT ($err)" sh -c "echo '$err' | grep -qi 'timed out'"
+t_check "soft: within [T, T + 5 s] (${ms} ms)" test "$ms" -ge 2000 -a "$ms" -le 7000
+t_check "soft: counted as a timer expiry ($(stat_of timeouts))" \
+	test "$(stat_of timeouts)" -ge 1
+release
+
+fake silence
+printf '127.0.0.1 %s 210 210 1 5000 2000 2' "$PORT" >$T/connect
+( printf '1 2 120000' >$T/call 2>/dev/null ) &
+victim=$!
+sleep 7
+t_check "hard, T = 2 s: still waiting at 3T" kill -0 $victim
+t_check "hard: the unanswered probes made it reconnect ($(stat_of probe_failures) failed probes, server saw conn 2)" \
+	sh -c "test '$(stat_of probe_failures)' -ge 1 && grep -q '^conn 2$' $FAKELOG"
+t0=$(date +%s%N)
+kill -9 $victim
+wait $victim 2>/dev/null
+ms=$((($(date +%s%N) - t0) / 1000000))
+t_check "hard: SIGKILL returns within 2 s (${ms} ms)" test "$ms" -le 2000
+for _ in $(seq 30); do seen '^cancel ' && break; sleep 0.1; done
+t_check "hard: the server saw a CANCEL ($(grep '^cancel' $FAKELOG | tail -n1))" seen '^cancel conn=[0-9]+ mid=[0-9]+ async=-$'
+release
+
 kill "$FAKE"
 wait "$FAKE" 2>/dev/null
 t_check "rmmod smbxprt_test" rmmod smbxprt_test

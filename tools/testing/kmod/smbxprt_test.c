@@ -5,8 +5,10 @@
  * nothing but the test harness loads it.
  *
  *   /sys/kernel/debug/smbxprt_test/
- *     connect     write "ADDR PORT DIALECT_MIN DIALECT_MAX MODE [TIMEOUT_MS]"
- *                 (dialects in hex, MODE 0 default, 1 softirq, 2 workqueue):
+ *     connect     write "ADDR PORT DIALECT_MIN DIALECT_MAX MODE [TIMEOUT_MS
+ *                 [TIMEO_MS [FLAGS]]]" (dialects in hex, MODE 0 default,
+ *                 1 softirq, 2 workqueue; TIMEO_MS the request timer, FLAGS
+ *                 1 soft, 2 hard, 0 the module's defaults):
  *                 get a transport in the writer's network namespace and wait
  *                 for it to connect. The write fails with the wait's error;
  *                 the transport is kept either way.
@@ -73,7 +75,8 @@ static ssize_t connect_write(struct file *f, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
 	char buf[128], ip[64];
-	unsigned int port, dmin, dmax, mode, timeout_ms = 15000;
+	unsigned int port, dmin, dmax, mode, timeout_ms = 15000, timeo_ms = 0;
+	unsigned int flags = 0;
 	struct sockaddr_storage ss = {};
 	struct smb_xprt_config cfg = {};
 	struct smb_xprt *x;
@@ -82,8 +85,8 @@ static ssize_t connect_write(struct file *f, const char __user *ubuf,
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	n = sscanf(buf, "%63s %u %x %x %u %u", ip, &port, &dmin, &dmax, &mode,
-		   &timeout_ms);
+	n = sscanf(buf, "%63s %u %x %x %u %u %u %u", ip, &port, &dmin, &dmax,
+		   &mode, &timeout_ms, &timeo_ms, &flags);
 	if (n < 5)
 		return -EINVAL;
 	if (in4_pton(ip, -1, (u8 *)&((struct sockaddr_in *)&ss)->sin_addr, -1, NULL)) {
@@ -105,6 +108,8 @@ static ssize_t connect_write(struct file *f, const char __user *ubuf,
 	cfg.dialect_min = dmin;
 	cfg.dialect_max = dmax;
 	cfg.recv_mode = mode;
+	cfg.timeo_ms = timeo_ms;
+	cfg.flags = flags;
 
 	x = smb_xprt_get(&cfg);
 	if (IS_ERR(x))
