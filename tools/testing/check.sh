@@ -21,7 +21,9 @@
 #                 mount refusal, unload, kmemleak
 #   vm-xprt       smbxprt against ksmbd: NEGOTIATE of each dialect, 10,000
 #                 sequential and 64 concurrent ECHOs in both receive modes,
-#                 refused connections, netns exit, unload, kmemleak
+#                 bulk data through bvecs, ksmbd restarted under a load of
+#                 replayable calls (hard), refused connections, netns exit,
+#                 unload, kmemleak
 #   vm-faults     smbxprt against a misbehaving fake server
 #                 (tools/testing/fakesmb.py): split and batched replies,
 #                 unknown MessageIds, malformed and oversized frames, zero

@@ -98,6 +98,47 @@ for mode in 1 2; do
 	ctl release x
 done
 
+# ksmbd stopped and started again under a load of replayable calls on a
+# hard transport (T = 5 s): every call completes, reissued after the
+# reconnect.
+listening() {
+	awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+t_check "hard transport to ksmbd (T = 5 s)" ctl connect "127.0.0.1 445 210 311 1 15000 5000 2"
+ctl echo 5
+pids=""
+for i in $(seq 8); do
+	(printf '200 2 120000' >$T/call) &
+	pids="$pids $!"
+done
+sleep 2
+stop_ksmbd
+for _ in $(seq 100); do listening || break; sleep 0.1; done
+t_check "ksmbd stopped in the middle of the load" sh -c '! awk '"'"'$2 ~ /:01BD$/ && $4 == "0A" { f = 1 } END { exit !f }'"'"' /proc/net/tcp /proc/net/tcp6'
+sleep 1
+# The configuration and the user are still there: only the daemon (which
+# starts the server again) is needed.
+ksmbd.mountd
+for _ in $(seq 300); do listening && break; sleep 0.2; done
+t_check "ksmbd listens again" listening
+t_up=$(date +%s%N)
+conn_ms=""
+for _ in $(seq 300); do
+	if [ "$(info_of state)" = Connected ]; then
+		conn_ms=$((($(date +%s%N) - t_up) / 1000000))
+		break
+	fi
+	sleep 0.1
+done
+echo "    reconnected ${conn_ms:-never} ms after ksmbd listened again"
+t_check "the transport reconnected to the restarted ksmbd (${conn_ms:-never} ms)" test -n "$conn_ms"
+failed=0
+for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+t_check "all 8 tasks x 200 replayable calls completed across the restart ($failed failed, $(stat_of replays) replays)" \
+	test $failed = 0
+t_check "the restart was seen ($(stat_of disconnects) disconnects)" test "$(stat_of disconnects)" -ge 1
+ctl release x
+
 # Nothing listens on port 1: the connect is refused and the error says so.
 err=$(printf '127.0.0.1 1 210 311 0 3000' 2>&1 >$T/connect)
 echo "    connect to port 1: $err"
