@@ -301,56 +301,55 @@ impl PageBuf {
         unsafe { KernelIter::from_bvecs(&self.bvecs, dir) }
     }
 
-    /// Copies bytes `offset..offset + dst.len()` of the buffer into `dst`.
-    pub fn read(&self, mut offset: usize, dst: &mut [u8]) -> Result {
+    /// Walks bytes `offset..offset + len` of the buffer: `f(page, offset in
+    /// the page, offset in the range, length)` for each piece within one
+    /// page. `EINVAL` if the range runs past the end.
+    fn walk(
+        &self,
+        mut offset: usize,
+        len: usize,
+        mut f: impl FnMut(&Page, usize, usize, usize) -> Result,
+    ) -> Result {
         let mut done = 0;
         for (b, p) in self.bvecs.iter().zip(self.pages.iter()) {
+            if done == len {
+                break;
+            }
             let blen = b.bv_len as usize;
             if offset >= blen {
                 offset -= blen;
                 continue;
             }
-            let n = (blen - offset).min(dst.len() - done);
-            // SAFETY: `dst[done..done + n]` is writable; the range is
-            // within the page.
-            unsafe { p.read_raw(dst[done..].as_mut_ptr(), b.bv_offset as usize + offset, n)? };
+            let n = (blen - offset).min(len - done);
+            f(p, b.bv_offset as usize + offset, done, n)?;
             done += n;
             offset = 0;
-            if done == dst.len() {
-                return Ok(());
-            }
         }
-        if done == dst.len() {
+        if done == len {
             Ok(())
         } else {
             Err(EINVAL)
         }
     }
 
+    /// Copies bytes `offset..offset + dst.len()` of the buffer into `dst`.
+    pub fn read(&self, offset: usize, dst: &mut [u8]) -> Result {
+        self.walk(offset, dst.len(), |page, at, done, n| {
+            let out = dst.get_mut(done..done + n).ok_or(EINVAL)?;
+            // SAFETY: `out` is writable for `n` bytes; `at..at + n` lies
+            // within the page (`walk` keeps to each bvec's range).
+            unsafe { page.read_raw(out.as_mut_ptr(), at, n) }
+        })
+    }
+
     /// Copies `src` into the buffer from `offset`.
-    pub fn write(&mut self, mut offset: usize, src: &[u8]) -> Result {
-        let mut done = 0;
-        for (b, p) in self.bvecs.iter().zip(self.pages.iter()) {
-            let blen = b.bv_len as usize;
-            if offset >= blen {
-                offset -= blen;
-                continue;
-            }
-            let n = (blen - offset).min(src.len() - done);
-            // SAFETY: `src[done..done + n]` is readable; the range is
-            // within the page.
-            unsafe { p.write_raw(src[done..].as_ptr(), b.bv_offset as usize + offset, n)? };
-            done += n;
-            offset = 0;
-            if done == src.len() {
-                return Ok(());
-            }
-        }
-        if done == src.len() {
-            Ok(())
-        } else {
-            Err(EINVAL)
-        }
+    pub fn write(&mut self, offset: usize, src: &[u8]) -> Result {
+        self.walk(offset, src.len(), |page, at, done, n| {
+            let inp = src.get(done..done + n).ok_or(EINVAL)?;
+            // SAFETY: `inp` is readable for `n` bytes; `at..at + n` lies
+            // within the page, which `&mut self` keeps unshared.
+            unsafe { page.write_raw(inp.as_ptr(), at, n) }
+        })
     }
 }
 

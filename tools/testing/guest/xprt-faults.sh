@@ -85,6 +85,14 @@ wait_calls() {
 	done
 }
 
+kill_timed() { # kill_timed PID: SIGKILL it; sets ms to how long it took to go
+	local t0
+	t0=$(date +%s%N)
+	kill -9 "$1"
+	wait "$1" 2>/dev/null
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+
 seen() { # seen PATTERN: the fake server logged a line matching PATTERN
 	grep -qE "$1" "$FAKELOG"
 }
@@ -169,10 +177,7 @@ for mode in 1 2; do
 		done
 		sleep 1
 		t_check "$name: $scen: the task is still waiting" kill -0 $victim
-		t0=$(date +%s%N)
-		kill -9 $victim
-		wait $victim 2>/dev/null
-		ms=$((($(date +%s%N) - t0) / 1000000))
+		kill_timed $victim
 		t_check "$name: $scen: SIGKILL returns within 2 s (${ms} ms)" test "$ms" -le 2000
 		for _ in $(seq 30); do seen '^cancel ' && break; sleep 0.1; done
 		echo "    server: $(grep '^cancel' $FAKELOG)"
@@ -206,10 +211,7 @@ sleep 7
 t_check "hard, T = 2 s: still waiting at 3T" kill -0 $victim
 t_check "hard: the unanswered probes made it reconnect ($(stat_of probe_failures) failed probes, server saw conn 2)" \
 	sh -c "test '$(stat_of probe_failures)' -ge 1 && grep -q '^conn 2$' $FAKELOG"
-t0=$(date +%s%N)
-kill -9 $victim
-wait $victim 2>/dev/null
-ms=$((($(date +%s%N) - t0) / 1000000))
+kill_timed $victim
 t_check "hard: SIGKILL returns within 2 s (${ms} ms)" test "$ms" -le 2000
 for _ in $(seq 30); do seen '^cancel ' && break; sleep 0.1; done
 t_check "hard: the server saw a CANCEL ($(grep '^cancel' $FAKELOG | tail -n1))" seen '^cancel conn=[0-9]+ mid=[0-9]+ async=-$'
