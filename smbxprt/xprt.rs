@@ -544,7 +544,15 @@ impl Xprt {
     ) -> Result<KVec<u8>> {
         let deadline = Deadline::new(timeout_ms);
         loop {
-            self.wait_connected(&deadline)?;
+            // Soft: a server that is away fails the call within one
+            // request timer; hard: wait (killably) for it to come back.
+            let soft = Deadline::new(Some(self.key.timer.timeo_ms));
+            let wait = if self.key.timer.hard {
+                &deadline
+            } else {
+                Deadline::sooner(&deadline, &soft)
+            };
+            self.wait_connected(wait)?;
             let Some(sock) = self.ctl.lock().sock.clone() else {
                 continue;
             };
@@ -984,6 +992,15 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
+    /// Whichever of `a` and `b` ends first.
+    pub(crate) fn sooner<'a>(a: &'a Deadline, b: &'a Deadline) -> &'a Deadline {
+        match (a.remaining(), b.remaining()) {
+            (Some(x), Some(y)) if y < x => b,
+            (None, Some(_)) => b,
+            _ => a,
+        }
+    }
+
     /// `timeout_ms`: `None` waits forever.
     pub(crate) fn new(timeout_ms: Option<u32>) -> Self {
         Self {

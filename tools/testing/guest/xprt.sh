@@ -139,6 +139,23 @@ t_check "all 8 tasks x 200 replayable calls completed across the restart ($faile
 t_check "the restart was seen ($(stat_of disconnects) disconnects)" test "$(stat_of disconnects)" -ge 1
 ctl release x
 
+# The same with a soft transport (T = 3 s): with ksmbd away, a call fails
+# within the request timer instead of waiting for it.
+t_check "soft transport to ksmbd (T = 3 s)" ctl connect "127.0.0.1 445 210 311 1 15000 3000 1"
+ctl echo 3
+stop_ksmbd
+for _ in $(seq 100); do listening || break; sleep 0.1; done
+sleep 0.5
+t0=$(date +%s%N)
+err=$(printf '1 2 60000' 2>&1 >$T/call | sed 's/.*error: //')
+ms=$((($(date +%s%N) - t0) / 1000000))
+t_check "soft: with ksmbd down a call fails within T + 5 s (${ms} ms: ${err:-no error})" \
+	test -n "$err" -a "$ms" -le 8000
+ksmbd.mountd
+for _ in $(seq 300); do listening && break; sleep 0.2; done
+t_check "ksmbd listens again" listening
+ctl release x
+
 # Nothing listens on port 1: the connect is refused and the error says so.
 err=$(printf '127.0.0.1 1 210 311 0 3000' 2>&1 >$T/connect)
 echo "    connect to port 1: $err"
