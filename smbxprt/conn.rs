@@ -392,10 +392,9 @@ impl Sink for ConnSink<'_> {
             }
             Some(r) => {
                 xprt.mids.remove(h.message_id);
-                if r.is_detached() || r.is_finished() {
+                if r.is_finished() || !r.begin(frame_len) {
                     Placement::Drain
                 } else {
-                    r.begin(frame_len);
                     Placement::Target(Target::Reply(r))
                 }
             }

@@ -148,7 +148,7 @@ mod tests {
         }
 
         fn place(&self, _hdr: &[u8], frame_len: usize, _may_sleep: bool) -> Placement<Arc<Rqst>> {
-            self.rqst.begin(frame_len);
+            assert!(self.rqst.begin(frame_len));
             Placement::Target(self.rqst.clone())
         }
 

@@ -159,10 +159,13 @@ impl Rqst {
         self.buf.lock().detached
     }
 
-    /// A frame of `frame_len` bytes is about to be delivered here. Any
-    /// context.
-    pub(crate) fn begin(&self, frame_len: usize) {
+    /// A frame of `frame_len` bytes is about to be delivered here; false
+    /// (deliver nothing) if the task has already left. Any context.
+    pub(crate) fn begin(&self, frame_len: usize) -> bool {
         let mut b = self.buf.lock();
+        if b.detached {
+            return false;
+        }
         b.frame_len = frame_len;
         b.got = 0;
         b.data.clear();
@@ -172,6 +175,7 @@ impl Rqst {
         } else {
             Layout::Whole
         };
+        true
     }
 
     /// Makes room for a reply of `len` bytes before any of it arrives.

@@ -81,7 +81,7 @@ impl Part<'_> {
 
     /// Copies the whole part into `dst` (which must be `len()` long).
     pub(crate) fn copy_to(&self, dst: &mut [u8]) -> bool {
-        dst.len() == self.len && self.src.copy_to(self.start, dst)
+        dst.len() == self.len && self.copy_range_to(0, dst)
     }
 
     /// Copies the part's bytes `skip..skip + dst.len()` into `dst`.

@@ -22,11 +22,12 @@ use crate::kext::workqueue as kwq;
 use crate::mid::{MidTable, Phase, Rqst};
 use crate::negotiate::{self, Negotiated};
 use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
-use crate::proto::echo::EchoRequest;
+use crate::proto::echo::{CancelRequest, EchoRequest};
 use crate::proto::framing::encode_frame_length;
 use crate::proto::header::{
-    flags::{ASYNC_COMMAND, RELATED_OPERATIONS, SIGNED},
-    set_credit_charge, set_credit_request, set_message_id, Command, Header, HEADER_LEN,
+    flags::{RELATED_OPERATIONS, SIGNED},
+    set_credit_charge, set_credit_request, set_message_id, Command, Header, HeaderTarget,
+    HEADER_LEN,
 };
 use crate::proto::message::encode;
 use crate::rx::RxEngine;
@@ -161,7 +162,7 @@ pub(crate) struct Xprt {
     pub(crate) max_frame: AtomicUsize,
     #[pin]
     pub(crate) ctl: Mutex<Ctl>,
-    /// One sender at a time: MessageIds reach the wire in order.
+    /// One sender at a time: frames never interleave on the socket.
     #[pin]
     xmit: Mutex<()>,
     #[pin]
@@ -610,7 +611,7 @@ impl Xprt {
             self.transmit(sock, &rqst, parts, send, &pdus, s)?;
             XprtStats::inc(&self.stats.requests);
 
-            let outcome = self.wait_reply(sock, &rqst, deadline);
+            let outcome = self.wait_reply(sock, &rqst, class, deadline);
             if outcome != WaitOutcome::Ready && !rqst.is_finished() {
                 // Leave early: nobody writes our buffer (or the lent
                 // iterator) after this; the reply, if it comes, is drained
@@ -638,10 +639,12 @@ impl Xprt {
         }
     }
 
-    /// The send path: under the transmit lock, write each PDU's MessageId
-    /// and credit fields, enter the request in the MID table (before
+    /// The send path: write each PDU's MessageId and credit fields, then
+    /// under the transmit lock enter the request in the MID table (before
     /// anything can reply), sign, and send the frame (the whole compound,
-    /// then the payload if any) back to back while holding the lock.
+    /// then the payload if any) back to back while holding the lock. Every
+    /// failure before the send gives the charge back and leaves nothing in
+    /// the MID table.
     fn transmit(
         &self,
         sock: &ConnSock,
@@ -652,28 +655,22 @@ impl Xprt {
         sign: Option<Signer<'_>>,
     ) -> Result {
         let charge = rqst.charge;
+        // Everything that can fail without touching shared state first:
+        // after this, only the signer and the socket can.
         let payload_len = payload.as_deref().map_or(0, |p| p.count());
+        let mut frame = [0u8; 4];
         let total = parts
             .iter()
-            .try_fold(payload_len, |acc, p| acc.checked_add(p.len()))
-            .filter(|t| *t <= crate::proto::framing::MAX_FRAME_PAYLOAD);
-        let Some(total) = total else {
+            .try_fold(payload_len, |acc, p| acc.checked_add(p.len()));
+        let refill = self.credits.lock().credits_to_request();
+        let prepared = parts.len() < MAX_PARTS
+            && total.is_some_and(|t| encode_frame_length(t, &mut frame).is_ok())
+            && write_pdu_headers(parts, pdus, charge.first_message_id, refill).is_ok();
+        if !prepared {
             let _ = self.credits.lock().abandon(&charge);
             return Err(EINVAL);
-        };
-        let _xmit = self.xmit.lock();
-        let credit_request = self.credits.lock().credits_to_request();
-        let mut mid = charge.first_message_id;
-        for (i, (part, pdu_charge)) in pdus.iter().enumerate() {
-            let hdr = parts.get_mut(*part).ok_or(EINVAL)?;
-            set_message_id(hdr, mid).map_err(|_| EINVAL)?;
-            set_credit_charge(hdr, *pdu_charge).map_err(|_| EINVAL)?;
-            // The first PDU asks for the window's refill; the others for one
-            // each, so a compound never shrinks the window.
-            let request = if i == 0 { credit_request } else { 1 };
-            set_credit_request(hdr, request).map_err(|_| EINVAL)?;
-            mid = mid.checked_add(u64::from(*pdu_charge)).ok_or(EINVAL)?;
         }
+        let _xmit = self.xmit.lock();
         if let Err(e) = self.mids.insert(rqst.clone()) {
             let _ = self.credits.lock().abandon(&charge);
             return Err(e);
@@ -687,15 +684,22 @@ impl Xprt {
         }
         rqst.set_phase(Phase::Waiting);
 
-        let mut frame = [0u8; 4];
-        encode_frame_length(total, &mut frame).map_err(|_| EINVAL)?;
-        let mut slices: KVec<&[u8]> = KVec::with_capacity(parts.len() + 1, GFP_KERNEL)?;
-        slices.push(&frame[..], GFP_KERNEL)?;
-        for p in parts.iter() {
-            slices.push(&p[..], GFP_KERNEL)?;
+        let mut slices: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
+        slices[0] = &frame[..];
+        for (s, p) in slices[1..].iter_mut().zip(parts.iter()) {
+            *s = &p[..];
         }
-        let mut kvecs = KvecArray::<8>::default();
-        let mut iter = kvecs.iter(&slices)?;
+        let mut kvecs = KvecArray::<MAX_PARTS>::default();
+        let mut iter = match kvecs.iter(&slices[..=parts.len()]) {
+            Ok(i) => i,
+            Err(e) => {
+                // Nothing went out (the sizes were checked above).
+                self.mids.remove(charge.first_message_id);
+                let _ = self.credits.lock().abandon(&charge);
+                rqst.fail(e);
+                return Err(e);
+            }
+        };
         let want = iter.remaining();
         let mut sent = sock
             .socket()
@@ -735,11 +739,19 @@ impl Xprt {
     /// ECHO. Soft: the wait then ends (`TimedOut`). Hard: it goes on while
     /// the probes are answered; an unanswered probe drops the connection,
     /// which fails the request (to be replayed if it may be).
-    fn wait_reply(&self, sock: &ConnSock, rqst: &Rqst, deadline: &Deadline) -> WaitOutcome {
+    ///
+    /// Priority requests (NEGOTIATE, ECHO and the probes themselves, break
+    /// acknowledgements) are bounded by their own deadline only: nothing
+    /// may be sent before NEGOTIATE completes, and an ECHO is the probe.
+    fn wait_reply(
+        &self,
+        sock: &ConnSock,
+        rqst: &Rqst,
+        class: ChargeClass,
+        deadline: &Deadline,
+    ) -> WaitOutcome {
         let timer = self.key.timer;
-        if self.state() != State::Connected {
-            // NEGOTIATE: nothing may be sent before it completes, so no
-            // probe; the connect timeout bounds it.
+        if class == ChargeClass::Priority {
             return rqst
                 .wait
                 .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
@@ -785,51 +797,19 @@ impl Xprt {
     /// One ECHO on the connection `sock`, with its own timeout: is the
     /// server there?
     fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
-        let mut buf = [0u8; HEADER_LEN + 4];
-        encode(&Header::request(Command::Echo), &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
+        let mut buf = echo_request()?;
         XprtStats::inc(&self.stats.probes);
-        let deadline = Deadline::new(Some(timeo_ms));
-        let gen = sock.generation();
-        let mut parts: [&mut [u8]; 1] = [&mut buf[..]];
-        let rqst = self.call_on_simple(sock, gen, &mut parts, &deadline)?;
-        let status = crate::proto::wire::get_u32(&rqst, 8).map_err(|_| EPROTO)?;
-        if status != 0 {
-            return Err(EPROTO);
-        }
-        Ok(())
-    }
-
-    /// A priority call on `sock` with a plain wait (no request timer, no
-    /// probe of its own).
-    fn call_on_simple(
-        &self,
-        sock: &ConnSock,
-        generation: u64,
-        parts: &mut [&mut [u8]],
-        deadline: &Deadline,
-    ) -> Result<KVec<u8>> {
-        let (pdus, count) = pdu_layout(parts)?;
-        let charge = self.charge(ChargeClass::Priority, count, generation, deadline)?;
-        let rqst = match Rqst::new(charge, generation, HEADER_LEN + 16) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = self.credits.lock().abandon(&charge);
-                return Err(e);
-            }
-        };
-        self.transmit(sock, &rqst, parts, None, &pdus, None)?;
-        let outcome = rqst
-            .wait
-            .wait_killable_timeout(deadline.remaining(), || rqst.is_finished());
-        if outcome != WaitOutcome::Ready && !rqst.is_finished() {
-            rqst.detach();
-            return Err(if outcome == WaitOutcome::Killed {
-                EINTR
-            } else {
-                ETIMEDOUT
-            });
-        }
-        rqst.take_reply()
+        let reply = self.call_on(
+            sock,
+            sock.generation(),
+            &mut [&mut buf[..]],
+            &mut CallData::default(),
+            ChargeClass::Priority,
+            HEADER_LEN + 16,
+            &Deadline::new(Some(timeo_ms)),
+            None,
+        )?;
+        reply_status_ok(&reply)
     }
 
     /// Sends an SMB2 CANCEL (MS-SMB2 2.2.30, 3.2.4.24) for a request whose
@@ -846,38 +826,22 @@ impl Xprt {
         if self.generation.load(Ordering::Acquire) != rqst.generation {
             return;
         }
-        let Some(orig) = parts.first().and_then(|p| p.get(..HEADER_LEN)) else {
+        let Some(mut hdr) = parts.first().and_then(|p| Header::parse(p).ok()) else {
             return;
         };
+        // The original's SessionId, TreeId and MessageId (the transport
+        // wrote the last), no credits, async once the server named it.
+        hdr.credit_charge = 0;
+        hdr.credits = 0;
+        hdr.next_command = 0;
+        hdr.flags &= !(SIGNED | RELATED_OPERATIONS);
+        hdr.signature = [0; 16];
+        hdr.message_id = rqst.mid;
+        if let Some(async_id) = rqst.async_id() {
+            hdr.target = HeaderTarget::Async { async_id };
+        }
         let mut buf = [0u8; HEADER_LEN + 4];
-        buf[..HEADER_LEN].copy_from_slice(orig);
-        let async_id = rqst.async_id();
-        let ok = (|| -> crate::proto::error::Result<()> {
-            use crate::proto::wire::{put_u16, put_u32, put_u64};
-            put_u16(&mut buf, 6, 0)?; // CreditCharge
-            put_u16(&mut buf, 12, Command::Cancel as u16)?;
-            put_u16(&mut buf, 14, 0)?; // CreditRequest
-            let flags = crate::proto::wire::get_u32(&buf, 16)?;
-            let flags = flags & !(ASYNC_COMMAND | SIGNED) & !RELATED_OPERATIONS;
-            put_u32(
-                &mut buf,
-                16,
-                if async_id.is_some() {
-                    flags | ASYNC_COMMAND
-                } else {
-                    flags
-                },
-            )?;
-            put_u32(&mut buf, 20, 0)?; // NextCommand
-            put_u64(&mut buf, 24, rqst.mid)?;
-            if let Some(id) = async_id {
-                put_u64(&mut buf, 32, id)?;
-            }
-            buf[48..64].fill(0); // Signature
-            put_u16(&mut buf, HEADER_LEN, 4)?; // StructureSize
-            Ok(())
-        })();
-        if ok.is_err() {
+        if encode(&hdr, &CancelRequest, &mut buf).is_err() {
             return;
         }
         let _xmit = self.xmit.lock();
@@ -908,9 +872,7 @@ impl Xprt {
 
     /// One ECHO round trip.
     pub(crate) fn echo(&self, timeout_ms: Option<u32>) -> Result {
-        let mut buf = [0u8; HEADER_LEN + 4];
-        let hdr = Header::request(Command::Echo);
-        encode(&hdr, &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
+        let mut buf = echo_request()?;
         // ECHO has no effect on the server: always safe to send again.
         let reply = self.call(
             &mut [&mut buf[..]],
@@ -922,11 +884,7 @@ impl Xprt {
             None,
         )?;
         XprtStats::inc(&self.stats.echoes);
-        let status = crate::proto::wire::get_u32(&reply, 8).map_err(|_| EPROTO)?;
-        if status != 0 {
-            return Err(EPROTO);
-        }
-        Ok(())
+        reply_status_ok(&reply)
     }
 
     /// Users of this transport (for debugfs and tests).
@@ -1022,6 +980,45 @@ impl Deadline {
             msecs_to_jiffies(t.saturating_sub(spent))
         })
     }
+}
+
+/// An ECHO request (MS-SMB2 2.2.28).
+fn echo_request() -> Result<[u8; HEADER_LEN + 4]> {
+    let mut buf = [0u8; HEADER_LEN + 4];
+    encode(&Header::request(Command::Echo), &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
+    Ok(buf)
+}
+
+/// `EPROTO` unless the reply's status is STATUS_SUCCESS.
+fn reply_status_ok(reply: &[u8]) -> Result {
+    match crate::proto::wire::get_u32(reply, 8) {
+        Ok(0) => Ok(()),
+        _ => Err(EPROTO),
+    }
+}
+
+/// The frame length plus up to 7 request parts go out in one `sendmsg`.
+const MAX_PARTS: usize = 8;
+
+/// Writes each PDU's MessageId, CreditCharge and CreditRequest, the
+/// MessageIds consecutive from `first_mid`. The first PDU asks for the
+/// window's refill (`refill`); the others for one each, so a compound never
+/// shrinks the window.
+fn write_pdu_headers(
+    parts: &mut [&mut [u8]],
+    pdus: &[(usize, u16)],
+    first_mid: u64,
+    refill: u16,
+) -> Result {
+    let mut mid = first_mid;
+    for (i, (part, pdu_charge)) in pdus.iter().enumerate() {
+        let hdr = parts.get_mut(*part).ok_or(EINVAL)?;
+        set_message_id(hdr, mid).map_err(|_| EINVAL)?;
+        set_credit_charge(hdr, *pdu_charge).map_err(|_| EINVAL)?;
+        set_credit_request(hdr, if i == 0 { refill } else { 1 }).map_err(|_| EINVAL)?;
+        mid = mid.checked_add(u64::from(*pdu_charge)).ok_or(EINVAL)?;
+    }
+    Ok(())
 }
 
 /// Where the PDUs of a request (a compound chain, or one PDU) begin, as

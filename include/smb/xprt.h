@@ -107,8 +107,8 @@ int smb_xprt_negotiated(struct smb_xprt *xprt,
 
 /*
  * A signer signs or encrypts a request after the transport has assigned its
- * MessageId, under the transmit lock (so requests reach the wire in
- * MessageId order). It may not sleep for long; it must not call back into
+ * MessageId and credit fields, under the transmit lock, right before it is
+ * sent (a signature covers the header, so it must come last). It may not sleep for long; it must not call back into
  * the transport. @data is NULL, or a copy of the call's send_data cursor
  * (the payload that ends the last PDU), which the signer may advance. The
  * table is const and names its owner module, which the transport pins for

@@ -184,7 +184,7 @@ unsafe fn run_signer(
     signer: *const bindings::smb_xprt_signer,
     ctx: *mut kernel::ffi::c_void,
     parts: &mut [&mut [u8]],
-    data: Option<KernelIter<'_>>,
+    mut data: Option<KernelIter<'_>>,
 ) -> Result {
     let mut iov = [bindings::kvec {
         iov_base: core::ptr::null_mut(),
@@ -206,7 +206,6 @@ unsafe fn run_signer(
     if !unsafe { bindings::smb_helper_try_module_get(owner) } {
         return Err(ENODEV);
     }
-    let mut data = data;
     let data_ptr = data.as_mut().map_or(core::ptr::null_mut(), |d| d.as_raw());
     // SAFETY: the iovs describe the request parts, valid for the call;
     // `data_ptr` is NULL or a cursor the signer may advance, over memory

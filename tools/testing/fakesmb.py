@@ -99,8 +99,12 @@ def recv_exact(sock, n):
 
 
 class Conn:
-    def __init__(self, server, sock, number):
-        self.server = server
+    """One accepted connection, served under the scenario in force when it
+    was accepted."""
+
+    def __init__(self, scenario, logfile, sock, number):
+        self.scenario = scenario
+        self.logfile = logfile
         self.sock = sock
         self.n = number
         self.lock = threading.Lock()
@@ -110,11 +114,11 @@ class Conn:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log(self, what):
-        log(self.server.logfile, what)
+        log(self.logfile, what)
 
     @property
     def misbehaves(self):
-        return self.n == 1 or self.server.scenario in (
+        return self.n == 1 or self.scenario in (
             'unknown-mid', 'pending', 'pending-long', 'silence', 'batch',
             'bytewise')
 
@@ -130,7 +134,7 @@ class Conn:
                 self.sock.sendall(data)
 
     def break_connection(self):
-        scen = self.server.scenario
+        scen = self.scenario
         with self.lock:
             if self.dead:
                 return
@@ -154,7 +158,7 @@ class Conn:
                 due = (self.first_held is not None and
                        time.monotonic() - self.first_held > self.wait_s)
             if due:
-                if self.server.scenario == 'batch':
+                if self.scenario == 'batch':
                     self.flush_held()
                 else:
                     self.break_connection()
@@ -169,7 +173,7 @@ class Conn:
         return full
 
     def run(self):
-        scen = self.server.scenario
+        scen = self.scenario
         self.log('conn %d' % self.n)
         if scen in ('batch', 'malformed', 'oversize', 'rst') and self.misbehaves:
             self.wait_s = 0.3 if scen == 'batch' else 5.0
@@ -214,7 +218,7 @@ class Conn:
                 pass
 
     def echo(self, mid, grant):
-        scen = self.server.scenario
+        scen = self.scenario
         reply = echo_response(mid, grant)
         if not self.misbehaves or scen in ('normal', 'zero-credits'):
             self.send(reply)
@@ -275,10 +279,8 @@ class Server:
                         scen = 'normal'
                     self.scenario = scen
             n += 1
-            # Each connection keeps the scenario it was accepted under.
-            srv = Server.__new__(Server)
-            srv.scenario, srv.logfile = self.scenario, self.logfile
-            threading.Thread(target=Conn(srv, s, n).run, daemon=True).start()
+            conn = Conn(self.scenario, self.logfile, s, n)
+            threading.Thread(target=conn.run, daemon=True).start()
 
 
 SCENARIOS = ('normal', 'bytewise', 'batch', 'unknown-mid', 'malformed',

@@ -17,6 +17,9 @@
 #   --smp N       virtual CPUs (default 2)
 #   --append A    extra kernel command line (e.g. kunit.enable=0)
 #
+# SMBFS_SMP and SMBFS_APPEND set the defaults of --smp and --append (for
+# experiments such as SMBFS_APPEND=kmemleak=off make vm ...).
+#
 # The console is streamed to stdout and saved with the guest's dmesg, kmemleak
 # report and test results in $SMBFS_CACHE/work/runs/<name>/. The exit status is
 # the guest script's.

@@ -41,10 +41,6 @@ fake() { # fake SCENARIO: the next connections get SCENARIO
 	: >"$FAKELOG"
 }
 
-unfake() {
-	:
-}
-
 connect() { # connect MODE: a transport to the fake server, SMB 2.1
 	printf '127.0.0.1 %s 210 210 %s 5000' "$PORT" "$1" >$T/connect
 }
@@ -110,14 +106,14 @@ for mode in 1 2; do
 	t_check "$name: replies written a byte per segment: 20 calls complete" test "$ok_b" = 1
 	t_check "$name: ... and the parser resumed them ($(stat_of resumed_parses) resumed parses)" \
 		test "$(stat_of resumed_parses)" -ge 20
-	release; unfake
+	release
 
 	fake batch && connect $mode
 	launch p 8 2 5
 	collect p
 	t_check "$name: 8 replies per segment: 8 tasks x 5 calls complete" test "$ok_p" = 8
 	t_check "$name: ... on one connection ($(stat_of connects) connects)" test "$(stat_of connects)" = 1
-	release; unfake
+	release
 
 	fake unknown-mid && connect $mode
 	launch u 1 2 10
@@ -125,7 +121,7 @@ for mode in 1 2; do
 	t_check "$name: replies to unknown MessageIds are dropped: 10 calls complete" test "$ok_u" = 1
 	t_check "$name: ... counted ($(stat_of unknown_mid)), the connection kept ($(stat_of disconnects) disconnects)" \
 		test "$(stat_of unknown_mid)" -ge 10 -a "$(stat_of disconnects)" = 0
-	release; unfake
+	release
 
 	for scen in malformed oversize rst; do
 		fake $scen && connect $mode
@@ -143,7 +139,7 @@ for mode in 1 2; do
 		oversize) t_check "$name: oversize: counted ($(stat_of oversized))" test "$(stat_of oversized)" -ge 1 ;;
 		rst) t_check "$name: rst: the server did reset conn 1" seen '^reset conn=1$' ;;
 		esac
-		release; unfake
+		release
 	done
 
 	fake zero-credits && connect $mode
@@ -152,7 +148,7 @@ for mode in 1 2; do
 	t_check "$name: zero credits, nothing in flight: the calls complete after a reconnect" test "$ok_z" = 1
 	t_check "$name: ... counted ($(stat_of zero_credit_resets)) and the server saw conn 2" \
 		sh -c "test '$(stat_of zero_credit_resets)' -ge 1 && grep -q '^conn 2$' $FAKELOG"
-	release; unfake
+	release
 
 	fake pending && connect $mode
 	t0=$(date +%s%N)
@@ -162,7 +158,7 @@ for mode in 1 2; do
 	t_check "$name: STATUS_PENDING, then the final reply: 3 calls complete" test "$ok_i" = 1
 	t_check "$name: ... each waited for its final reply (${ms} ms for 3, 1 s each)" test "$ms" -ge 2900
 	t_check "$name: ... interim replies counted ($(stat_of interim))" test "$(stat_of interim)" -ge 3
-	release; unfake
+	release
 
 	# A task killed while waiting: it returns at once, and the server is
 	# asked to stop (CANCEL, with the AsyncId once an interim reply gave
@@ -187,7 +183,7 @@ for mode in 1 2; do
 			t_check "$name: pending-long: the CANCEL carries the AsyncId" seen '^cancel conn=1 mid=[0-9]+ async=0xa5'
 		fi
 		t_check "$name: $scen: counted ($(stat_of cancels) cancels)" test "$(stat_of cancels)" -ge 1
-		release; unfake
+		release
 	done
 done
 

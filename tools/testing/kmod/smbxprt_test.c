@@ -153,7 +153,16 @@ static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
 	return err ? err : len;
 }
 
-static void fill_header(u8 *h, u16 cmd, u16 charge);
+/* An SMB2 header (MS-SMB2 2.2.1.2) for @cmd; the transport fills in the
+ * MessageId and credit fields. */
+static void fill_header(u8 *h, u16 cmd, u16 charge)
+{
+	memset(h, 0, 64);
+	memcpy(h, "\xfeSMB", 4);
+	put_unaligned_le16(64, h + 4);
+	put_unaligned_le16(charge, h + 6);
+	put_unaligned_le16(cmd, h + 12);
+}
 
 static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *ppos)
@@ -221,17 +230,6 @@ static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t len,
 		 ns ? (u64)n * NSEC_PER_SEC / ns : 0, neg.dialect);
 	pr_info("%s", test_result);
 	return len;
-}
-
-/* An SMB2 header (MS-SMB2 2.2.1.2) for @cmd; the transport fills in the
- * MessageId and credit fields. */
-static void fill_header(u8 *h, u16 cmd, u16 charge)
-{
-	memset(h, 0, 64);
-	memcpy(h, "\xfeSMB", 4);
-	put_unaligned_le16(64, h + 4);
-	put_unaligned_le16(charge, h + 6);
-	put_unaligned_le16(cmd, h + 12);
 }
 
 struct test_pages {
