@@ -24,10 +24,10 @@ use crate::kext::nofs::NofsScope;
 use crate::kext::workqueue as kwq;
 use crate::mid::Rqst;
 use crate::proto::fast_path::{peek_header, PduPeek};
-use crate::proto::header::UNSOLICITED_MESSAGE_ID;
+use crate::proto::header::{Command, UNSOLICITED_MESSAGE_ID};
 use crate::rx::{Malformed, Part, Placement, RxEngine, Sink, Source};
 use crate::stats::XprtStats;
-use crate::xprt::{RecvMode, State, Xprt};
+use crate::xprt::{MsgKind, RecvMode, State, Xprt};
 use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Error, Result};
@@ -53,7 +53,16 @@ pub(crate) enum OwnedKind {
     Unsolicited,
     /// An encrypted message; the session layer decrypts it.
     Transform,
+    /// A successful CREATE reply whose task had left: the open must be
+    /// closed (by the upper layer that owns the session, or by us). The
+    /// request's TreeId comes along.
+    OrphanCreate(u32),
 }
+
+/// The largest orphaned CREATE reply kept for closing (its create contexts
+/// included); a longer one is drained and its open left to the server's
+/// session cleanup.
+const MAX_ORPHAN_FRAME: usize = 64 * 1024;
 
 /// The receive state kept with the socket.
 pub(crate) type Rx = RxEngine<Target>;
@@ -361,6 +370,16 @@ impl Sink for ConnSink<'_> {
             }
             return Placement::Drain;
         }
+        // A CREATE that succeeded after its task left (killed, timed out):
+        // keep the reply so that the open can be closed. Deciding needs a
+        // sleeping allocation, so in softirq nothing is decided yet.
+        let orphan_create = rqst.as_ref().is_some_and(|r| r.is_detached())
+            && h.command() == Some(Command::Create)
+            && h.status == 0
+            && frame_len <= MAX_ORPHAN_FRAME;
+        if orphan_create && !may_sleep {
+            return Placement::Park;
+        }
         if let Some(r) = &rqst {
             if r.needs_room(frame_len) {
                 if !may_sleep {
@@ -392,6 +411,16 @@ impl Sink for ConnSink<'_> {
             }
             Some(r) => {
                 xprt.mids.remove(h.message_id);
+                if orphan_create {
+                    let tree_id = r.tree_id.load(Ordering::Relaxed);
+                    return match KVec::with_capacity(frame_len, GFP_KERNEL) {
+                        Ok(buf) => Placement::Target(Target::Owned {
+                            buf,
+                            kind: OwnedKind::OrphanCreate(tree_id),
+                        }),
+                        Err(_) => Placement::Drain,
+                    };
+                }
                 if r.is_finished() || !r.begin(frame_len) {
                     Placement::Drain
                 } else {
@@ -447,13 +476,20 @@ impl Sink for ConnSink<'_> {
                 XprtStats::inc(&xprt.stats.replies);
                 r.complete(frame_len);
             }
-            Target::Owned { kind, .. } => match kind {
+            Target::Owned { kind, buf } => match kind {
                 OwnedKind::Unsolicited => {
                     XprtStats::inc(&xprt.stats.unsolicited);
-                    pr_debug!(
-                        "transport {}: server-initiated message ({} bytes)\n",
-                        xprt.id,
-                        frame_len
+                    self.conn
+                        .xprt
+                        .post_message(MsgKind::Unsolicited, self.conn.generation, 0, buf);
+                }
+                OwnedKind::OrphanCreate(tree_id) => {
+                    XprtStats::inc(&xprt.stats.orphan_creates);
+                    self.conn.xprt.post_message(
+                        MsgKind::OrphanCreate,
+                        self.conn.generation,
+                        tree_id,
+                        buf,
                     );
                 }
                 OwnedKind::Transform => {

@@ -16,13 +16,14 @@ use crate::kext::iter::IterSlot;
 use crate::kext::sync::wait::WaitQueue;
 use crate::proto::credits::Charge;
 use crate::proto::header::HEADER_LEN;
+use core::sync::atomic::AtomicU32;
 use kernel::alloc::{
     flags::{GFP_KERNEL, GFP_NOWAIT},
     KVec,
 };
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
 use kernel::sync::{new_spinlock_irq, Arc, SpinLockIrq};
 
 /// The reply buffer. `detached` is set, under this buffer's lock, by a task
@@ -90,6 +91,9 @@ pub(crate) struct Rqst {
     pub(crate) charge: Charge,
     /// The connection generation it was sent on.
     pub(crate) generation: u64,
+    /// A CREATE's TreeId, for closing the open if its task leaves (an
+    /// async reply does not carry it). Zero for other commands.
+    pub(crate) tree_id: AtomicU32,
     #[pin]
     pub(crate) buf: SpinLockIrq<ReplyBuf>,
     #[pin]
@@ -113,6 +117,7 @@ impl Rqst {
                 mid: charge.first_message_id,
                 charge,
                 generation,
+                tree_id: AtomicU32::new(0),
                 buf <- new_spinlock_irq!(
                     ReplyBuf { data, detached: false, frame_len: 0, got: 0, layout: Layout::Whole },
                     "Rqst::buf"
@@ -365,44 +370,62 @@ fn buffer_part(
     part.copy_range_to(skip, &mut data[pos..end])
 }
 
+/// The tree of requests and how many it holds (an RBTree does not count).
+struct MidMap {
+    tree: RBTree<u64, Arc<Rqst>>,
+    len: usize,
+}
+
+impl MidMap {
+    fn remove(&mut self, mid: u64) -> Option<RBTreeNode<u64, Arc<Rqst>>> {
+        let node = self.tree.remove_node(&mid);
+        if node.is_some() {
+            self.len -= 1;
+        }
+        node
+    }
+}
+
 /// Requests in flight on a connection, by MessageId.
 #[pin_data]
 pub(crate) struct MidTable {
     #[pin]
-    map: SpinLockIrq<RBTree<u64, Arc<Rqst>>>,
+    map: SpinLockIrq<MidMap>,
 }
 
 impl MidTable {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            map <- new_spinlock_irq!(RBTree::new(), "MidTable::map"),
+            map <- new_spinlock_irq!(MidMap { tree: RBTree::new(), len: 0 }, "MidTable::map"),
         })
     }
 
-    /// Adds `rqst`. The tree node is allocated before the lock is taken.
-    pub(crate) fn insert(&self, rqst: Arc<Rqst>) -> Result {
+    /// Adds `rqst` and returns how many requests are then in flight. The
+    /// tree node is allocated before the lock is taken.
+    pub(crate) fn insert(&self, rqst: Arc<Rqst>) -> Result<usize> {
         let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
         let mid = rqst.mid;
         let node = node.into_node(mid, rqst);
         let mut map = self.map.lock();
-        if map.get(&mid).is_some() {
+        if map.tree.get(&mid).is_some() {
             // Never happens with a correct MessageId window; refuse rather
             // than orphan the older request.
             return Err(EEXIST);
         }
-        map.insert(node);
-        Ok(())
+        map.tree.insert(node);
+        map.len += 1;
+        Ok(map.len)
     }
 
     /// The request for `mid`, if one is waiting. Any context.
     pub(crate) fn find(&self, mid: u64) -> Option<Arc<Rqst>> {
-        self.map.lock().get(&mid).cloned()
+        self.map.lock().tree.get(&mid).cloned()
     }
 
     /// Removes and returns the request for `mid`. Any context; the node is
     /// freed after the lock is dropped.
     pub(crate) fn remove(&self, mid: u64) -> Option<Arc<Rqst>> {
-        let node = self.map.lock().remove_node(&mid);
+        let node = self.map.lock().remove(mid);
         node.map(|n| n.to_key_value().1)
     }
 
@@ -413,8 +436,8 @@ impl MidTable {
         loop {
             let next = {
                 let mut map = self.map.lock();
-                let first = map.iter().next().map(|(k, _)| *k);
-                first.and_then(|k| map.remove_node(&k))
+                let first = map.tree.iter().next().map(|(k, _)| *k);
+                first.and_then(|k| map.remove(k))
             };
             match next {
                 Some(node) => {
@@ -430,6 +453,6 @@ impl MidTable {
 
     /// Number of requests in flight.
     pub(crate) fn len(&self) -> usize {
-        self.map.lock().iter().count()
+        self.map.lock().len
     }
 }

@@ -29,6 +29,7 @@ pub mod proto;
 pub mod smb_crypto;
 
 mod conn;
+mod credit_queue;
 mod mid;
 mod negotiate;
 mod rx;

@@ -37,7 +37,18 @@ pub(crate) struct XprtStats {
     pub(crate) connects: AtomicU64,
     pub(crate) connect_failures: AtomicU64,
     pub(crate) disconnects: AtomicU64,
-    pub(crate) credit_waits: AtomicU64,
+    /// Connections made again after one was lost.
+    pub(crate) reconnects: AtomicU64,
+    /// Calls that had to wait for credits.
+    pub(crate) credit_stalls: AtomicU64,
+    /// Successful CREATE replies whose task had left, and the CLOSEs the
+    /// transport sent for them itself (no handler took them).
+    pub(crate) orphan_creates: AtomicU64,
+    pub(crate) orphan_closes: AtomicU64,
+    /// Messages for the handlers dropped because too many were queued.
+    pub(crate) messages_dropped: AtomicU64,
+    /// The most requests that were in flight at once.
+    pub(crate) in_flight_peak: AtomicU64,
     /// Requests sent again after the connection was lost.
     pub(crate) replays: AtomicU64,
     /// Reconnects because no credit was left and nothing was in flight.
@@ -62,6 +73,11 @@ impl XprtStats {
         c.fetch_add(n, Relaxed);
     }
 
+    /// Raises a high-water mark to `n`.
+    pub(crate) fn max(c: &AtomicU64, n: u64) {
+        c.fetch_max(n, Relaxed);
+    }
+
     /// Counts one event.
     pub(crate) fn inc(c: &AtomicU64) {
         c.fetch_add(1, Relaxed);
@@ -79,7 +95,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 24] = [
+        let rows: [(&str, &AtomicU64); 29] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -95,7 +111,12 @@ impl XprtStats {
             ("connects", &self.connects),
             ("connect_failures", &self.connect_failures),
             ("disconnects", &self.disconnects),
-            ("credit_waits", &self.credit_waits),
+            ("reconnects", &self.reconnects),
+            ("credit_stalls", &self.credit_stalls),
+            ("in_flight_peak", &self.in_flight_peak),
+            ("orphan_creates", &self.orphan_creates),
+            ("orphan_closes", &self.orphan_closes),
+            ("messages_dropped", &self.messages_dropped),
             ("replays", &self.replays),
             ("zero_credit_resets", &self.zero_credit_resets),
             ("oversized", &self.oversized),

@@ -13,6 +13,8 @@
 #![forbid(unsafe_code)]
 
 use crate::conn::{Conn, ConnSock};
+use crate::credit_queue::{Ticket, TicketNode};
+use crate::exports_xprt::Handler;
 use crate::kext::iter::KernelIter;
 use crate::kext::net::addr::SockAddr;
 use crate::kext::net::ns::{Net, NetBound};
@@ -21,7 +23,9 @@ use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::kext::workqueue as kwq;
 use crate::mid::{MidTable, Phase, Rqst};
 use crate::negotiate::{self, Negotiated};
-use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
+use crate::proto::close::CloseRequest;
+use crate::proto::create::CreateResponse;
+use crate::proto::credits::{Charge, ChargeClass, CreditError};
 use crate::proto::echo::{CancelRequest, EchoRequest};
 use crate::proto::framing::encode_frame_length;
 use crate::proto::header::{
@@ -30,16 +34,19 @@ use crate::proto::header::{
     HEADER_LEN,
 };
 use crate::proto::message::encode;
+use crate::proto::message::Message;
 use crate::rx::RxEngine;
 use crate::stats::XprtStats;
 use crate::Globals;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, new_spinlock_irq, Arc, Mutex, SpinLockIrq};
 use kernel::time::{msecs_to_jiffies, Instant, Jiffies, Monotonic};
-use kernel::workqueue::{impl_has_delayed_work, new_delayed_work, DelayedWork, WorkItem};
+use kernel::workqueue::{
+    impl_has_delayed_work, impl_has_work, new_delayed_work, new_work, DelayedWork, Work, WorkItem,
+};
 
 /// How a transport receives (see Documentation/smbxprt.rst).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +139,63 @@ impl CallData<'_, '_> {
 }
 
 /// The credit window tracks up to 512 outstanding MessageIds.
-pub(crate) type Credits = CreditWindow<8>;
+pub(crate) use crate::credit_queue::Credits;
+
+/// What a transport tells its handlers (`include/smb/xprt.h`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum XprtEvent {
+    Disconnected,
+    Connected,
+}
+
+/// What kind of message a handler is handed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MsgKind {
+    /// An oplock or lease break (MessageId all ones).
+    Unsolicited,
+    /// A successful CREATE reply whose task had left.
+    OrphanCreate,
+}
+
+/// At most this many messages wait for the handlers; more (a server
+/// flooding breaks faster than they are handled) are dropped and counted.
+const MAX_PENDING_MESSAGES: usize = 256;
+
+/// Events and messages not yet handed to the handlers. Events are kept as
+/// generations so that a burst of reconnects coalesces.
+#[derive(Default)]
+pub(crate) struct Notes {
+    lost: u64,
+    lost_told: u64,
+    connected: u64,
+    connected_told: u64,
+    msgs: KVec<(MsgKind, u64, u32, KVec<u8>)>,
+}
+
+enum Note {
+    Event(XprtEvent, u64),
+    Msg(MsgKind, u64, u32, KVec<u8>),
+}
+
+impl Notes {
+    /// The next thing to tell: a loss before a connection, events before
+    /// messages.
+    fn next(&mut self) -> Option<Note> {
+        if self.lost != self.lost_told {
+            self.lost_told = self.lost;
+            return Some(Note::Event(XprtEvent::Disconnected, self.lost));
+        }
+        if self.connected != self.connected_told {
+            self.connected_told = self.connected;
+            return Some(Note::Event(XprtEvent::Connected, self.connected));
+        }
+        if self.msgs.is_empty() {
+            return None;
+        }
+        let (k, g, t, m) = self.msgs.remove(0).ok()?;
+        Some(Note::Msg(k, g, t, m))
+    }
+}
 
 /// State changed only by process context, under `Xprt::ctl`.
 pub(crate) struct Ctl {
@@ -174,10 +237,32 @@ pub(crate) struct Xprt {
     pub(crate) events: WaitQueue,
     #[pin]
     connect_work: DelayedWork<Xprt>,
+    /// The upper layers' handlers. Held while a callback runs, so that
+    /// unregistering waits for it. Lock order: `handlers` → `xmit`.
+    #[pin]
+    handlers: Mutex<KVec<KBox<Handler>>>,
+    /// What the handlers have yet to hear; a leaf lock.
+    #[pin]
+    notes: Mutex<Notes>,
+    /// Tells the handlers, on smbiod.
+    #[pin]
+    notify_work: Work<Xprt, 1>,
 }
 
 impl_has_delayed_work! {
     impl HasDelayedWork<Self> for Xprt { self.connect_work }
+}
+
+impl_has_work! {
+    impl HasWork<Self, 1> for Xprt { self.notify_work }
+}
+
+impl WorkItem<1> for Xprt {
+    type Pointer = Arc<Xprt>;
+
+    fn run(this: Arc<Xprt>) {
+        this.notify();
+    }
 }
 
 impl WorkItem for Xprt {
@@ -234,6 +319,9 @@ impl Xprt {
                 credits <- new_spinlock_irq!(Credits::new(tun.max_credits, 2), "Xprt::credits"),
                 events <- crate::new_wait_queue!("Xprt::events"),
                 connect_work <- new_delayed_work!("Xprt::connect_work"),
+                handlers <- new_mutex!(KVec::new(), "Xprt::handlers"),
+                notes <- new_mutex!(Notes::default(), "Xprt::notes"),
+                notify_work <- new_work!("Xprt::notify_work"),
             }),
             GFP_KERNEL,
         )?;
@@ -263,6 +351,7 @@ impl Xprt {
             this.kill(ESHUTDOWN);
             this.globals.remove_debugfs(&this);
             kwq::cancel_delayed_work_sync::<Xprt, 0>(&this);
+            kwq::cancel_work_sync::<Xprt, 1>(&this);
         }
     }
 
@@ -319,6 +408,8 @@ impl Xprt {
         if self.state() != State::Dead {
             self.set_state(State::Disconnected);
         }
+        self.notes.lock().lost = generation;
+        self.schedule_notify();
         if let Some(s) = sock {
             s.shutdown();
             drop(s);
@@ -432,6 +523,164 @@ impl Xprt {
         self.max_frame
             .store(negotiated_max_frame(&negotiated), Ordering::Release);
         self.set_state(State::Connected);
+        {
+            let mut notes = self.notes.lock();
+            if notes.connected != 0 {
+                XprtStats::inc(&self.stats.reconnects);
+            }
+            notes.connected = generation;
+        }
+        self.schedule_notify();
+        Ok(())
+    }
+
+    fn schedule_notify(self: &Arc<Self>) {
+        let _ = self.globals.smbiod.enqueue::<Arc<Xprt>, 1>(self.clone());
+    }
+
+    /// Queues a message for the handlers (smbiod, process context).
+    pub(crate) fn post_message(
+        self: &Arc<Self>,
+        kind: MsgKind,
+        generation: u64,
+        tree_id: u32,
+        frame: KVec<u8>,
+    ) {
+        {
+            let mut notes = self.notes.lock();
+            if notes.msgs.len() >= MAX_PENDING_MESSAGES
+                || notes
+                    .msgs
+                    .push((kind, generation, tree_id, frame), GFP_KERNEL)
+                    .is_err()
+            {
+                drop(notes);
+                XprtStats::inc(&self.stats.messages_dropped);
+                return;
+            }
+        }
+        self.schedule_notify();
+    }
+
+    /// smbiod: tells the handlers what happened, in order, one callback at
+    /// a time and without any other transport lock held.
+    fn notify(self: &Arc<Self>) {
+        loop {
+            let handlers = self.handlers.lock();
+            let Some(note) = self.notes.lock().next() else {
+                return;
+            };
+            match note {
+                Note::Event(ev, generation) => {
+                    for h in handlers.iter() {
+                        h.event(ev, generation);
+                    }
+                }
+                Note::Msg(kind, generation, tree_id, frame) => {
+                    let mut taken = false;
+                    for h in handlers.iter() {
+                        taken |= h.message(kind, &frame, tree_id);
+                    }
+                    drop(handlers);
+                    if kind == MsgKind::OrphanCreate && !taken {
+                        self.close_orphan(generation, tree_id, &frame);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds a handler; the returned address identifies it.
+    pub(crate) fn register_handler(&self, h: KBox<Handler>) -> Result<usize> {
+        let id = core::ptr::from_ref::<Handler>(&h).addr();
+        self.handlers.lock().push(h, GFP_KERNEL)?;
+        Ok(id)
+    }
+
+    /// Removes the handler `id`, waiting for its running callback if any.
+    pub(crate) fn unregister_handler(&self, id: usize) -> Option<KBox<Handler>> {
+        let mut handlers = self.handlers.lock();
+        let i = handlers
+            .iter()
+            .position(|h| core::ptr::from_ref::<Handler>(h).addr() == id)?;
+        handlers.remove(i).ok()
+    }
+
+    /// Closes the open a CREATE reply reports, whose task had left: an
+    /// unsigned CLOSE (MS-SMB2 2.2.15) with the reply's SessionId and
+    /// TreeId, sent without waiting (the reply is drained for its credits).
+    /// A session that signs rejects it; its open then lasts until the
+    /// session ends, which is why the session layer is asked first.
+    fn close_orphan(&self, generation: u64, tree_id: u32, frame: &[u8]) {
+        let Ok(rsp) = CreateResponse::parse(frame) else {
+            return;
+        };
+        let Ok(hdr) = Header::parse(frame) else {
+            return;
+        };
+        let Some(sock) = self.ctl.lock().sock.clone() else {
+            return;
+        };
+        if sock.generation() != generation {
+            // The open went with the connection.
+            return;
+        }
+        let mut h = hdr;
+        h.target = HeaderTarget::Sync { tree_id };
+        h.flags = 0;
+        h.credit_charge = 1;
+        h.credits = 1;
+        h.next_command = 0;
+        h.status = 0;
+        h.signature = [0; 16];
+        let mut buf = [0u8; HEADER_LEN + 24];
+        let close = CloseRequest {
+            flags: 0,
+            file_id: rsp.file_id,
+        };
+        if encode(&h, &close, &mut buf).is_err() {
+            return;
+        }
+        match self.send_detached(&sock, generation, &mut [&mut buf[..]]) {
+            Ok(()) => {
+                XprtStats::inc(&self.stats.orphan_closes);
+                pr_debug!(
+                    "transport {}: closed FileId {:#x}:{:#x}, opened for a task that left\n",
+                    self.id,
+                    rsp.file_id.persistent,
+                    rsp.file_id.volatile
+                );
+            }
+            Err(e) => pr_warn!(
+                "transport {} to {}: could not close an open whose task left (error {}); the server keeps it until the session ends\n",
+                self.id,
+                self.key.addr,
+                e.to_errno()
+            ),
+        }
+    }
+
+    /// Sends a request whose reply nobody waits for (it is drained, its
+    /// credits counted). Takes a priority credit if one is free now, never
+    /// waits for one.
+    fn send_detached(&self, sock: &ConnSock, generation: u64, parts: &mut [&mut [u8]]) -> Result {
+        let (pdus, count) = pdu_layout(parts)?;
+        let charge = self.charge(
+            ChargeClass::Priority,
+            count,
+            generation,
+            &Deadline::new(Some(0)),
+        )?;
+        let rqst = match Rqst::new(charge, generation, HEADER_LEN + 64) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
+        };
+        self.transmit(sock, &rqst, parts, None, &pdus, None)?;
+        XprtStats::inc(&self.stats.requests);
+        rqst.detach();
         Ok(())
     }
 
@@ -454,8 +703,9 @@ impl Xprt {
     }
 
     /// Takes `count` credits and as many MessageIds for one request (all
-    /// PDUs of a compound), waiting (killable) for credits to arrive. Fails
-    /// if the connection changes meanwhile.
+    /// PDUs of a compound), waiting (killable) for credits to arrive, in
+    /// line behind the tasks that were waiting first (see credit_queue.rs).
+    /// Fails if the connection changes meanwhile.
     fn charge(
         &self,
         class: ChargeClass,
@@ -463,40 +713,72 @@ impl Xprt {
         generation: u64,
         deadline: &Deadline,
     ) -> Result<Charge> {
+        let mut ticket: Option<Ticket> = None;
+        let r = self.charge_in_line(class, count, generation, deadline, &mut ticket);
+        if let Some(t) = ticket {
+            self.credits.lock().leave(t);
+            // Whoever is next in line may be able to go now.
+            self.wake();
+        }
+        r
+    }
+
+    fn charge_in_line(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        deadline: &Deadline,
+        ticket: &mut Option<Ticket>,
+    ) -> Result<Charge> {
+        let mut node: Option<TicketNode> = None;
         let mut waited = false;
         let mut reset_asked = false;
         loop {
+            let mut stuck = false;
             {
                 let mut credits = self.credits.lock();
                 if u64::from(credits.generation()) != generation {
                     return Err(ECONNRESET);
                 }
-                match credits.charge(count, class) {
-                    Ok(c) => return Ok(c),
-                    Err(CreditError::NotEnoughCredits)
-                        if credits.zero_credits_nothing_in_flight() =>
-                    {
+                if credits.is_turn(class, *ticket) {
+                    match credits.charge(count, class) {
+                        Ok(c) => return Ok(c),
                         // No credit, and no reply pending that could grant
                         // one (the window counts a reply's grant and its
                         // completion together): the connection is stuck.
-                        drop(credits);
-                        if !reset_asked {
-                            reset_asked = true;
-                            self.reset_stuck(generation);
+                        Err(CreditError::NotEnoughCredits)
+                            if credits.zero_credits_nothing_in_flight() =>
+                        {
+                            stuck = true
                         }
-                        // Wait (below) for the connection to change.
+                        Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {}
+                        Err(_) => return Err(EIO),
                     }
-                    Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {}
-                    Err(_) => return Err(EIO),
+                }
+                if ticket.is_none() && class == ChargeClass::Normal {
+                    if let Some(n) = node.take() {
+                        *ticket = Some(credits.join(n));
+                    }
                 }
             }
+            if stuck && !reset_asked {
+                reset_asked = true;
+                self.reset_stuck(generation);
+            }
+            if ticket.is_none() && class == ChargeClass::Normal {
+                // Get in line: the node is allocated without the lock held,
+                // then the turn is checked again.
+                node = Some(TicketNode::new(GFP_KERNEL)?);
+                continue;
+            }
             if !waited {
-                XprtStats::inc(&self.stats.credit_waits);
+                XprtStats::inc(&self.stats.credit_stalls);
                 waited = true;
             }
             let outcome = self.events.wait_killable_timeout(deadline.remaining(), || {
                 let c = self.credits.lock();
-                u64::from(c.generation()) != generation || c.available() >= u32::from(count)
+                u64::from(c.generation()) != generation || c.would_charge(count, class, *ticket)
             });
             match outcome {
                 WaitOutcome::Ready => {}
@@ -603,6 +885,14 @@ impl Xprt {
                 return Err(e);
             }
         };
+        if let Some(HeaderTarget::Sync { tree_id }) = parts
+            .first()
+            .and_then(|p| Header::parse(p).ok())
+            .filter(|h| h.command == Command::Create)
+            .map(|h| h.target)
+        {
+            rqst.tree_id.store(tree_id, Ordering::Relaxed);
+        }
         let send = data.send.as_deref_mut();
         let mut sign = sign;
         let run = || -> Result<KVec<u8>> {
@@ -671,9 +961,12 @@ impl Xprt {
             return Err(EINVAL);
         }
         let _xmit = self.xmit.lock();
-        if let Err(e) = self.mids.insert(rqst.clone()) {
-            let _ = self.credits.lock().abandon(&charge);
-            return Err(e);
+        match self.mids.insert(rqst.clone()) {
+            Ok(n) => XprtStats::max(&self.stats.in_flight_peak, n as u64),
+            Err(e) => {
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
         }
         if let Some(sign) = sign {
             if let Err(e) = sign(parts, payload.as_deref().map(|p| p.duplicate())) {

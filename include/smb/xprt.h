@@ -178,4 +178,72 @@ int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
  * replayable. */
 int smb_xprt_echo(struct smb_xprt *xprt, long timeout);
 
+/*
+ * Upper layers (sessions, the file system) learn about the connection and
+ * receive server-initiated messages through handlers. A transport has any
+ * number of them; each gets every event and every message and picks what
+ * is its own (by SessionId, TreeId, FileId or LeaseKey).
+ *
+ * Callbacks run on the smbiod workqueue, in process context, one at a
+ * time per transport, never with a transport lock held, and never for a
+ * handler after smb_xprt_unregister_handler() has returned. They may
+ * sleep briefly and may send (with smb_xprt_call() and SMB_XPRT_CALL_PRIORITY,
+ * say to acknowledge a break) but must never wait for a reply: in
+ * workqueue receive mode the reply would be read by smbiod, which the
+ * callback is holding. Work that needs replies (SESSION_SETUP again after
+ * a reconnect, reopening handles) is queued by the handler to its own
+ * workqueue. Callbacks must not register or unregister handlers.
+ */
+enum smb_xprt_event {
+	/* The connection was lost; calls in flight were failed or will be
+	 * replayed. @generation is the lost connection's. */
+	SMB_XPRT_EV_DISCONNECTED = 1,
+	/* Connected and negotiated, first or again; @generation is the new
+	 * connection's (see smb_xprt_negotiated). Sessions must be set up
+	 * again after a reconnect. Events may be coalesced: after several
+	 * losses in a row a handler sees one DISCONNECTED, then CONNECTED. */
+	SMB_XPRT_EV_CONNECTED = 2,
+};
+
+enum smb_xprt_msg_kind {
+	/* MessageId 0xFFFFFFFFFFFFFFFF: an oplock or lease break
+	 * notification (MS-SMB2 2.2.23), the whole PDU from its header. */
+	SMB_XPRT_MSG_UNSOLICITED = 1,
+	/* A successful CREATE response whose caller had left (killed, or
+	 * timed out) before it came: the open exists on the server and
+	 * nobody holds it. A handler that owns the session returns true once
+	 * it has arranged the CLOSE (signed, if the session signs); if none
+	 * does, the transport sends an unsigned CLOSE itself. */
+	SMB_XPRT_MSG_ORPHAN_CREATE = 2,
+};
+
+struct smb_xprt_handler_ops {
+	struct module *owner;	/* pinned while the handler is registered */
+	void (*event)(void *ctx, enum smb_xprt_event event, u64 generation);
+	/* @frame is valid for the call only. @tree_id: for
+	 * SMB_XPRT_MSG_ORPHAN_CREATE the request's TreeId (an async reply's
+	 * header does not carry it), 0 otherwise. The return value matters
+	 * for SMB_XPRT_MSG_ORPHAN_CREATE only (true: taken care of). */
+	bool (*message)(void *ctx, enum smb_xprt_msg_kind kind,
+			const void *frame, size_t len, u32 tree_id);
+};
+
+struct smb_xprt_handler;
+
+/*
+ * smb_xprt_register_handler() - add a handler (@ops may have NULL
+ * members). Process context. Returns the handle for unregistering, or
+ * ERR_PTR(-ENOMEM), or ERR_PTR(-ENODEV) if @ops->owner is going away.
+ */
+struct smb_xprt_handler *
+smb_xprt_register_handler(struct smb_xprt *xprt,
+			  const struct smb_xprt_handler_ops *ops, void *ctx);
+
+/*
+ * smb_xprt_unregister_handler() - remove a handler, waiting for a callback
+ * of it that is running. Process context; not from a callback.
+ */
+void smb_xprt_unregister_handler(struct smb_xprt *xprt,
+				 struct smb_xprt_handler *handler);
+
 #endif /* _SMB_XPRT_H */

@@ -12,10 +12,11 @@ use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
 use super::negotiate::valid_range;
 use super::proto::credits::ChargeClass;
-use super::xprt::{CallData, RecvMode, Xprt, XprtKey};
+use super::xprt::{CallData, MsgKind, RecvMode, Xprt, XprtEvent, XprtKey};
 use super::{Globals, GLOBALS};
+use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::error::{code::*, Error, Result};
-use kernel::ffi::{c_int, c_long};
+use kernel::ffi::{c_int, c_long, c_void};
 use kernel::sync::{Arc, ArcBorrow};
 
 /// A timeout in jiffies from C (`MAX_SCHEDULE_TIMEOUT`, or anything
@@ -342,7 +343,113 @@ pub unsafe extern "C" fn smb_xprt_echo(x: *mut bindings::smb_xprt, timeout: c_lo
     errno(x.echo(timeout_ms(timeout)))
 }
 
+/// An upper layer's handler: a C ops table and its context. Its owner
+/// module is pinned from registration until the handler is dropped.
+pub(crate) struct Handler {
+    ops: *const bindings::smb_xprt_handler_ops,
+    ctx: *mut c_void,
+}
+
+// SAFETY: the ops table is `'static` and immutable; what `ctx` points to is
+// the registrant's, and the header makes the callbacks callable from
+// smbiod, one at a time per transport (under `Xprt::handlers`).
+unsafe impl Send for Handler {}
+// SAFETY: as above; `&Handler` only allows calling the callbacks, which
+// the transport serialises.
+unsafe impl Sync for Handler {}
+
+impl Handler {
+    /// Tells the handler about the connection.
+    pub(crate) fn event(&self, ev: XprtEvent, generation: u64) {
+        let ev = match ev {
+            XprtEvent::Disconnected => bindings::smb_xprt_event_SMB_XPRT_EV_DISCONNECTED,
+            XprtEvent::Connected => bindings::smb_xprt_event_SMB_XPRT_EV_CONNECTED,
+        };
+        // SAFETY: `ops` is valid while registered (the owner is pinned).
+        if let Some(f) = unsafe { (*self.ops).event } {
+            // SAFETY: the header's contract: process context, no lock of
+            // ours held but `handlers`.
+            unsafe { f(self.ctx, ev, generation) };
+        }
+    }
+
+    /// Hands the handler a message; true if it took care of it.
+    pub(crate) fn message(&self, kind: MsgKind, frame: &[u8], tree_id: u32) -> bool {
+        let kind = match kind {
+            MsgKind::Unsolicited => bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_UNSOLICITED,
+            MsgKind::OrphanCreate => bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_ORPHAN_CREATE,
+        };
+        // SAFETY: `ops` is valid while registered (the owner is pinned).
+        match unsafe { (*self.ops).message } {
+            // SAFETY: `frame` is valid for the call, as the header says.
+            Some(f) => unsafe { f(self.ctx, kind, frame.as_ptr().cast(), frame.len(), tree_id) },
+            None => false,
+        }
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        // SAFETY: `ops` is valid until here; the reference on its owner was
+        // taken at registration.
+        unsafe { bindings::module_put((*self.ops).owner) };
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `ops` is a `'static` table.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_register_handler(
+    x: *mut bindings::smb_xprt,
+    ops: *const bindings::smb_xprt_handler_ops,
+    ctx: *mut c_void,
+) -> *mut bindings::smb_xprt_handler {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    if ops.is_null() {
+        return EINVAL.to_ptr();
+    }
+    // SAFETY: `ops` is valid (the header's contract); its owner is NULL or
+    // a live module.
+    if !unsafe { bindings::smb_helper_try_module_get((*ops).owner) } {
+        return ENODEV.to_ptr();
+    }
+    // From here on the handler owns the module reference.
+    let h = match KBox::new(Handler { ops, ctx }, GFP_KERNEL) {
+        Ok(h) => h,
+        Err(_) => {
+            // SAFETY: taken above, not handed to a handler.
+            unsafe { bindings::module_put((*ops).owner) };
+            return ENOMEM.to_ptr();
+        }
+    };
+    match x.register_handler(h) {
+        Ok(id) => id as *mut bindings::smb_xprt_handler,
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `h` came from registering on it.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_unregister_handler(
+    x: *mut bindings::smb_xprt,
+    h: *mut bindings::smb_xprt_handler,
+) {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    if let Some(handler) = x.unregister_handler(h as usize) {
+        drop(handler);
+    }
+}
+
 crate::abi_check!(bindings;
     smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
-    smb_xprt_call, smb_xprt_echo,
+    smb_xprt_call, smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
 );

@@ -32,9 +32,16 @@ client's reconnect, behave unless noted):
                 AsyncId), and the final reply 1 s later (every connection)
   pending-long  every ECHO gets an interim reply, and never a final one
   silence       ECHOs are never answered (every connection)
+  one-credit    every response grants exactly one credit, so requests go
+                one at a time (every connection)
+  late-create   CREATE is answered with success 2 s late (FileId
+                0x1111:MessageId); CLOSE is answered at once
+  break         an oplock break notification (MessageId all ones) comes
+                before the reply to each connection's first ECHO
 
-Every event goes to LOGFILE, a line each ("conn 1", "echo conn=1 mid=3",
-"cancel conn=1 mid=3 async=0x..", "reset conn=1", ...), so that tests can
+Every event goes to LOGFILE, a line each ("conn 1", "echo conn=1 mid=3 tag=0",
+"cancel conn=1 mid=3 async=0x..", "reset conn=1", "create conn=1 mid=4
+tree=7", "close conn=1 fid=0x1111:0x4 tree=7", ...), so that tests can
 assert what the server saw.
 """
 
@@ -45,7 +52,7 @@ import threading
 import time
 
 PROTO = b'\xfeSMB'
-NEGOTIATE, CANCEL, ECHO = 0x0000, 0x000C, 0x000D
+NEGOTIATE, CREATE, CLOSE, CANCEL, ECHO, OPLOCK_BREAK = 0x0000, 0x0005, 0x0006, 0x000C, 0x000D, 0x0012
 FLAG_RESPONSE, FLAG_ASYNC = 0x1, 0x2
 STATUS_PENDING = 0x00000103
 
@@ -88,6 +95,27 @@ def echo_response(mid, credits, status=0, flags=FLAG_RESPONSE, async_id=None):
     return frame(header(ECHO, mid, credits, status, flags, async_id) + body)
 
 
+def create_response(mid, credits, tree_id, file_id):
+    """Success, a new file, no create contexts (2.2.14)."""
+    h = bytearray(header(CREATE, mid, credits))
+    struct.pack_into('<I', h, 36, tree_id)
+    body = struct.pack('<HBBIQQQQQQII', 89, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0x80, 0)
+    body += struct.pack('<QQII', file_id[0], file_id[1], 0, 0) + b'\0'
+    return frame(bytes(h) + body)
+
+
+def close_response(mid, credits, tree_id):
+    h = bytearray(header(CLOSE, mid, credits))
+    struct.pack_into('<I', h, 36, tree_id)
+    return frame(bytes(h) + struct.pack('<HHIQQQQQQI', 60, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+
+def oplock_break(file_id):
+    """An oplock break notification (2.2.23.1): MessageId all ones."""
+    h = header(OPLOCK_BREAK, 0xFFFFFFFFFFFFFFFF, 0)
+    return frame(h + struct.pack('<HBBIQQ', 24, 0, 0, 0, file_id[0], file_id[1]))
+
+
 def recv_exact(sock, n):
     buf = b''
     while len(buf) < n:
@@ -111,6 +139,7 @@ class Conn:
         self.held = []          # replies held back (batch, break scenarios)
         self.first_held = None
         self.dead = False
+        self.broke = False
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log(self, what):
@@ -120,7 +149,7 @@ class Conn:
     def misbehaves(self):
         return self.n == 1 or self.scenario in (
             'unknown-mid', 'pending', 'pending-long', 'silence', 'batch',
-            'bytewise')
+            'bytewise', 'one-credit', 'late-create', 'break')
 
     def send(self, data):
         with self.lock:
@@ -191,6 +220,9 @@ class Conn:
                 cmd, credit_req, flags = struct.unpack_from('<HHI', pdu, 12)
                 (mid,) = struct.unpack_from('<Q', pdu, 24)
                 grant = max(1, min(credit_req, 32))
+                if scen == 'one-credit':
+                    grant = 1
+                (tree_id,) = struct.unpack_from('<I', pdu, 36)
                 if cmd == NEGOTIATE:
                     self.log('negotiate conn=%d' % self.n)
                     if scen == 'zero-credits' and self.misbehaves:
@@ -202,8 +234,17 @@ class Conn:
                     self.log('cancel conn=%d mid=%d async=%s' % (
                         self.n, mid, hex(async_id) if async_id is not None else '-'))
                 elif cmd == ECHO:
-                    self.log('echo conn=%d mid=%d' % (self.n, mid))
+                    (tag,) = struct.unpack_from('<H', pdu, 66)
+                    self.log('echo conn=%d mid=%d tag=%d' % (self.n, mid, tag))
                     self.echo(mid, grant)
+                elif cmd == CREATE:
+                    self.log('create conn=%d mid=%d tree=%d' % (self.n, mid, tree_id))
+                    self.create(mid, grant, tree_id)
+                elif cmd == CLOSE:
+                    fid = struct.unpack_from('<QQ', pdu, 64 + 8)
+                    self.log('close conn=%d fid=%#x:%#x tree=%d' % (
+                        self.n, fid[0], fid[1], tree_id))
+                    self.send(close_response(mid, grant, tree_id))
                 else:
                     self.log('unexpected command %#x conn=%d' % (cmd, self.n))
         except OSError as e:
@@ -217,10 +258,30 @@ class Conn:
             except OSError:
                 pass
 
+    def create(self, mid, grant, tree_id):
+        reply = create_response(mid, grant, tree_id, (0x1111, mid))
+        if self.scenario != 'late-create':
+            self.send(reply)
+            return
+
+        def late():
+            time.sleep(2.0)
+            try:
+                self.send(reply)
+                self.log('created conn=%d mid=%d' % (self.n, mid))
+            except OSError:
+                pass
+        threading.Thread(target=late, daemon=True).start()
+
     def echo(self, mid, grant):
         scen = self.scenario
         reply = echo_response(mid, grant)
-        if not self.misbehaves or scen in ('normal', 'zero-credits'):
+        if scen == 'break' and not self.broke:
+            self.broke = True
+            self.send(oplock_break((0x2222, 0x3333)))
+            self.log('break conn=%d' % self.n)
+        if not self.misbehaves or scen in ('normal', 'zero-credits', 'one-credit',
+                                           'late-create', 'break'):
             self.send(reply)
         elif scen == 'bytewise':
             for i in range(len(reply)):
@@ -285,7 +346,7 @@ class Server:
 
 SCENARIOS = ('normal', 'bytewise', 'batch', 'unknown-mid', 'malformed',
              'oversize', 'zero-credits', 'rst', 'pending', 'pending-long',
-             'silence')
+             'silence', 'one-credit', 'late-create', 'break')
 
 
 def main(argv):

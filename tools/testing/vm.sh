@@ -13,12 +13,13 @@
 #   --timeout S   hard limit for the whole guest run, in seconds (default 600);
 #                 a guest that is still running then is killed and the run fails
 #   --name N      name of the run directory (default: the script's name)
-#   --mem M       guest memory (default 3G)
+#   --mem M       guest memory (default 1G: kmemleak scans and the KASAN
+#                 shadow grow with it, and 1G holds every test's data)
 #   --smp N       virtual CPUs (default 2)
 #   --append A    extra kernel command line (e.g. kunit.enable=0)
 #
-# SMBFS_SMP and SMBFS_APPEND set the defaults of --smp and --append (for
-# experiments such as SMBFS_APPEND=kmemleak=off make vm ...).
+# SMBFS_MEM, SMBFS_SMP and SMBFS_APPEND set the defaults of --mem, --smp and
+# --append (for experiments such as SMBFS_APPEND=kmemleak=off make vm ...).
 #
 # The console is streamed to stdout and saved with the guest's dmesg, kmemleak
 # report and test results in $SMBFS_CACHE/work/runs/<name>/. The exit status is
@@ -30,7 +31,7 @@
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=debug timeout=600 name="" mem=3G smp=${SMBFS_SMP:-2} extra=${SMBFS_APPEND:-}
+flavour=debug timeout=600 name="" mem=${SMBFS_MEM:-1G} smp=${SMBFS_SMP:-2} extra=${SMBFS_APPEND:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) flavour=$2; shift 2 ;;

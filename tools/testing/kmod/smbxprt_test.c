@@ -15,10 +15,19 @@
  *     echo        write "N": N sequential ECHOs on the kept transport; the
  *                 write fails with the first error. Writers may run in
  *                 parallel.
- *     call        write "N FLAGS [TIMEOUT_MS]": N sequential ECHO requests
- *                 through smb_xprt_call() with SMB_XPRT_CALL_* FLAGS (so
- *                 that a fake server can stand in for any request, replayable
- *                 or not); the write fails with the first error.
+ *     call        write "N FLAGS [TIMEOUT_MS [TAG]]": N sequential ECHO
+ *                 requests through smb_xprt_call() with SMB_XPRT_CALL_* FLAGS
+ *                 (so that a fake server can stand in for any request,
+ *                 replayable or not), TAG in the ECHO's Reserved field (a
+ *                 fake server logs it, to tell callers apart); the write
+ *                 fails with the first error.
+ *     create      write "TREE_ID [TIMEOUT_MS]": one CREATE of "late.txt"
+ *                 (MS-SMB2 2.2.13, not replayable) on tree TREE_ID; the write
+ *                 fails with its error.
+ *     events      read: what the test's handler (registered on every
+ *                 connect) was told: "connected N disconnected N generation G
+ *                 unsolicited N orphans N". It takes no orphan, so the
+ *                 transport closes those itself.
  *     bench       write "N": N sequential ECHOs, timed; the figures go to
  *                 dmesg and to `result`.
  *     iodata      write "write N", "read N" or "ubuf N": one WRITE with an
@@ -60,6 +69,52 @@ static DECLARE_RWSEM(test_sem);
 static struct smb_xprt *test_xprt;
 static struct dentry *test_dir;
 static char test_result[256];
+static struct smb_xprt_handler *test_handler;
+
+/* What the handler was told; updated on smbiod, read from debugfs. */
+static atomic_t ev_connected, ev_disconnected, ev_unsolicited, ev_orphans;
+static atomic64_t ev_generation;
+
+static void test_event(void *ctx, enum smb_xprt_event ev, u64 generation)
+{
+	if (ev == SMB_XPRT_EV_CONNECTED)
+		atomic_inc(&ev_connected);
+	else if (ev == SMB_XPRT_EV_DISCONNECTED)
+		atomic_inc(&ev_disconnected);
+	atomic64_set(&ev_generation, generation);
+}
+
+static bool test_message(void *ctx, enum smb_xprt_msg_kind kind,
+			 const void *frame, size_t len, u32 tree_id)
+{
+	if (kind == SMB_XPRT_MSG_UNSOLICITED) {
+		atomic_inc(&ev_unsolicited);
+		pr_info("smbxprt_test: server-initiated message, %zu bytes, command %#x\n",
+			len, len >= 64 ? get_unaligned_le16((const u8 *)frame + 12) : 0);
+	} else if (kind == SMB_XPRT_MSG_ORPHAN_CREATE) {
+		atomic_inc(&ev_orphans);
+		pr_info("smbxprt_test: CREATE reply for a task that left, tree %#x\n", tree_id);
+	}
+	return false;
+}
+
+static const struct smb_xprt_handler_ops test_handler_ops = {
+	.owner = THIS_MODULE,
+	.event = test_event,
+	.message = test_message,
+};
+
+/* Called with test_sem held for writing. */
+static void put_test_xprt(void)
+{
+	if (!test_xprt)
+		return;
+	if (test_handler)
+		smb_xprt_unregister_handler(test_xprt, test_handler);
+	test_handler = NULL;
+	smb_xprt_put(test_xprt);
+	test_xprt = NULL;
+}
 
 static int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size)
 {
@@ -115,9 +170,20 @@ static ssize_t connect_write(struct file *f, const char __user *ubuf,
 	if (IS_ERR(x))
 		return PTR_ERR(x);
 	down_write(&test_sem);
-	if (test_xprt)
-		smb_xprt_put(test_xprt);
+	put_test_xprt();
 	test_xprt = x;
+	atomic_set(&ev_connected, 0);
+	atomic_set(&ev_disconnected, 0);
+	atomic_set(&ev_unsolicited, 0);
+	atomic_set(&ev_orphans, 0);
+	atomic64_set(&ev_generation, 0);
+	test_handler = smb_xprt_register_handler(x, &test_handler_ops, NULL);
+	if (IS_ERR(test_handler)) {
+		err = PTR_ERR(test_handler);
+		test_handler = NULL;
+		up_write(&test_sem);
+		return err;
+	}
 	downgrade_write(&test_sem);
 	err = smb_xprt_wait_connected(x, msecs_to_jiffies(timeout_ms));
 	up_read(&test_sem);
@@ -168,14 +234,14 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *ppos)
 {
 	unsigned long n, i, timeout_ms = 10000;
-	unsigned int flags;
+	unsigned int flags, tag = 0;
 	char buf[64];
 	int err;
 
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	if (sscanf(buf, "%lu %u %lu", &n, &flags, &timeout_ms) < 2)
+	if (sscanf(buf, "%lu %u %lu %u", &n, &flags, &timeout_ms, &tag) < 2)
 		return -EINVAL;
 	down_read(&test_sem);
 	err = test_xprt ? 0 : -ENOTCONN;
@@ -191,7 +257,7 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 		/* ECHO (MS-SMB2 2.2.28). */
 		fill_header(req, 0x000d, 1);
 		put_unaligned_le16(4, req + 64);
-		put_unaligned_le16(0, req + 66);
+		put_unaligned_le16(tag, req + 66);
 		err = smb_xprt_call(test_xprt, &call);
 		if (err)
 			pr_info("call %lu of %lu (flags %#x) failed: %d\n", i + 1, n, flags, err);
@@ -199,6 +265,59 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 	up_read(&test_sem);
 	return err ? err : len;
 }
+
+static ssize_t create_write(struct file *f, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	static const char name[] = "l\0a\0t\0e\0.\0t\0x\0t\0";
+	unsigned long timeout_ms = 10000;
+	unsigned int tree_id;
+	u8 req[64 + 56 + sizeof(name) - 1], reply[512];
+	struct kvec iov = { .iov_base = req, .iov_len = sizeof(req) };
+	struct smb_xprt_call call = {
+		.iov = &iov, .nr_iov = 1,
+		.reply = reply, .reply_size = sizeof(reply),
+	};
+	char buf[64];
+	u8 *b = req + 64;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %lu", &tree_id, &timeout_ms) < 1)
+		return -EINVAL;
+	call.timeout = msecs_to_jiffies(timeout_ms);
+	/* CREATE (MS-SMB2 2.2.13): open or create, read/write. */
+	fill_header(req, 0x0005, 1);
+	put_unaligned_le32(tree_id, req + 36);
+	memset(b, 0, 56);
+	put_unaligned_le16(57, b);			/* StructureSize */
+	put_unaligned_le32(2, b + 4);			/* ImpersonationLevel */
+	put_unaligned_le32(0x0012019f, b + 24);		/* DesiredAccess */
+	put_unaligned_le32(0x80, b + 28);		/* FileAttributes */
+	put_unaligned_le32(7, b + 32);			/* ShareAccess */
+	put_unaligned_le32(3, b + 36);			/* CreateDisposition: OPEN_IF */
+	put_unaligned_le16(64 + 56, b + 44);		/* NameOffset */
+	put_unaligned_le16(sizeof(name) - 1, b + 46);	/* NameLength */
+	memcpy(b + 56, name, sizeof(name) - 1);
+	down_read(&test_sem);
+	err = test_xprt ? smb_xprt_call(test_xprt, &call) : -ENOTCONN;
+	up_read(&test_sem);
+	if (err)
+		pr_info("create failed: %d\n", err);
+	return err ? err : len;
+}
+
+static int events_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "connected %d disconnected %d generation %llu unsolicited %d orphans %d\n",
+		   atomic_read(&ev_connected), atomic_read(&ev_disconnected),
+		   (unsigned long long)atomic64_read(&ev_generation),
+		   atomic_read(&ev_unsolicited), atomic_read(&ev_orphans));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(events);
 
 static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t len,
 			   loff_t *ppos)
@@ -339,9 +458,7 @@ static ssize_t release_write(struct file *f, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
 	down_write(&test_sem);
-	if (test_xprt)
-		smb_xprt_put(test_xprt);
-	test_xprt = NULL;
+	put_test_xprt();
 	up_write(&test_sem);
 	return len;
 }
@@ -378,6 +495,7 @@ static const struct file_operations connect_fops = { .owner = THIS_MODULE, .writ
 static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
 static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write = bench_write };
 static const struct file_operations call_fops = { .owner = THIS_MODULE, .write = call_write };
+static const struct file_operations create_fops = { .owner = THIS_MODULE, .write = create_write };
 static const struct file_operations iodata_fops = { .owner = THIS_MODULE, .write = iodata_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
 
@@ -390,6 +508,8 @@ static int __init smbxprt_test_init(void)
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
 	debugfs_create_file("iodata", 0200, test_dir, NULL, &iodata_fops);
 	debugfs_create_file("call", 0200, test_dir, NULL, &call_fops);
+	debugfs_create_file("create", 0200, test_dir, NULL, &create_fops);
+	debugfs_create_file("events", 0400, test_dir, NULL, &events_fops);
 	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	return 0;
@@ -398,8 +518,9 @@ static int __init smbxprt_test_init(void)
 static void __exit smbxprt_test_exit(void)
 {
 	debugfs_remove_recursive(test_dir);
-	if (test_xprt)
-		smb_xprt_put(test_xprt);
+	down_write(&test_sem);
+	put_test_xprt();
+	up_write(&test_sem);
 }
 
 module_init(smbxprt_test_init);
