@@ -8,3 +8,10 @@
 
 EXPORT_SYMBOL_NS_GPL(smb_nt_hash, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_ntlmv2_response, "SMB");
+
+#include <smb/clnt.h>
+
+EXPORT_SYMBOL_NS_GPL(smb_clnt_create, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_release, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_info, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_echo, "SMB");

@@ -2,9 +2,9 @@
 //! smbclient.ko: the SMB client API (`smb_clnt`, sessions, tree connects,
 //! `smb_run_task`) for smbfs and other in-kernel consumers.
 //!
-//! Today it provides the NTLM building blocks of `include/smb/auth.h`,
-//! computed with smbxprt's exported primitives. See
-//! Documentation/smbclient.rst.
+//! It provides the NTLM building blocks of `include/smb/auth.h` and the
+//! first part of `include/smb/clnt.h`: handles on tree connects over shared
+//! NTLMSSP sessions over shared transports. See Documentation/smbclient.rst.
 
 use kernel::prelude::*;
 
@@ -12,6 +12,8 @@ use kernel::prelude::*;
 pub mod bindings;
 #[path = "../rust/exports/smbclient_auth.rs"]
 pub mod exports;
+#[path = "../rust/exports/smbclient_clnt.rs"]
+pub mod exports_clnt;
 #[path = "../rust/kext/mod.rs"]
 pub mod kext;
 #[path = "../rust/smbproto/src/proto/mod.rs"]
@@ -19,8 +21,19 @@ pub mod proto;
 /// Safe wrapper over `include/smb/crypto.h` (see rust/smb/README.md).
 #[path = "../rust/smb/crypto.rs"]
 pub mod smb_crypto;
+/// Safe wrapper over `include/smb/xprt.h`.
+#[path = "../rust/smb/xprt.rs"]
+pub mod smb_xprt;
 
 mod auth;
+mod clnt;
+mod session;
+
+use kernel::sync::Arc;
+use kext::global::Global;
+
+/// The sessions in use (shared by handles with the same credentials).
+pub(crate) static SESSIONS: Global<clnt::Sessions> = Global::new();
 
 module! {
     type: SmbClient,
@@ -35,6 +48,7 @@ struct SmbClient;
 
 impl kernel::Module for SmbClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        SESSIONS.install(Arc::pin_init(clnt::Sessions::new(), GFP_KERNEL)?)?;
         pr_info!("loaded\n");
         Ok(SmbClient)
     }
@@ -42,6 +56,7 @@ impl kernel::Module for SmbClient {
 
 impl Drop for SmbClient {
     fn drop(&mut self) {
+        drop(SESSIONS.remove());
         pr_info!("unloaded\n");
     }
 }

@@ -53,3 +53,4 @@ const int SMB_CONST_TCP_CLOSE_WAIT = TCP_CLOSE_WAIT;
 #include <smb/crypto.h>
 #include <smb/auth.h>
 #include <smb/xprt.h>
+#include <smb/clnt.h>

@@ -8,6 +8,7 @@
 //! is sound in a `// SAFETY:` comment.
 
 pub mod abi;
+pub mod clock;
 pub mod crypto;
 pub mod fs;
 pub mod global;

@@ -260,7 +260,8 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 		put_unaligned_le16(tag, req + 66);
 		err = smb_xprt_call(test_xprt, &call);
 		if (err)
-			pr_info("call %lu of %lu (flags %#x) failed: %d\n", i + 1, n, flags, err);
+			pr_info("call %lu of %lu (flags %#x) failed: %d (pid %d)\n", i + 1, n,
+				flags, err, task_pid_nr(current));
 	}
 	up_read(&test_sem);
 	return err ? err : len;

@@ -42,6 +42,12 @@ impl PreauthHash {
         }
     }
 
+    /// A chain whose current value is `value` (a connection's hash after
+    /// NEGOTIATE, as the transport reports it).
+    pub const fn from_value(value: [u8; PREAUTH_HASH_LEN]) -> Self {
+        Self { value }
+    }
+
     /// A session chain starting from this connection chain's current value.
     pub fn begin_session(&self) -> Self {
         self.clone()

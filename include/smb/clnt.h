@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The SMB client API, exported by smbclient.ko in the "SMB" symbol
+ * namespace. See Documentation/smbclient.rst.
+ *
+ * A struct smb_clnt is a handle on a tree connect, on a session, on a
+ * transport (<smb/xprt.h>). Transports are shared by (address, port,
+ * network namespace, dialect range); sessions by transport and credentials
+ * (user, domain, NT hash compared in constant time, signing). The password
+ * never reaches this API: callers pass its NT hash (smb_nt_hash(),
+ * <smb/auth.h>), which is kept in memory wiped when freed and never logged.
+ *
+ * This first part covers NTLMSSP/NTLMv2 session setup (SMB 2.1 to 3.1.1,
+ * with the 3.1.1 preauth integrity hash and key derivation), request
+ * signing, tree connects and ECHO. Tasks (smb_run_task) and typed
+ * operations come next.
+ */
+#ifndef _SMB_CLNT_H
+#define _SMB_CLNT_H
+
+#include <linux/types.h>
+
+struct sockaddr;
+
+#define SMB_CLNT_SIGN		0x1	/* sign even if the server does not require it */
+
+struct smb_clnt_args {
+	/* sockaddr_in or sockaddr_in6, port included (0 means 445). */
+	const struct sockaddr *addr;
+	size_t addrlen;
+	/* The share as \\server\share (UTF-8, NUL-terminated). */
+	const char *unc;
+	/* UTF-8, NUL-terminated; domain may be "" for a local account. */
+	const char *user;
+	const char *domain;
+	const u8 *nt_hash;		/* SMB_NT_HASH_SIZE (16) bytes */
+	u16 dialect_min;		/* SMB_DIALECT_* (<smb/xprt.h>) */
+	u16 dialect_max;
+	u32 flags;			/* SMB_CLNT_* */
+	u32 timeo_ms;			/* transport request timer (0: default) */
+	u32 xprt_flags;			/* SMB_XPRT_SOFT or SMB_XPRT_HARD (0: default) */
+};
+
+struct smb_clnt;
+
+/*
+ * smb_clnt_create() - connect (or share a connection), authenticate (or
+ * share a session) and connect to the tree. Process context; sleeps
+ * TASK_KILLABLE. Returns the handle or an ERR_PTR: -EACCES (wrong password,
+ * unknown user: STATUS_LOGON_FAILURE), -ENOENT (no such share), -EINVAL
+ * (bad arguments), -ETIMEDOUT or the connect error, -EINTR.
+ */
+struct smb_clnt *smb_clnt_create(const struct smb_clnt_args *args);
+
+/* smb_clnt_release() - drop the handle. Process context. */
+void smb_clnt_release(struct smb_clnt *clnt);
+
+struct smb_clnt_info {
+	u16 dialect;
+	u8 signing;			/* requests are signed */
+	u8 guest;			/* the server made it a guest session */
+	u32 tree_id;
+	u64 session_id;
+	u32 share_flags;		/* MS-SMB2 2.2.10 ShareFlags */
+};
+
+/* smb_clnt_info() - what the handle is connected to. */
+int smb_clnt_info(struct smb_clnt *clnt, struct smb_clnt_info *out);
+
+/* smb_clnt_echo() - one ECHO on the handle's session (signed if it
+ * signs). @timeout in jiffies. */
+int smb_clnt_echo(struct smb_clnt *clnt, long timeout);
+
+#endif /* _SMB_CLNT_H */

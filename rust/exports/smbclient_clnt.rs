@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The C ABI of `include/smb/clnt.h`, defined by smbclient.ko over its
+//! `clnt` and `session` modules and exported in the "SMB" namespace by
+//! `smbclient/exports.c`. Only smbclient includes this file.
+//!
+//! A `struct smb_clnt *` handed to C is a `KBox<Clnt>` turned into a raw
+//! pointer by `smb_clnt_create` and given back by `smb_clnt_release`.
+
+use super::bindings;
+use super::clnt::{Clnt, ClntArgs};
+use super::kext::net::addr::SockAddr;
+use super::session::{Credentials, Secret, Session};
+use super::smb_xprt::{Config, Signer, Transport};
+use super::SESSIONS;
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::error::{code::*, Result};
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
+
+/// Signs a request for the session `ctx` (a `*const Session`).
+///
+/// # Safety
+///
+/// Called by smbxprt as the header says: `ctx` is the session the signer
+/// was made for, alive for the call; `iov` describes `nr` writable buffers.
+unsafe extern "C" fn session_sign(
+    ctx: *mut c_void,
+    iov: *mut bindings::kvec,
+    nr: c_uint,
+    data: *mut bindings::iov_iter,
+) -> c_int {
+    if !data.is_null() {
+        // Payload signing needs the iterator hashed: not yet.
+        return EOPNOTSUPP.to_errno();
+    }
+    let mut parts: [&mut [u8]; 8] = Default::default();
+    let n = nr as usize;
+    if n == 0 || n > parts.len() {
+        return EINVAL.to_errno();
+    }
+    for (i, p) in parts.iter_mut().take(n).enumerate() {
+        // SAFETY: the caller's contract: `iov[i]` is a writable buffer.
+        unsafe {
+            let v = &*iov.add(i);
+            if v.iov_len > 0 {
+                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
+            }
+        }
+    }
+    // SAFETY: the caller's contract for `ctx`.
+    let session = unsafe { &*ctx.cast::<Session>().cast_const() };
+    match session.sign(&mut parts[..n]) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The signer table, shareable between threads.
+struct SignerTable(bindings::smb_xprt_signer);
+
+// SAFETY: the table is immutable; its NULL owner and function pointer may
+// be read from any thread.
+unsafe impl Sync for SignerTable {}
+
+static SESSION_SIGNER: SignerTable = SignerTable(bindings::smb_xprt_signer {
+    // smbclient's own code: a module using a session holds smbclient.
+    owner: core::ptr::null_mut(),
+    sign: Some(session_sign),
+});
+
+/// The signer for `session`.
+fn signer_for(session: &Session) -> Signer {
+    // SAFETY: the table is static; the session outlives every call made
+    // with this signer (it is used only while the caller holds it).
+    unsafe {
+        Signer::new(
+            &SESSION_SIGNER.0,
+            core::ptr::from_ref(session).cast_mut().cast(),
+        )
+    }
+}
+
+/// A NUL-terminated C string as UTF-8 bytes, at most `max` of them.
+///
+/// # Safety
+///
+/// `p` is NULL or a valid NUL-terminated string.
+unsafe fn cstr<'a>(p: *const c_char, max: usize) -> Result<&'a [u8]> {
+    if p.is_null() {
+        return Err(EINVAL);
+    }
+    // SAFETY: the caller's contract.
+    let s = unsafe { <kernel::str::CStr as kernel::str::CStrExt>::from_char_ptr(p) };
+    let b = s.to_bytes();
+    if b.len() > max || core::str::from_utf8(b).is_err() {
+        return Err(EINVAL);
+    }
+    Ok(b)
+}
+
+fn copy(b: &[u8]) -> Result<KVec<u8>> {
+    let mut v = KVec::with_capacity(b.len(), GFP_KERNEL)?;
+    v.extend_from_slice(b, GFP_KERNEL)?;
+    Ok(v)
+}
+
+/// # Safety
+///
+/// `args` is valid, as the header says.
+unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
+    // SAFETY: the header's contract for `addr`.
+    let mut addr = unsafe { SockAddr::from_raw(args.addr.cast(), args.addrlen) }?;
+    if addr.port == 0 {
+        addr.port = 445;
+    }
+    // SAFETY: the header's contract for the strings.
+    let (unc, user, domain) = unsafe {
+        (
+            cstr(args.unc, 512)?,
+            cstr(args.user, 256)?,
+            cstr(args.domain, 256)?,
+        )
+    };
+    if args.nt_hash.is_null() || args.flags & !bindings::SMB_CLNT_SIGN != 0 {
+        return Err(EINVAL);
+    }
+    let mut h = [0u8; 16];
+    // SAFETY: the header's contract: 16 readable bytes.
+    unsafe { core::ptr::copy_nonoverlapping(args.nt_hash, h.as_mut_ptr(), 16) };
+    let nt_hash = Secret::new(h);
+    super::kext::crypto::memzero_explicit(&mut h);
+    let creds = Credentials {
+        user: copy(user)?,
+        domain: copy(domain)?,
+        nt_hash: nt_hash?,
+    };
+    let xprt = Transport::get(&Config {
+        addr,
+        dialect_min: args.dialect_min,
+        dialect_max: args.dialect_max,
+        recv_mode: 0,
+        timeo_ms: args.timeo_ms,
+        flags: args.xprt_flags,
+    })?;
+    let sessions = SESSIONS.get().ok_or(ENODEV)?;
+    let unc = core::str::from_utf8(unc).map_err(|_| EINVAL)?;
+    let clnt = Clnt::create(
+        &sessions,
+        ClntArgs {
+            xprt,
+            unc,
+            creds,
+            flags: args.flags,
+        },
+        &signer_for,
+    )?;
+    match KBox::new(clnt, GFP_KERNEL) {
+        Ok(b) => Ok(b),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `args` is valid as the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_create(
+    args: *const bindings::smb_clnt_args,
+) -> *mut bindings::smb_clnt {
+    if args.is_null() {
+        return EINVAL.to_ptr();
+    }
+    // SAFETY: the header's contract.
+    match unsafe { create(&*args) } {
+        Ok(b) => KBox::into_raw(b).cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// # Safety
+///
+/// `c` came from `smb_clnt_create` and was not released.
+unsafe fn borrow<'a>(c: *mut bindings::smb_clnt) -> &'a Clnt {
+    // SAFETY: the caller's contract.
+    unsafe { &*c.cast::<Clnt>().cast_const() }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` came from `smb_clnt_create` and is released once.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_release(c: *mut bindings::smb_clnt) {
+    if c.is_null() {
+        return;
+    }
+    // SAFETY: the caller's contract: ownership comes back.
+    let b = unsafe { KBox::from_raw(c.cast::<Clnt>()) };
+    match SESSIONS.get() {
+        Some(s) => KBox::into_inner(b).release(&s),
+        None => drop(b),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_info(
+    c: *mut bindings::smb_clnt,
+    out: *mut bindings::smb_clnt_info,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    let s = clnt.session();
+    let v = bindings::smb_clnt_info {
+        dialect: s.dialect,
+        signing: u8::from(s.signs()),
+        guest: u8::from(s.guest),
+        tree_id: clnt.tree_id,
+        session_id: s.session_id,
+        share_flags: clnt.share_flags,
+    };
+    // SAFETY: the header's contract.
+    unsafe { out.write(v) };
+    0
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_long) -> c_int {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    let timeout_ms = if timeout < 0 || timeout == c_long::MAX {
+        None
+    } else {
+        // SAFETY: a pure conversion.
+        Some(unsafe { bindings::smb_helper_jiffies_to_msecs(timeout as kernel::ffi::c_ulong) })
+    };
+    let r: Result = (|| {
+        let s = clnt.session();
+        let mut req = [0u8; 64 + 4];
+        let h = super::proto::header::Header::request(super::proto::header::Command::Echo);
+        super::proto::message::encode(&h, &super::proto::echo::EchoRequest, &mut req)
+            .map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 128];
+        let signer = signer_for(s);
+        let n = s.call(
+            &mut [&mut req[..]],
+            clnt.tree_id,
+            bindings::SMB_XPRT_CALL_REPLAYABLE,
+            &mut reply,
+            timeout_ms,
+            Some(&signer),
+        )?;
+        let status = super::proto::header::Header::parse(&reply[..n])
+            .map_err(|_| EPROTO)?
+            .status;
+        if status != 0 {
+            return Err(super::session::status_errno(status));
+        }
+        Ok(())
+    })();
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo);

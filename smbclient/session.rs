@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Sessions: NTLMSSP with NTLMv2 over SESSION_SETUP (MS-SMB2 3.2.4.2.3,
+//! 3.2.5.3; MS-NLMP 3.1.5), key derivation with the 3.1.1 preauth integrity
+//! hash, request signing, and TREE_CONNECT (MS-SMB2 3.2.4.2.4).
+#![forbid(unsafe_code)]
+
+use crate::kext::crypto::memzero_explicit;
+use crate::kext::random;
+use crate::proto::header::{Command, Header, HeaderTarget, HEADER_LEN};
+use crate::proto::kdf::{derive_session_keys, KeySchedule};
+use crate::proto::message::{encode, Message};
+use crate::proto::ntlmssp::authenticate::{
+    emit_authenticate, AuthenticateRequest, MAX_AUTHENTICATE_LEN,
+};
+use crate::proto::ntlmssp::challenge::ChallengeMessage;
+use crate::proto::ntlmssp::flags;
+use crate::proto::ntlmssp::negotiate::{emit_negotiate, NEGOTIATE_LEN_WITH_VERSION};
+use crate::proto::ntlmssp::version::{Version, NTLMSSP_REVISION_W2K3};
+use crate::proto::preauth::PreauthHash;
+use crate::proto::session::{SessionSetupRequest, SessionSetupResponse};
+use crate::proto::signing::{self, SigningAlgorithm};
+use crate::proto::status::{code, NtStatus};
+use crate::proto::tree::{TreeConnectRequest, TreeConnectResponse};
+use crate::proto::utf16::encode_utf16le;
+use crate::smb_crypto::SmbCrypto;
+use crate::smb_xprt::{Negotiated, Signer, Transport};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::error::{code::*, Error, Result};
+
+/// SMB2_NEGOTIATE_SIGNING_ENABLED / _REQUIRED (MS-SMB2 2.2.3, 2.2.5).
+const SIGNING_ENABLED: u8 = 0x01;
+const SIGNING_REQUIRED: u16 = 0x02;
+/// SMB2_SESSION_FLAG_IS_GUEST / IS_NULL (2.2.6).
+const SESSION_FLAG_IS_GUEST: u16 = 0x0001;
+const SESSION_FLAG_IS_NULL: u16 = 0x0002;
+
+/// Largest reply a session or tree setup takes.
+const SETUP_REPLY: usize = 4096;
+
+/// Setup requests wait at most this long for each reply.
+const SETUP_TIMEOUT_MS: u32 = 30_000;
+
+/// Secret bytes on the heap (they never move by value), wiped when freed.
+pub(crate) struct Secret<const N: usize>(KBox<[u8; N]>);
+
+impl<const N: usize> Secret<N> {
+    pub(crate) fn new(v: [u8; N]) -> Result<Self> {
+        let mut b = KBox::new([0u8; N], GFP_KERNEL)?;
+        b.copy_from_slice(&v);
+        Ok(Self(b))
+    }
+
+    pub(crate) fn get(&self) -> &[u8; N] {
+        &self.0
+    }
+}
+
+impl<const N: usize> Drop for Secret<N> {
+    fn drop(&mut self) {
+        memzero_explicit(&mut self.0[..]);
+    }
+}
+
+/// Who authenticates: the user, the domain and the NT hash (never the
+/// password).
+pub(crate) struct Credentials {
+    pub(crate) user: KVec<u8>,
+    pub(crate) domain: KVec<u8>,
+    pub(crate) nt_hash: Secret<16>,
+}
+
+impl Credentials {
+    fn user(&self) -> Result<&str> {
+        core::str::from_utf8(&self.user).map_err(|_| EINVAL)
+    }
+
+    fn domain(&self) -> Result<&str> {
+        core::str::from_utf8(&self.domain).map_err(|_| EINVAL)
+    }
+}
+
+/// An authenticated session on a transport.
+pub(crate) struct Session {
+    pub(crate) xprt: Transport,
+    pub(crate) session_id: u64,
+    pub(crate) dialect: u16,
+    /// The algorithm and Session.SigningKey, when requests are signed.
+    signing: Option<(SigningAlgorithm, Secret<16>)>,
+    pub(crate) guest: bool,
+}
+
+/// The errno of a reply's (failure) NT status.
+pub(crate) fn status_errno(status: u32) -> Error {
+    match NtStatus::from_u32(status).errno() {
+        0 => EIO,
+        e => Error::from_errno(-e),
+    }
+}
+
+fn header_of(reply: &[u8]) -> Result<Header> {
+    Header::parse(reply).map_err(|_| EPROTO)
+}
+
+impl Session {
+    /// Authenticates `creds` on `xprt` (connected). `sign`: sign requests
+    /// even if the server does not require it.
+    pub(crate) fn setup(xprt: Transport, creds: &Credentials, sign: bool) -> Result<Self> {
+        xprt.wait_connected(Some(SETUP_TIMEOUT_MS))?;
+        let neg = xprt.negotiated()?;
+        let mut preauth = PreauthHash::from_value(neg.preauth_hash);
+        let is_311 = neg.dialect == 0x0311;
+
+        // NEGOTIATE_MESSAGE (MS-NLMP 2.2.1.1).
+        let nflags = flags::NEGOTIATE_UNICODE
+            | flags::REQUEST_TARGET
+            | flags::NEGOTIATE_SIGN
+            | flags::NEGOTIATE_NTLM
+            | flags::NEGOTIATE_ALWAYS_SIGN
+            | flags::NEGOTIATE_EXTENDED_SESSIONSECURITY
+            | flags::NEGOTIATE_TARGET_INFO
+            | flags::NEGOTIATE_VERSION
+            | flags::NEGOTIATE_128
+            | flags::NEGOTIATE_KEY_EXCH
+            | flags::NEGOTIATE_56;
+        let version = Version {
+            major: 6,
+            minor: 1,
+            build: 7600,
+            revision: NTLMSSP_REVISION_W2K3,
+        };
+        let mut ntlm_neg = [0u8; NEGOTIATE_LEN_WITH_VERSION];
+        let nlen = emit_negotiate(nflags, version, &mut ntlm_neg).map_err(|_| EINVAL)?;
+        let ntlm_neg = &ntlm_neg[..nlen];
+
+        let mut reply = KVec::from_elem(0u8, SETUP_REPLY, GFP_KERNEL)?;
+        let mut req = KVec::from_elem(0u8, HEADER_LEN + 24 + MAX_AUTHENTICATE_LEN, GFP_KERNEL)?;
+
+        // Round 1: NEGOTIATE, answered by a CHALLENGE.
+        let n = Self::setup_request(0, ntlm_neg, &mut req)?;
+        let rlen = xprt.call(
+            &mut [&mut req[..n]],
+            0,
+            &mut reply,
+            Some(SETUP_TIMEOUT_MS),
+            None,
+        )?;
+        // The transport wrote the MessageId and credit fields into the
+        // request in place: the preauth hash takes the request as sent.
+        if is_311 {
+            preauth.update(&SmbCrypto, &req[..n]);
+        }
+        let r = &reply[..rlen];
+        let h = header_of(r)?;
+        if h.status != code::STATUS_MORE_PROCESSING_REQUIRED {
+            return Err(status_errno(h.status));
+        }
+        if is_311 {
+            preauth.update(&SmbCrypto, r);
+        }
+        let session_id = h.session_id;
+        let rsp = SessionSetupResponse::parse(r).map_err(|_| EPROTO)?;
+        let challenge = ChallengeMessage::new_checked(rsp.security_buffer).map_err(|_| EPROTO)?;
+
+        // Round 2: AUTHENTICATE (NTLMv2).
+        let mut client_challenge = [0u8; 8];
+        random::fill(&mut client_challenge);
+        let mut random_key = [0u8; 16];
+        random::fill(&mut random_key);
+        let mut auth = KVec::from_elem(0u8, MAX_AUTHENTICATE_LEN, GFP_KERNEL)?;
+        let areq = AuthenticateRequest {
+            nt_hash: creds.nt_hash.get(),
+            user: creds.user()?,
+            domain: creds.domain()?,
+            workstation: "",
+            negotiate_flags: nflags & challenge.negotiate_flags() | flags::NEGOTIATE_UNICODE,
+            version,
+            client_challenge,
+            time: crate::kext::clock::filetime_now(),
+            random_session_key: random_key,
+            client_av_pairs: &[],
+            negotiate_message: ntlm_neg,
+        };
+        let out = emit_authenticate(&SmbCrypto, &areq, &challenge, &mut auth);
+        memzero_explicit(&mut random_key);
+        let out = out.map_err(|_| EINVAL)?;
+        let mut exported = out.exported_session_key;
+        let n = Self::setup_request(session_id, &auth[..out.len], &mut req)?;
+        memzero_explicit(&mut auth[..]);
+        let call = xprt.call(
+            &mut [&mut req[..n]],
+            0,
+            &mut reply,
+            Some(SETUP_TIMEOUT_MS),
+            None,
+        );
+        if is_311 {
+            preauth.update(&SmbCrypto, &req[..n]);
+        }
+        let rlen = match call {
+            Ok(l) => l,
+            Err(e) => {
+                memzero_explicit(&mut exported);
+                return Err(e);
+            }
+        };
+        let r = &reply[..rlen];
+        let h = header_of(r)?;
+        if h.status != code::STATUS_SUCCESS {
+            memzero_explicit(&mut exported);
+            return Err(status_errno(h.status));
+        }
+        let rsp = SessionSetupResponse::parse(r).map_err(|_| EPROTO)?;
+        let guest = rsp.session_flags & (SESSION_FLAG_IS_GUEST | SESSION_FLAG_IS_NULL) != 0;
+
+        let schedule = match neg.dialect {
+            0x0311 => KeySchedule::Smb311 {
+                preauth_hash: preauth.value(),
+            },
+            0x0300 | 0x0302 => KeySchedule::Smb30,
+            _ => KeySchedule::Smb2,
+        };
+        let keys = derive_session_keys(&SmbCrypto, schedule, &exported, None);
+        memzero_explicit(&mut exported);
+        let mut keys = keys.map_err(|_| EINVAL)?;
+        let must_sign = neg.security_mode & SIGNING_REQUIRED != 0 || sign;
+        let signing = if must_sign && !guest {
+            Some((algorithm(&neg)?, Secret::new(keys.signing_key)?))
+        } else {
+            None
+        };
+        memzero_explicit(&mut keys.signing_key);
+        memzero_explicit(&mut keys.application_key);
+        Ok(Self {
+            xprt,
+            session_id,
+            dialect: neg.dialect,
+            signing,
+            guest,
+        })
+    }
+
+    /// A SESSION_SETUP request carrying `token` into `out`; its length.
+    fn setup_request(session_id: u64, token: &[u8], out: &mut [u8]) -> Result<usize> {
+        let mut h = Header::request(Command::SessionSetup);
+        h.session_id = session_id;
+        let body = SessionSetupRequest {
+            flags: 0,
+            security_mode: SIGNING_ENABLED,
+            capabilities: 0,
+            channel: 0,
+            previous_session_id: 0,
+            security_buffer: token,
+        };
+        encode(&h, &body, out).map_err(|_| EINVAL)
+    }
+
+    /// True if this session's requests are signed.
+    pub(crate) fn signs(&self) -> bool {
+        self.signing.is_some()
+    }
+
+    /// Signs one request PDU in place (the first part begins with its
+    /// header).
+    pub(crate) fn sign(&self, parts: &mut [&mut [u8]]) -> Result {
+        let Some((alg, key)) = &self.signing else {
+            return Ok(());
+        };
+        let (first, rest) = parts.split_first_mut().ok_or(EINVAL)?;
+        signing::sign(&SmbCrypto, *alg, key.get(), first, &*rest).map_err(|_| EINVAL)
+    }
+
+    /// Sends one request on tree `tree_id` (header SessionId and TreeId
+    /// filled in here, signed if the session signs) and returns the reply
+    /// length in `reply`.
+    pub(crate) fn call(
+        &self,
+        parts: &mut [&mut [u8]],
+        tree_id: u32,
+        flags: u32,
+        reply: &mut [u8],
+        timeout_ms: Option<u32>,
+        signer: Option<&Signer>,
+    ) -> Result<usize> {
+        let first = parts.first_mut().ok_or(EINVAL)?;
+        let mut h = header_of(first)?;
+        h.session_id = self.session_id;
+        h.target = HeaderTarget::Sync { tree_id };
+        h.emit(first).map_err(|_| EINVAL)?;
+        let signer = if self.signs() { signer } else { None };
+        self.xprt.call(parts, flags, reply, timeout_ms, signer)
+    }
+
+    /// TREE_CONNECT to `\\server\share` (`unc`, UTF-8); returns the TreeId
+    /// and the share flags.
+    pub(crate) fn tree_connect(&self, unc: &str, signer: Option<&Signer>) -> Result<(u32, u32)> {
+        let mut path = KVec::from_elem(0u8, unc.len().checked_mul(2).ok_or(EINVAL)?, GFP_KERNEL)?;
+        let plen = encode_utf16le(unc, &mut path).map_err(|_| EINVAL)?;
+        let mut req = KVec::from_elem(0u8, HEADER_LEN + 8 + plen.max(1), GFP_KERNEL)?;
+        let body = TreeConnectRequest {
+            flags: 0,
+            path: &path[..plen],
+        };
+        let n =
+            encode(&Header::request(Command::TreeConnect), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        let rlen = self.call(
+            &mut [&mut req[..n]],
+            0,
+            0,
+            &mut reply,
+            Some(SETUP_TIMEOUT_MS),
+            signer,
+        )?;
+        let r = &reply[..rlen];
+        let h = header_of(r)?;
+        if h.status != code::STATUS_SUCCESS {
+            return Err(status_errno(h.status));
+        }
+        let rsp = TreeConnectResponse::parse(r).map_err(|_| EPROTO)?;
+        let HeaderTarget::Sync { tree_id } = h.target else {
+            return Err(EPROTO);
+        };
+        Ok((tree_id, rsp.share_flags))
+    }
+}
+
+/// The signing algorithm of a connection (MS-SMB2 3.1.4.1).
+fn algorithm(neg: &Negotiated) -> Result<SigningAlgorithm> {
+    match neg.dialect {
+        0x0202 | 0x0210 => Ok(SigningAlgorithm::HmacSha256),
+        0x0300 | 0x0302 => Ok(SigningAlgorithm::AesCmac),
+        _ if neg.signing_algorithm == 0xffff => Ok(SigningAlgorithm::AesCmac),
+        _ => SigningAlgorithm::from_id(neg.signing_algorithm).map_err(|_| EPROTO),
+    }
+}

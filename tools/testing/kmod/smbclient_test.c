@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smbclient_test.ko: drives smbclient.ko's <smb/clnt.h> from guest test
+ * scripts through debugfs, as an in-kernel C consumer would. Test only.
+ *
+ *   /sys/kernel/debug/smbclient_test/
+ *     create   write "ADDR PORT UNC USER PASSWORD DIALECT_MIN DIALECT_MAX
+ *              [FLAGS]" (dialects in hex, FLAGS SMB_CLNT_*; the domain is
+ *              empty): smb_nt_hash() of the password, then
+ *              smb_clnt_create() into the next free slot (8). The write
+ *              fails with its error; `info` shows the handle.
+ *     info     read: a line per handle: "SLOT dialect 0x311 session
+ *              0x... tree N signing 0|1 guest 0|1 share_flags 0x..".
+ *     echo     write "SLOT N": N ECHOs on the handle's session.
+ *     release  write "SLOT" (or "all").
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/inet.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <smb/auth.h>
+#include <smb/clnt.h>
+#include <smb/xprt.h>
+
+MODULE_DESCRIPTION("Test driver for smbclient.ko (debugfs)");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("SMB");
+
+#define SLOTS 8
+
+static DEFINE_MUTEX(slots_lock);
+static struct smb_clnt *slots[SLOTS];
+static struct dentry *test_dir;
+
+static int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size)
+{
+	if (len == 0 || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	strim(buf);
+	return 0;
+}
+
+static ssize_t create_write(struct file *f, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	char buf[512], ip[64], unc[160], user[64], pass[64];
+	unsigned int port, dmin, dmax, flags = 0;
+	struct sockaddr_storage ss = {};
+	struct smb_clnt_args args = {};
+	struct smb_clnt *c;
+	u8 hash[SMB_NT_HASH_SIZE];
+	int err, i;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%63s %u %159s %63s %63s %x %x %x", ip, &port, unc, user,
+		   pass, &dmin, &dmax, &flags) < 7)
+		return -EINVAL;
+	if (in4_pton(ip, -1, (u8 *)&((struct sockaddr_in *)&ss)->sin_addr, -1, NULL)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		args.addrlen = sizeof(*sin);
+	} else if (in6_pton(ip, -1, ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr, -1, NULL)) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		args.addrlen = sizeof(*sin6);
+	} else {
+		return -EINVAL;
+	}
+	err = smb_nt_hash(pass, strlen(pass), hash);
+	memzero_explicit(pass, sizeof(pass));
+	memzero_explicit(buf, sizeof(buf));
+	if (err)
+		return err;
+	args.addr = (struct sockaddr *)&ss;
+	args.unc = unc;
+	args.user = user;
+	args.domain = "";
+	args.nt_hash = hash;
+	args.dialect_min = dmin;
+	args.dialect_max = dmax;
+	args.flags = flags;
+	c = smb_clnt_create(&args);
+	memzero_explicit(hash, sizeof(hash));
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	mutex_lock(&slots_lock);
+	for (i = 0; i < SLOTS && slots[i]; i++)
+		;
+	if (i < SLOTS)
+		slots[i] = c;
+	mutex_unlock(&slots_lock);
+	if (i == SLOTS) {
+		smb_clnt_release(c);
+		return -ENOSPC;
+	}
+	return len;
+}
+
+static int info_show(struct seq_file *m, void *v)
+{
+	struct smb_clnt_info ci;
+	int i;
+
+	mutex_lock(&slots_lock);
+	for (i = 0; i < SLOTS; i++) {
+		if (!slots[i] || smb_clnt_info(slots[i], &ci))
+			continue;
+		seq_printf(m, "%d dialect %#x session %#llx tree %u signing %u guest %u share_flags %#x\n",
+			   i, ci.dialect, (unsigned long long)ci.session_id, ci.tree_id,
+			   ci.signing, ci.guest, ci.share_flags);
+	}
+	mutex_unlock(&slots_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(info);
+
+static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	unsigned int slot, n, i;
+	char buf[32];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %u", &slot, &n) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	err = slots[slot] ? 0 : -ENOENT;
+	for (i = 0; i < n && !err; i++)
+		err = smb_clnt_echo(slots[slot], 10 * HZ);
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static ssize_t release_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	unsigned int slot;
+	char buf[16];
+	int err, i;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	mutex_lock(&slots_lock);
+	if (!strcmp(buf, "all")) {
+		for (i = 0; i < SLOTS; i++) {
+			smb_clnt_release(slots[i]);
+			slots[i] = NULL;
+		}
+	} else if (kstrtouint(buf, 10, &slot) || slot >= SLOTS || !slots[slot]) {
+		err = -EINVAL;
+	} else {
+		smb_clnt_release(slots[slot]);
+		slots[slot] = NULL;
+	}
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations create_fops = { .owner = THIS_MODULE, .write = create_write };
+static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
+static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
+
+static int __init smbclient_test_init(void)
+{
+	test_dir = debugfs_create_dir("smbclient_test", NULL);
+	debugfs_create_file("create", 0200, test_dir, NULL, &create_fops);
+	debugfs_create_file("info", 0400, test_dir, NULL, &info_fops);
+	debugfs_create_file("echo", 0200, test_dir, NULL, &echo_fops);
+	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
+	return 0;
+}
+
+static void __exit smbclient_test_exit(void)
+{
+	int i;
+
+	debugfs_remove_recursive(test_dir);
+	for (i = 0; i < SLOTS; i++)
+		smb_clnt_release(slots[i]);
+}
+
+module_init(smbclient_test_init);
+module_exit(smbclient_test_exit);
