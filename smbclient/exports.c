@@ -15,3 +15,7 @@ EXPORT_SYMBOL_NS_GPL(smb_clnt_create, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_release, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_info, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_echo, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_open, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_close, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_read, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_write, "SMB");

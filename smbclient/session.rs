@@ -23,7 +23,7 @@ use crate::proto::status::{code, NtStatus};
 use crate::proto::tree::{TreeConnectRequest, TreeConnectResponse};
 use crate::proto::utf16::encode_utf16le;
 use crate::smb_crypto::SmbCrypto;
-use crate::smb_xprt::{Negotiated, Signer, Transport};
+use crate::smb_xprt::{CallData, Negotiated, Signer, Transport};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
 
@@ -143,6 +143,7 @@ impl Session {
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             None,
+            CallData::default(),
         )?;
         // The transport wrote the MessageId and credit fields into the
         // request in place: the preauth hash takes the request as sent.
@@ -192,6 +193,7 @@ impl Session {
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             None,
+            CallData::default(),
         );
         if is_311 {
             preauth.update(&SmbCrypto, &req[..n]);
@@ -272,6 +274,7 @@ impl Session {
     /// Sends one request on tree `tree_id` (header SessionId and TreeId
     /// filled in here, signed if the session signs) and returns the reply
     /// length in `reply`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn call(
         &self,
         parts: &mut [&mut [u8]],
@@ -280,6 +283,7 @@ impl Session {
         reply: &mut [u8],
         timeout_ms: Option<u32>,
         signer: Option<&Signer>,
+        data: CallData<'_, '_>,
     ) -> Result<usize> {
         let first = parts.first_mut().ok_or(EINVAL)?;
         let mut h = header_of(first)?;
@@ -287,7 +291,8 @@ impl Session {
         h.target = HeaderTarget::Sync { tree_id };
         h.emit(first).map_err(|_| EINVAL)?;
         let signer = if self.signs() { signer } else { None };
-        self.xprt.call(parts, flags, reply, timeout_ms, signer)
+        self.xprt
+            .call(parts, flags, reply, timeout_ms, signer, data)
     }
 
     /// TREE_CONNECT to `\\server\share` (`unc`, UTF-8); returns the TreeId
@@ -310,6 +315,7 @@ impl Session {
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             signer,
+            CallData::default(),
         )?;
         let r = &reply[..rlen];
         let h = header_of(r)?;

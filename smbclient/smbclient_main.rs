@@ -27,6 +27,7 @@ pub mod smb_xprt;
 
 mod auth;
 mod clnt;
+mod ops;
 mod session;
 
 use kernel::sync::Arc;

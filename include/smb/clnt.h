@@ -21,6 +21,7 @@
 #include <linux/types.h>
 
 struct sockaddr;
+struct iov_iter;
 
 #define SMB_CLNT_SIGN		0x1	/* sign even if the server does not require it */
 
@@ -70,5 +71,43 @@ int smb_clnt_info(struct smb_clnt *clnt, struct smb_clnt_info *out);
 /* smb_clnt_echo() - one ECHO on the handle's session (signed if it
  * signs). @timeout in jiffies. */
 int smb_clnt_echo(struct smb_clnt *clnt, long timeout);
+
+/* An open's FileId (MS-SMB2 2.2.14.1). */
+struct smb_fid {
+	u64 persistent;
+	u64 volatile_id;
+};
+
+/*
+ * smb_clnt_open() - CREATE (MS-SMB2 2.2.13) of @path, relative to the
+ * share ('/' or '\' separators, UTF-8). @desired_access, @disposition and
+ * @create_options are MS-SMB2's (FILE_READ_DATA..., FILE_OPEN...,
+ * FILE_NON_DIRECTORY_FILE...). On success *@fid is the open and, if not
+ * NULL, *@size the file's EndOfFile. Errors: the NT status as an errno
+ * (-ENOENT, -EACCES, -EEXIST, ...). Sleeps TASK_KILLABLE.
+ */
+int smb_clnt_open(struct smb_clnt *clnt, const char *path, u32 desired_access,
+		  u32 disposition, u32 create_options, struct smb_fid *fid,
+		  u64 *size);
+
+/* smb_clnt_close() - CLOSE (MS-SMB2 2.2.15) an open. */
+int smb_clnt_close(struct smb_clnt *clnt, const struct smb_fid *fid);
+
+/*
+ * smb_clnt_read() - one READ (MS-SMB2 2.2.19) at @offset into @dest, a
+ * kernel-backed iterator (ITER_KVEC, ITER_BVEC, ITER_FOLIOQ, ITER_XARRAY),
+ * of at most its count and the negotiated maximum. The payload goes from
+ * the socket straight into @dest, which comes back advanced. Returns the
+ * bytes read (0 at the end of the file) or an errno.
+ */
+ssize_t smb_clnt_read(struct smb_clnt *clnt, const struct smb_fid *fid,
+		      u64 offset, struct iov_iter *dest);
+
+/*
+ * smb_clnt_write() - one WRITE (MS-SMB2 2.2.21) at @offset from @src (kernel
+ * -backed, advanced by what was sent); returns the bytes the server took.
+ */
+ssize_t smb_clnt_write(struct smb_clnt *clnt, const struct smb_fid *fid,
+		       u64 offset, struct iov_iter *src);
 
 #endif /* _SMB_CLNT_H */

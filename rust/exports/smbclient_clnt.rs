@@ -8,6 +8,7 @@
 
 use super::bindings;
 use super::clnt::{Clnt, ClntArgs};
+use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
@@ -260,6 +261,7 @@ pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_lo
             &mut reply,
             timeout_ms,
             Some(&signer),
+            super::smb_xprt::CallData::default(),
         )?;
         let status = super::proto::header::Header::parse(&reply[..n])
             .map_err(|_| EPROTO)?
@@ -275,4 +277,142 @@ pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_lo
     }
 }
 
-crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo);
+fn fid_of(f: &bindings::smb_fid) -> super::proto::message::FileId {
+    super::proto::message::FileId {
+        persistent: f.persistent,
+        volatile: f.volatile_id,
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `path` a NUL-terminated string; `fid` writable;
+/// `size` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_open(
+    c: *mut bindings::smb_clnt,
+    path: *const c_char,
+    desired_access: u32,
+    disposition: u32,
+    create_options: u32,
+    fid: *mut bindings::smb_fid,
+    size: *mut u64,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    // SAFETY: the header's contract.
+    let path = match unsafe { cstr(path, 4096) } {
+        Ok(p) => p,
+        Err(e) => return e.to_errno(),
+    };
+    let Ok(path) = core::str::from_utf8(path) else {
+        return EINVAL.to_errno();
+    };
+    match clnt.open(
+        path,
+        desired_access,
+        disposition,
+        create_options,
+        &signer_for,
+    ) {
+        Ok((f, info)) => {
+            // SAFETY: the header's contract.
+            unsafe {
+                fid.write(bindings::smb_fid {
+                    persistent: f.persistent,
+                    volatile_id: f.volatile,
+                });
+                if !size.is_null() {
+                    size.write(info.end_of_file);
+                }
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_close(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    match clnt.close(fid, &signer_for) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `c` is a live handle, `fid` valid, `iter` a valid kernel-backed
+/// iterator of direction `dir`.
+unsafe fn rw(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    offset: u64,
+    iter: *mut bindings::iov_iter,
+    dir: Direction,
+) -> isize {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    // SAFETY: the header's contract for the iterator.
+    let mut it = match unsafe { KernelIter::from_raw(iter, dir) } {
+        Ok(i) => i,
+        Err(e) => return e.to_errno() as isize,
+    };
+    let r = match dir {
+        Direction::Dest => clnt.read(fid, offset, &mut it, &signer_for),
+        Direction::Source => clnt.write(fid, offset, &mut it, &signer_for),
+    };
+    // SAFETY: `it` was made from `iter`; the C convention advances it.
+    unsafe { it.write_back(iter) };
+    match r {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_read(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    offset: u64,
+    dest: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: the header's contract.
+    unsafe { rw(c, fid, offset, dest, Direction::Dest) }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// As the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_write(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    offset: u64,
+    src: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: the header's contract.
+    unsafe { rw(c, fid, offset, src, Direction::Source) }
+}
+
+crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
+    smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write);

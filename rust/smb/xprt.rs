@@ -4,6 +4,7 @@
 //! makes a module depend on smbxprt.ko.
 
 use super::bindings;
+use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
 use core::ptr::NonNull;
 use kernel::error::{code::*, Error, Result};
@@ -44,6 +45,16 @@ pub struct Config {
 
 /// What NEGOTIATE settled.
 pub type Negotiated = bindings::smb_xprt_negotiated;
+
+/// A call's bulk data (see `struct smb_xprt_call`): kernel-backed
+/// iterators, advanced by what was sent or received.
+#[derive(Default)]
+pub struct CallData<'a, 'b> {
+    /// A WRITE's payload, sent after the parts.
+    pub send: Option<&'a mut KernelIter<'b>>,
+    /// A READ's payload destination.
+    pub recv: Option<&'a mut KernelIter<'b>>,
+}
 
 /// One reference on a shared transport (`smb_xprt_get`/`smb_xprt_put`).
 pub struct Transport {
@@ -108,6 +119,7 @@ impl Transport {
         reply: &mut [u8],
         timeout_ms: Option<u32>,
         signer: Option<&Signer>,
+        data: CallData<'_, '_>,
     ) -> Result<usize> {
         let mut iov = [bindings::kvec {
             iov_base: core::ptr::null_mut(),
@@ -127,8 +139,8 @@ impl Transport {
         let mut call = bindings::smb_xprt_call {
             iov: iov.as_mut_ptr(),
             nr_iov: parts.len() as u32,
-            send_data: core::ptr::null_mut(),
-            recv_data: core::ptr::null_mut(),
+            send_data: data.send.map_or(core::ptr::null_mut(), |i| i.as_raw()),
+            recv_data: data.recv.map_or(core::ptr::null_mut(), |i| i.as_raw()),
             flags,
             reply: reply.as_mut_ptr().cast(),
             reply_size: reply.len(),
@@ -138,9 +150,10 @@ impl Transport {
             signer_ctx: ctx,
         };
         // SAFETY: the kvecs describe `parts`, which stay borrowed (and
-        // unused by anyone else) for the call; `reply` is writable for its
-        // length; the signer table is `'static` and its context valid for
-        // the call (`Signer`'s contract).
+        // unused by anyone else) for the call, as do the iterators (kernel
+        // memory, advanced in place by the call); `reply` is writable for
+        // its length; the signer table is `'static` and its context valid
+        // for the call (`Signer`'s contract).
         check(unsafe { bindings::smb_xprt_call(self.as_ptr(), &mut call) })?;
         Ok(call.reply_len)
     }

@@ -12,6 +12,10 @@
  *     info     read: a line per handle: "SLOT dialect 0x311 session
  *              0x... tree N signing 0|1 guest 0|1 share_flags 0x..".
  *     echo     write "SLOT N": N ECHOs on the handle's session.
+ *     put      write "SLOT PATH SIZE": create (or overwrite) PATH and write
+ *              SIZE bytes of the pattern byte(i) = (i * 7 + i / 251) & 0xff
+ *              with smb_clnt_write() from kvec iterators of 96 KiB (so
+ *              writes straddle chunk ends), then close it.
  *     release  write "SLOT" (or "all").
  */
 #include <linux/debugfs.h>
@@ -23,6 +27,8 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <smb/auth.h>
@@ -150,6 +156,57 @@ static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
 	return err ? err : len;
 }
 
+#define PUT_CHUNK (96 * 1024)
+
+static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	unsigned long long size, off = 0;
+	char buf[256], path[200];
+	struct smb_fid fid;
+	unsigned int slot;
+	u8 *data;
+	int err, cerr;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s %llu", &slot, path, &size) != 3 || slot >= SLOTS)
+		return -EINVAL;
+	data = kmalloc(PUT_CHUNK, GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	mutex_lock(&slots_lock);
+	err = slots[slot] ? 0 : -ENOENT;
+	/* GENERIC_WRITE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE. */
+	if (!err)
+		err = smb_clnt_open(slots[slot], path, 0x40000000 | 0x80, 5, 0x40, &fid, NULL);
+	if (err)
+		goto out;
+	while (off < size && !err) {
+		size_t n = min_t(u64, PUT_CHUNK, size - off), i;
+		struct kvec kv = { .iov_base = data, .iov_len = n };
+		struct iov_iter iter;
+		ssize_t w;
+
+		for (i = 0; i < n; i++)
+			data[i] = ((off + i) * 7 + (off + i) / 251) & 0xff;
+		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, n);
+		w = smb_clnt_write(slots[slot], &fid, off, &iter);
+		if (w <= 0)
+			err = w ? w : -EIO;
+		else
+			off += w;
+	}
+	cerr = smb_clnt_close(slots[slot], &fid);
+	if (!err)
+		err = cerr;
+out:
+	mutex_unlock(&slots_lock);
+	kfree(data);
+	return err ? err : len;
+}
+
 static ssize_t release_write(struct file *f, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
@@ -179,6 +236,7 @@ static ssize_t release_write(struct file *f, const char __user *ubuf,
 static const struct file_operations create_fops = { .owner = THIS_MODULE, .write = create_write };
 static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
+static const struct file_operations put_fops = { .owner = THIS_MODULE, .write = put_write };
 
 static int __init smbclient_test_init(void)
 {
@@ -187,6 +245,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("info", 0400, test_dir, NULL, &info_fops);
 	debugfs_create_file("echo", 0200, test_dir, NULL, &echo_fops);
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
+	debugfs_create_file("put", 0200, test_dir, NULL, &put_fops);
 	return 0;
 }
 

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Typed operations on a handle, synchronous: CREATE (open), CLOSE, READ
+//! into and WRITE from a caller's kernel-backed iterator (MS-SMB2 2.2.13
+//! to 2.2.22).
+#![forbid(unsafe_code)]
+
+use crate::clnt::Clnt;
+use crate::kext::iter::KernelIter;
+use crate::proto::close::CloseRequest;
+use crate::proto::create::{CreateRequest, CreateResponse};
+use crate::proto::create_ctx::CreateContexts;
+use crate::proto::credits::credit_charge;
+use crate::proto::file_io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
+use crate::proto::header::{Command, Header, HEADER_LEN};
+use crate::proto::message::{encode, FileId, Message};
+use crate::proto::status::code;
+use crate::proto::utf16::encode_utf16le;
+use crate::proto::wire;
+use crate::session::status_errno;
+use crate::smb_xprt::{CallData, Signer};
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::error::{code::*, Result};
+
+/// Each request waits at most this long (the transport's hard/soft timer
+/// decides how a silent server is handled within it).
+const OP_TIMEOUT_MS: u32 = 120_000;
+
+/// SMB2_IMPERSONATION_IMPERSONATION (2.2.13).
+const IMPERSONATION: u32 = 2;
+/// FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE.
+const SHARE_ALL: u32 = 7;
+/// WRITE's fixed part: header, 48 bytes of body (the payload follows).
+const WRITE_HEADER: usize = HEADER_LEN + 48;
+
+/// What an open reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct OpenInfo {
+    pub(crate) end_of_file: u64,
+}
+
+/// A reply's status as a result.
+fn check(reply: &[u8]) -> Result<Header> {
+    let h = Header::parse(reply).map_err(|_| EPROTO)?;
+    if h.status != code::STATUS_SUCCESS {
+        return Err(status_errno(h.status));
+    }
+    Ok(h)
+}
+
+impl Clnt {
+    fn signer(&self, make: &dyn Fn(&crate::session::Session) -> Signer) -> Signer {
+        make(self.session())
+    }
+
+    /// Opens (or creates) `path`, relative to the share, with '\' or '/'
+    /// separators.
+    pub(crate) fn open(
+        &self,
+        path: &str,
+        desired_access: u32,
+        disposition: u32,
+        create_options: u32,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<(FileId, OpenInfo)> {
+        let units = path.len().checked_mul(2).ok_or(EINVAL)?;
+        let mut name = KVec::from_elem(0u8, units, GFP_KERNEL)?;
+        let n = encode_utf16le(path, &mut name).map_err(|_| EINVAL)?;
+        // SMB paths use backslashes (2.2.13: no leading separator).
+        for c in name[..n].chunks_exact_mut(2) {
+            if c == [b'/', 0] {
+                c[0] = b'\\';
+            }
+        }
+        let start = name[..n]
+            .chunks_exact(2)
+            .position(|c| c != [b'\\', 0])
+            .unwrap_or(n / 2)
+            * 2;
+        let req_body = CreateRequest {
+            security_flags: 0,
+            requested_oplock_level: 0,
+            impersonation_level: IMPERSONATION,
+            smb_create_flags: 0,
+            desired_access,
+            file_attributes: 0,
+            share_access: SHARE_ALL,
+            create_disposition: disposition,
+            create_options,
+            name: &name[start..n],
+            contexts: CreateContexts::List(&[]),
+        };
+        let mut req = KVec::from_elem(0u8, HEADER_LEN + 56 + (n - start).max(1) + 8, GFP_KERNEL)?;
+        let len =
+            encode(&Header::request(Command::Create), &req_body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = KVec::from_elem(0u8, 1024, GFP_KERNEL)?;
+        let signer = self.signer(make);
+        let rlen = self.session().call(
+            &mut [&mut req[..len]],
+            self.tree_id,
+            0,
+            &mut reply,
+            Some(OP_TIMEOUT_MS),
+            Some(&signer),
+            CallData::default(),
+        )?;
+        let r = &reply[..rlen];
+        check(r)?;
+        let rsp = CreateResponse::parse(r).map_err(|_| EPROTO)?;
+        Ok((
+            rsp.file_id,
+            OpenInfo {
+                end_of_file: rsp.end_of_file,
+            },
+        ))
+    }
+
+    /// Closes `fid`.
+    pub(crate) fn close(
+        &self,
+        fid: FileId,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let mut req = [0u8; HEADER_LEN + 24];
+        let body = CloseRequest {
+            flags: 0,
+            file_id: fid,
+        };
+        let len = encode(&Header::request(Command::Close), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        let signer = self.signer(make);
+        // Closing twice is harmless (the second gets FILE_CLOSED): safe to
+        // send again after a reconnect.
+        let rlen = self.session().call(
+            &mut [&mut req[..len]],
+            self.tree_id,
+            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
+            &mut reply,
+            Some(OP_TIMEOUT_MS),
+            Some(&signer),
+            CallData::default(),
+        )?;
+        check(&reply[..rlen]).map(|_| ())
+    }
+
+    /// Reads up to `dest.count()` bytes at `offset` into `dest` (one READ,
+    /// at most the negotiated maximum); returns how many arrived (0 at the
+    /// end of the file).
+    pub(crate) fn read(
+        &self,
+        fid: FileId,
+        offset: u64,
+        dest: &mut KernelIter<'_>,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<usize> {
+        let max = self.session().xprt.negotiated()?.max_read_size as usize;
+        let want = dest.count().min(max).min(8 << 20);
+        if want == 0 {
+            return Ok(0);
+        }
+        let mut h = Header::request(Command::Read);
+        h.credit_charge = credit_charge(want);
+        let body = ReadRequest {
+            padding: 0x50,
+            flags: 0,
+            length: want as u32,
+            offset,
+            file_id: fid,
+            minimum_count: 0,
+            channel: 0,
+            remaining_bytes: 0,
+        };
+        let mut req = [0u8; HEADER_LEN + 49];
+        let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        let signer = self.signer(make);
+        let before = dest.count();
+        // A READ changes nothing on the server: safe to send again.
+        let rlen = dest.limited(want, |d| {
+            self.session().call(
+                &mut [&mut req[..len]],
+                self.tree_id,
+                crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
+                &mut reply,
+                Some(OP_TIMEOUT_MS),
+                Some(&signer),
+                CallData {
+                    send: None,
+                    recv: Some(d),
+                },
+            )
+        })?;
+        let r = &reply[..rlen];
+        let hdr = Header::parse(r).map_err(|_| EPROTO)?;
+        if hdr.status == code::STATUS_END_OF_FILE {
+            return Ok(0);
+        }
+        check(r)?;
+        let got = before - dest.count();
+        if got > 0 {
+            // Split by the transport: the reply ends at DataOffset and the
+            // payload went straight into `dest`. DataLength (MS-SMB2
+            // 2.2.20) must say as much.
+            let len = wire::get_u32(r, HEADER_LEN + 4).map_err(|_| EPROTO)?;
+            return if len as usize == got {
+                Ok(got)
+            } else {
+                Err(EPROTO)
+            };
+        }
+        // Not split (no payload, or one that did not fit): the whole
+        // response is in the reply.
+        let rsp = ReadResponse::parse(r).map_err(|_| EPROTO)?;
+        let data = rsp.payload(r).map_err(|_| EPROTO)?;
+        if data.is_empty() {
+            return Ok(0);
+        }
+        dest.copy_to(data)
+    }
+
+    /// Writes `src` (at most the negotiated maximum) at `offset`; returns
+    /// how many bytes the server took.
+    pub(crate) fn write(
+        &self,
+        fid: FileId,
+        offset: u64,
+        src: &mut KernelIter<'_>,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<usize> {
+        let max = self.session().xprt.negotiated()?.max_write_size as usize;
+        let n = src.count().min(max).min(8 << 20);
+        if n == 0 {
+            return Ok(0);
+        }
+        let mut h = Header::request(Command::Write);
+        h.credit_charge = credit_charge(n);
+        let body = WriteRequest {
+            data_offset: WRITE_HEADER as u16,
+            length: n as u32,
+            offset,
+            file_id: fid,
+            channel: 0,
+            remaining_bytes: 0,
+            flags: 0,
+        };
+        let mut req = [0u8; WRITE_HEADER + 1];
+        let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+        // The body's one-byte Buffer placeholder is where the payload starts.
+        let len = len.min(WRITE_HEADER);
+        let mut reply = [0u8; 256];
+        let signer = self.signer(make);
+        let rlen = if self.session().signs() {
+            // The signature covers the payload; the signer hashes only
+            // kvec parts so far: bounce it.
+            let mut bounce = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+            let copied = src.copy_from(&mut bounce)?;
+            if copied != n {
+                return Err(EFAULT);
+            }
+            self.session().call(
+                &mut [&mut req[..len], &mut bounce[..]],
+                self.tree_id,
+                0,
+                &mut reply,
+                Some(OP_TIMEOUT_MS),
+                Some(&signer),
+                CallData::default(),
+            )?
+        } else {
+            src.limited(n, |s| {
+                self.session().call(
+                    &mut [&mut req[..len]],
+                    self.tree_id,
+                    0,
+                    &mut reply,
+                    Some(OP_TIMEOUT_MS),
+                    Some(&signer),
+                    CallData {
+                        send: Some(s),
+                        recv: None,
+                    },
+                )
+            })?
+        };
+        let r = &reply[..rlen];
+        check(r)?;
+        let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;
+        Ok(rsp.count as usize)
+    }
+}
