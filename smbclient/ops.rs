@@ -248,39 +248,22 @@ impl Clnt {
         let len = len.min(WRITE_HEADER);
         let mut reply = [0u8; 256];
         let signer = self.signer(make);
-        let rlen = if self.session().signs() {
-            // The signature covers the payload; the signer hashes only
-            // kvec parts so far: bounce it.
-            let mut bounce = KVec::from_elem(0u8, n, GFP_KERNEL)?;
-            let copied = src.copy_from(&mut bounce)?;
-            if copied != n {
-                return Err(EFAULT);
-            }
+        // The payload goes from the caller's iterator to the socket; a
+        // signing session's signer hashes it from a duplicate cursor.
+        let rlen = src.limited(n, |s| {
             self.session().call(
-                &mut [&mut req[..len], &mut bounce[..]],
+                &mut [&mut req[..len]],
                 self.tree_id,
                 0,
                 &mut reply,
                 Some(OP_TIMEOUT_MS),
                 Some(&signer),
-                CallData::default(),
-            )?
-        } else {
-            src.limited(n, |s| {
-                self.session().call(
-                    &mut [&mut req[..len]],
-                    self.tree_id,
-                    0,
-                    &mut reply,
-                    Some(OP_TIMEOUT_MS),
-                    Some(&signer),
-                    CallData {
-                        send: Some(s),
-                        recv: None,
-                    },
-                )
-            })?
-        };
+                CallData {
+                    send: Some(s),
+                    recv: None,
+                },
+            )
+        })?;
         let r = &reply[..rlen];
         check(r)?;
         let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;

@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 use crate::kext::crypto::memzero_explicit;
+use crate::kext::iter::KernelIter;
 use crate::kext::random;
+use crate::proto::crypto::Segments;
 use crate::proto::header::{Command, Header, HeaderTarget, HEADER_LEN};
 use crate::proto::kdf::{derive_session_keys, KeySchedule};
 use crate::proto::message::{encode, Message};
@@ -261,14 +263,18 @@ impl Session {
         self.signing.is_some()
     }
 
-    /// Signs one request PDU in place (the first part begins with its
-    /// header).
-    pub(crate) fn sign(&self, parts: &mut [&mut [u8]]) -> Result {
+    /// Signs one request PDU in place: the first part begins with its
+    /// header, `data` is the payload that ends it (a WRITE's), if any.
+    pub(crate) fn sign(&self, parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>) -> Result {
         let Some((alg, key)) = &self.signing else {
             return Ok(());
         };
         let (first, rest) = parts.split_first_mut().ok_or(EINVAL)?;
-        signing::sign(&SmbCrypto, *alg, key.get(), first, &*rest).map_err(|_| EINVAL)
+        let rest = PduTail {
+            parts: rest,
+            data: data.as_ref(),
+        };
+        signing::sign(&SmbCrypto, *alg, key.get(), first, &rest).map_err(|_| EINVAL)
     }
 
     /// Sends one request on tree `tree_id` (header SessionId and TreeId
@@ -327,6 +333,41 @@ impl Session {
             return Err(EPROTO);
         };
         Ok((tree_id, rsp.share_flags))
+    }
+}
+
+/// What follows a PDU's first part, for the MAC: the other parts, then the
+/// payload iterator, read through a small buffer from a duplicate cursor
+/// (kernel memory only, so this may run under the transmit lock).
+struct PduTail<'a, 'b> {
+    parts: &'a [&'a mut [u8]],
+    data: Option<&'a KernelIter<'b>>,
+}
+
+impl Segments for PduTail<'_, '_> {
+    fn total_len(&self) -> usize {
+        self.parts
+            .iter()
+            .fold(0usize, |n, p| n.saturating_add(p.len()))
+            .saturating_add(self.data.map_or(0, |d| d.count()))
+    }
+
+    fn for_each_segment(&self, f: &mut dyn FnMut(&[u8])) {
+        for p in self.parts {
+            f(p);
+        }
+        if let Some(d) = self.data {
+            let mut cursor = d.duplicate();
+            let mut buf = [0u8; 512];
+            while cursor.count() > 0 {
+                match cursor.copy_from(&mut buf) {
+                    Ok(n) if n > 0 => f(&buf[..n]),
+                    // A short copy of kernel memory cannot happen; stop
+                    // rather than spin (the signature then fails to verify).
+                    _ => break,
+                }
+            }
+        }
     }
 }
 

@@ -29,10 +29,6 @@ unsafe extern "C" fn session_sign(
     nr: c_uint,
     data: *mut bindings::iov_iter,
 ) -> c_int {
-    if !data.is_null() {
-        // Payload signing needs the iterator hashed: not yet.
-        return EOPNOTSUPP.to_errno();
-    }
     let mut parts: [&mut [u8]; 8] = Default::default();
     let n = nr as usize;
     if n == 0 || n > parts.len() {
@@ -49,7 +45,17 @@ unsafe extern "C" fn session_sign(
     }
     // SAFETY: the caller's contract for `ctx`.
     let session = unsafe { &*ctx.cast::<Session>().cast_const() };
-    match session.sign(&mut parts[..n]) {
+    let data = if data.is_null() {
+        None
+    } else {
+        // SAFETY: the caller's contract: a copy of the call's kernel-backed
+        // payload cursor, the signer's to advance, valid for the call.
+        match unsafe { KernelIter::from_raw(data, Direction::Source) } {
+            Ok(i) => Some(i),
+            Err(e) => return e.to_errno(),
+        }
+    };
+    match session.sign(&mut parts[..n], data) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
