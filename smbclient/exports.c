@@ -19,3 +19,7 @@ EXPORT_SYMBOL_NS_GPL(smb_clnt_open, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_close, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_read, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_write, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_getattr, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_rename, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_delete, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_readdir, "SMB");

@@ -12,7 +12,16 @@ use crate::proto::create_ctx::CreateContexts;
 use crate::proto::credits::credit_charge;
 use crate::proto::file_io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
 use crate::proto::header::{Command, Header, HEADER_LEN};
+use crate::proto::info::{info_type, QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
+use crate::proto::info_class::{
+    file_info_class, FileBasicInformation, FileDispositionInformation, FileRenameInformation,
+    FileStandardInformation, InfoClass,
+};
 use crate::proto::message::{encode, FileId, Message};
+use crate::proto::query_dir::{
+    dir_info_class, query_dir_flags, FileIdBothDirectoryInformation, QueryDirectoryRequest,
+    QueryDirectoryResponse,
+};
 use crate::proto::status::code;
 use crate::proto::utf16::encode_utf16le;
 use crate::proto::wire;
@@ -268,5 +277,232 @@ impl Clnt {
         check(r)?;
         let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;
         Ok(rsp.count as usize)
+    }
+}
+
+/// A file's attributes (FileBasicInformation and FileStandardInformation,
+/// MS-FSCC 2.4.7, 2.4.41).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FileInfo {
+    pub(crate) creation_time: u64,
+    pub(crate) last_access_time: u64,
+    pub(crate) last_write_time: u64,
+    pub(crate) change_time: u64,
+    pub(crate) attributes: u32,
+    pub(crate) allocation_size: u64,
+    pub(crate) end_of_file: u64,
+    pub(crate) nlink: u32,
+    pub(crate) delete_pending: bool,
+    pub(crate) directory: bool,
+}
+
+/// Directory entries come in responses of at most this many bytes.
+const DIR_BUFFER: usize = 64 * 1024;
+
+impl Clnt {
+    /// One request without payload, on this handle's tree; the reply
+    /// (status success) in `reply`, its length returned.
+    fn simple(
+        &self,
+        req: &mut [u8],
+        flags: u32,
+        reply: &mut [u8],
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<usize> {
+        let signer = self.signer(make);
+        let n = self.session().call(
+            &mut [req],
+            self.tree_id,
+            flags,
+            reply,
+            Some(OP_TIMEOUT_MS),
+            Some(&signer),
+            CallData::default(),
+        )?;
+        check(&reply[..n])?;
+        Ok(n)
+    }
+
+    /// QUERY_INFO of FileBasicInformation and FileStandardInformation.
+    pub(crate) fn getattr(
+        &self,
+        fid: FileId,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<FileInfo> {
+        let mut out = FileInfo::default();
+        for class in [file_info_class::BASIC, file_info_class::STANDARD] {
+            let body = QueryInfoRequest {
+                info_type: info_type::FILE,
+                file_info_class: class,
+                output_buffer_length: 256,
+                input: &[],
+                additional_information: 0,
+                flags: 0,
+                file_id: fid,
+            };
+            let mut req = [0u8; HEADER_LEN + 41];
+            let len = encode(&Header::request(Command::QueryInfo), &body, &mut req)
+                .map_err(|_| EINVAL)?;
+            let mut reply = [0u8; 512];
+            let n = self.simple(
+                &mut req[..len],
+                crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
+                &mut reply,
+                make,
+            )?;
+            let rsp = QueryInfoResponse::parse(&reply[..n]).map_err(|_| EPROTO)?;
+            if class == file_info_class::BASIC {
+                let b = FileBasicInformation::parse(rsp.output).map_err(|_| EPROTO)?;
+                out.creation_time = b.creation_time;
+                out.last_access_time = b.last_access_time;
+                out.last_write_time = b.last_write_time;
+                out.change_time = b.change_time;
+                out.attributes = b.file_attributes;
+            } else {
+                let s = FileStandardInformation::parse(rsp.output).map_err(|_| EPROTO)?;
+                out.allocation_size = s.allocation_size;
+                out.end_of_file = s.end_of_file;
+                out.nlink = s.number_of_links;
+                out.delete_pending = s.delete_pending;
+                out.directory = s.directory;
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_info(
+        &self,
+        fid: FileId,
+        class: u8,
+        buffer: &[u8],
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let body = SetInfoRequest {
+            info_type: info_type::FILE,
+            file_info_class: class,
+            buffer,
+            additional_information: 0,
+            file_id: fid,
+        };
+        let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + buffer.len().max(1), GFP_KERNEL)?;
+        let len =
+            encode(&Header::request(Command::SetInfo), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        self.simple(&mut req[..len], 0, &mut reply, make)
+            .map(|_| ())
+    }
+
+    /// Renames the open `fid` to `new_path` (relative to the share).
+    pub(crate) fn rename(
+        &self,
+        fid: FileId,
+        new_path: &str,
+        replace: bool,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let mut name = KVec::from_elem(
+            0u8,
+            new_path.len().checked_mul(2).ok_or(EINVAL)?,
+            GFP_KERNEL,
+        )?;
+        let n = encode_utf16le(new_path, &mut name).map_err(|_| EINVAL)?;
+        for c in name[..n].chunks_exact_mut(2) {
+            if c == [b'/', 0] {
+                c[0] = b'\\';
+            }
+        }
+        let info = FileRenameInformation {
+            replace_if_exists: replace,
+            root_directory: 0,
+            file_name: &name[..n],
+        };
+        let mut buf = KVec::from_elem(0u8, FileRenameInformation::NAME_OFFSET + n, GFP_KERNEL)?;
+        let blen = info.emit(&mut buf).map_err(|_| EINVAL)?;
+        self.set_info(fid, file_info_class::RENAME, &buf[..blen], make)
+    }
+
+    /// Marks the open `fid` for deletion when it is closed.
+    pub(crate) fn delete_on_close(
+        &self,
+        fid: FileId,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let mut buf = [0u8; 8];
+        let blen = FileDispositionInformation {
+            delete_pending: true,
+        }
+        .emit(&mut buf)
+        .map_err(|_| EINVAL)?;
+        self.set_info(fid, file_info_class::DISPOSITION, &buf[..blen], make)
+    }
+
+    /// Lists the directory open as `fid` (pattern "*"), calling `f` with
+    /// each entry's UTF-16LE name and attributes, until the server has no
+    /// more or `f` returns false. Returns how many entries `f` saw.
+    pub(crate) fn readdir(
+        &self,
+        fid: FileId,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+        f: &mut dyn FnMut(&[u8], &FileInfo, u64) -> bool,
+    ) -> Result<usize> {
+        let star = [b'*', 0];
+        let mut reply = KVec::from_elem(0u8, HEADER_LEN + 8 + DIR_BUFFER, GFP_KERNEL)?;
+        let mut seen = 0usize;
+        let mut first = true;
+        loop {
+            let body = QueryDirectoryRequest {
+                file_information_class: dir_info_class::ID_BOTH_DIRECTORY,
+                flags: if first {
+                    query_dir_flags::RESTART_SCANS
+                } else {
+                    0
+                },
+                file_index: 0,
+                file_id: fid,
+                output_buffer_length: DIR_BUFFER as u32,
+                pattern: &star,
+            };
+            first = false;
+            let mut h = Header::request(Command::QueryDirectory);
+            h.credit_charge = credit_charge(DIR_BUFFER);
+            let mut req = [0u8; HEADER_LEN + 32 + 2];
+            let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+            let signer = self.signer(make);
+            let n = self.session().call(
+                &mut [&mut req[..len]],
+                self.tree_id,
+                0,
+                &mut reply,
+                Some(OP_TIMEOUT_MS),
+                Some(&signer),
+                CallData::default(),
+            )?;
+            let r = &reply[..n];
+            let hdr = Header::parse(r).map_err(|_| EPROTO)?;
+            if hdr.status == code::STATUS_NO_MORE_FILES {
+                return Ok(seen);
+            }
+            check(r)?;
+            let rsp = QueryDirectoryResponse::parse(r).map_err(|_| EPROTO)?;
+            for e in rsp.entries::<FileIdBothDirectoryInformation<'_>>() {
+                let e = e.map_err(|_| EPROTO)?;
+                let info = FileInfo {
+                    creation_time: e.times.creation_time,
+                    last_access_time: e.times.last_access_time,
+                    last_write_time: e.times.last_write_time,
+                    change_time: e.times.change_time,
+                    attributes: e.times.file_attributes,
+                    allocation_size: e.times.allocation_size,
+                    end_of_file: e.times.end_of_file,
+                    nlink: 1,
+                    delete_pending: false,
+                    directory: e.times.file_attributes & 0x10 != 0,
+                };
+                seen += 1;
+                if !f(e.file_name, &info, e.file_id) {
+                    return Ok(seen);
+                }
+            }
+        }
     }
 }

@@ -110,4 +110,44 @@ ssize_t smb_clnt_read(struct smb_clnt *clnt, const struct smb_fid *fid,
 ssize_t smb_clnt_write(struct smb_clnt *clnt, const struct smb_fid *fid,
 		       u64 offset, struct iov_iter *src);
 
+/* A file's attributes (MS-FSCC FileBasicInformation and
+ * FileStandardInformation). Times are FILETIMEs (100 ns since 1601). */
+struct smb_file_info {
+	u64 creation_time;
+	u64 last_access_time;
+	u64 last_write_time;
+	u64 change_time;
+	u64 allocation_size;
+	u64 end_of_file;
+	u32 attributes;			/* FILE_ATTRIBUTE_* */
+	u32 nlink;
+	u8 delete_pending;
+	u8 directory;
+};
+
+/* smb_clnt_getattr() - QUERY_INFO (MS-SMB2 2.2.37) of an open. */
+int smb_clnt_getattr(struct smb_clnt *clnt, const struct smb_fid *fid,
+		     struct smb_file_info *out);
+
+/* smb_clnt_rename() - rename an open (opened with DELETE access) to
+ * @new_path, relative to the share; -EEXIST if it exists and !@replace. */
+int smb_clnt_rename(struct smb_clnt *clnt, const struct smb_fid *fid,
+		    const char *new_path, bool replace);
+
+/* smb_clnt_delete() - delete the file of an open (opened with DELETE
+ * access) when it is closed. */
+int smb_clnt_delete(struct smb_clnt *clnt, const struct smb_fid *fid);
+
+/*
+ * smb_clnt_readdir() - list the directory open as @fid (QUERY_DIRECTORY,
+ * MS-SMB2 2.2.33, FileIdBothDirectoryInformation, from the start). @actor
+ * gets each entry's name (UTF-8, not NUL-terminated), its attributes and
+ * its file id (the server's inode number), in the caller's context; it
+ * returns false to stop. Returns the number of entries seen, or an errno.
+ */
+typedef bool (*smb_dir_actor_t)(void *ctx, const char *name, size_t len,
+				const struct smb_file_info *info, u64 ino);
+int smb_clnt_readdir(struct smb_clnt *clnt, const struct smb_fid *fid,
+		     smb_dir_actor_t actor, void *ctx);
+
 #endif /* _SMB_CLNT_H */

@@ -10,6 +10,7 @@ use super::bindings;
 use super::clnt::{Clnt, ClntArgs};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
+use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
 use super::SESSIONS;
@@ -420,5 +421,136 @@ pub unsafe extern "C" fn smb_clnt_write(
     unsafe { rw(c, fid, offset, src, Direction::Source) }
 }
 
+fn c_info(i: &FileInfo) -> bindings::smb_file_info {
+    bindings::smb_file_info {
+        creation_time: i.creation_time,
+        last_access_time: i.last_access_time,
+        last_write_time: i.last_write_time,
+        change_time: i.change_time,
+        allocation_size: i.allocation_size,
+        end_of_file: i.end_of_file,
+        attributes: i.attributes,
+        nlink: i.nlink,
+        delete_pending: u8::from(i.delete_pending),
+        directory: u8::from(i.directory),
+    }
+}
+
+fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_getattr(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    out: *mut bindings::smb_file_info,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    match clnt.getattr(fid, &signer_for) {
+        Ok(i) => {
+            // SAFETY: the header's contract.
+            unsafe { out.write(c_info(&i)) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `new_path` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_rename(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    new_path: *const c_char,
+    replace: bool,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    // SAFETY: the header's contract.
+    let path = match unsafe { cstr(new_path, 4096) } {
+        Ok(p) => p,
+        Err(e) => return e.to_errno(),
+    };
+    let Ok(path) = core::str::from_utf8(path) else {
+        return EINVAL.to_errno();
+    };
+    errno(clnt.rename(fid, path, replace, &signer_for))
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_delete(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    errno(clnt.delete_on_close(fid, &signer_for))
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `actor` callable with `ctx`.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_readdir(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    actor: bindings::smb_dir_actor_t,
+    ctx: *mut c_void,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    let Some(actor) = actor else {
+        return EINVAL.to_errno();
+    };
+    let mut name = KVec::<u8>::new();
+    let mut bad = None;
+    let r = clnt.readdir(fid, &signer_for, &mut |utf16, info, ino| {
+        // UTF-16LE to UTF-8: at most 3 bytes per unit.
+        name.clear();
+        if name.reserve(utf16.len() / 2 * 3, GFP_KERNEL).is_err() {
+            bad = Some(ENOMEM);
+            return false;
+        }
+        name.resize(utf16.len() / 2 * 3, 0, GFP_KERNEL).ok();
+        let len = match super::proto::utf16::decode_utf16le(utf16, &mut name) {
+            Ok(s) => s.len(),
+            Err(_) => {
+                bad = Some(EPROTO);
+                return false;
+            }
+        };
+        let ci = c_info(info);
+        // SAFETY: the header's contract for `actor`; the name and the
+        // info are valid for the call.
+        unsafe { actor(ctx, name.as_ptr().cast(), len, &ci, ino) }
+    });
+    match (r, bad) {
+        (_, Some(e)) | (Err(e), None) => e.to_errno(),
+        (Ok(n), None) => c_int::try_from(n).unwrap_or(c_int::MAX),
+    }
+}
+
 crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
-    smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write);
+    smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
+    smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir);

@@ -87,6 +87,34 @@ for sign in 0 1; do
 		t_fail "a session for writing (signing $sign): $(cat /tmp/clnt.err)"
 	fi
 done
+# Attributes, rename, delete and a directory of 1,000 entries.
+if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null; then
+	t_check "getattr of put0.bin" clnt stat "0 put0.bin"
+	t_check "... reports its size and that it is a file ($(cat $C/result))" \
+		sh -c "grep -q '^size 1060921 .* dir 0 ' $C/result"
+	want=$(sha256sum <"$SMB_SHARE_DIR/put0.bin" | cut -d' ' -f1)
+	t_check "rename put0.bin to moved.bin" clnt mv "0 put0.bin moved.bin"
+	t_check "... the server's file moved, bytes intact" \
+		sh -c "test ! -e $SMB_SHARE_DIR/put0.bin && test \"\$(sha256sum <$SMB_SHARE_DIR/moved.bin | cut -d' ' -f1)\" = $want"
+	err=$(clnt mv "0 put1.bin moved.bin")
+	t_check "renaming onto an existing name without replace gives EEXIST (${err:-accepted})" \
+		sh -c "echo '$err' | grep -q 'File exists'"
+	t_check "delete moved.bin" clnt rm "0 moved.bin"
+	t_check "... it is gone from the server" test ! -e "$SMB_SHARE_DIR/moved.bin"
+	err=$(clnt stat "0 moved.bin")
+	t_check "... and getattr of it gives ENOENT (${err:-found})" sh -c "echo '$err' | grep -q 'No such file'"
+	mkdir -p "$SMB_SHARE_DIR/dir1000/subdir"
+	python3 -c 'import sys
+for i in range(999):
+    open("%s/file-%04d.txt" % (sys.argv[1], i), "w").write("x" * (i % 17))' "$SMB_SHARE_DIR/dir1000"
+	bytes=$(python3 -c 'print(sum(i % 17 for i in range(999)))')
+	t_check "list a directory of 1,000 entries (999 files, 1 directory)" clnt ls "0 dir1000"
+	t_check "... every entry came back, with its size ($(cat $C/result))" \
+		sh -c "grep -q '^entries 1002 dirs 3 bytes $bytes$' $C/result"
+	clnt release all
+else
+	t_fail "a session for file operations: $(cat /tmp/clnt.err)"
+fi
 t_check "rmmod smbclient_test" rmmod smbclient_test
 
 # The sample consumer (samples/smbclient/smb_sample.c): it reads a file of

@@ -16,6 +16,13 @@
  *              SIZE bytes of the pattern byte(i) = (i * 7 + i / 251) & 0xff
  *              with smb_clnt_write() from kvec iterators of 96 KiB (so
  *              writes straddle chunk ends), then close it.
+ *     stat     write "SLOT PATH": open, smb_clnt_getattr(), close; `result`
+ *              shows "size N alloc N nlink N dir 0|1 attrs 0x..".
+ *     mv       write "SLOT OLD NEW": open OLD, smb_clnt_rename() to NEW.
+ *     rm       write "SLOT PATH": open PATH, smb_clnt_delete(), close.
+ *     ls       write "SLOT DIR": open DIR, smb_clnt_readdir(); `result`
+ *              shows "entries N dirs N bytes N".
+ *     result   read: the last stat or ls.
  *     release  write "SLOT" (or "all").
  */
 #include <linux/debugfs.h>
@@ -207,6 +214,109 @@ out:
 	return err ? err : len;
 }
 
+static char result[128];
+
+/* MS-SMB2 2.2.13 values. */
+#define DELETE_ACCESS		0x00010000
+#define READ_ATTRIBUTES		0x00000080
+#define LIST_DIRECTORY		0x00000001
+#define FILE_OPEN		1
+#define DIRECTORY_FILE		0x00000001
+
+struct ls_count {
+	unsigned long entries, dirs;
+	u64 bytes;
+};
+
+static bool ls_actor(void *ctx, const char *name, size_t len,
+		     const struct smb_file_info *info, u64 ino)
+{
+	struct ls_count *c = ctx;
+
+	c->entries++;
+	c->dirs += info->directory;
+	c->bytes += info->end_of_file;
+	return true;
+}
+
+/* "SLOT PATH [ARG]": the handle (locked) and an open of PATH. */
+static int path_op(const char __user *ubuf, size_t len, const char *op)
+{
+	char buf[512], p1[200], p2[200] = "";
+	struct smb_file_info fi;
+	struct smb_clnt *c;
+	struct smb_fid fid;
+	unsigned int slot;
+	int err, cerr;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s %199s", &slot, p1, p2) < 2 || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	c = slots[slot];
+	err = c ? 0 : -ENOENT;
+	if (err)
+		goto out;
+	if (!strcmp(op, "ls"))
+		err = smb_clnt_open(c, p1, LIST_DIRECTORY | READ_ATTRIBUTES, FILE_OPEN,
+				    DIRECTORY_FILE, &fid, NULL);
+	else
+		err = smb_clnt_open(c, p1, READ_ATTRIBUTES |
+				    (strcmp(op, "stat") ? DELETE_ACCESS : 0),
+				    FILE_OPEN, 0, &fid, NULL);
+	if (err)
+		goto out;
+	if (!strcmp(op, "stat")) {
+		err = smb_clnt_getattr(c, &fid, &fi);
+		if (!err)
+			snprintf(result, sizeof(result), "size %llu alloc %llu nlink %u dir %u attrs %#x\n",
+				 fi.end_of_file, fi.allocation_size, fi.nlink,
+				 fi.directory, fi.attributes);
+	} else if (!strcmp(op, "mv")) {
+		err = *p2 ? smb_clnt_rename(c, &fid, p2, false) : -EINVAL;
+	} else if (!strcmp(op, "rm")) {
+		err = smb_clnt_delete(c, &fid);
+	} else {
+		struct ls_count n = {};
+		int r = smb_clnt_readdir(c, &fid, ls_actor, &n);
+
+		err = r < 0 ? r : 0;
+		if (!err)
+			snprintf(result, sizeof(result), "entries %lu dirs %lu bytes %llu\n",
+				 n.entries, n.dirs, n.bytes);
+	}
+	cerr = smb_clnt_close(c, &fid);
+	if (!err)
+		err = cerr;
+out:
+	mutex_unlock(&slots_lock);
+	return err;
+}
+
+#define PATH_OP(name)							\
+static ssize_t name##_write(struct file *f, const char __user *ubuf,	\
+			    size_t len, loff_t *ppos)			\
+{									\
+	int err = path_op(ubuf, len, #name);				\
+	return err ? err : len;						\
+}									\
+static const struct file_operations name##_fops = {			\
+	.owner = THIS_MODULE, .write = name##_write			\
+}
+PATH_OP(stat);
+PATH_OP(mv);
+PATH_OP(rm);
+PATH_OP(ls);
+
+static int result_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, result);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(result);
+
 static ssize_t release_write(struct file *f, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
@@ -246,6 +356,11 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("echo", 0200, test_dir, NULL, &echo_fops);
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
 	debugfs_create_file("put", 0200, test_dir, NULL, &put_fops);
+	debugfs_create_file("stat", 0200, test_dir, NULL, &stat_fops);
+	debugfs_create_file("mv", 0200, test_dir, NULL, &mv_fops);
+	debugfs_create_file("rm", 0200, test_dir, NULL, &rm_fops);
+	debugfs_create_file("ls", 0200, test_dir, NULL, &ls_fops);
+	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	return 0;
 }
 
