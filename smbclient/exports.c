@@ -23,3 +23,4 @@ EXPORT_SYMBOL_NS_GPL(smb_clnt_getattr, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_rename, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_delete, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_readdir, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_call_sync, "SMB");

@@ -263,18 +263,46 @@ impl Session {
         self.signing.is_some()
     }
 
-    /// Signs one request PDU in place: the first part begins with its
-    /// header, `data` is the payload that ends it (a WRITE's), if any.
+    /// Signs a request in place: one PDU or a compound, each PDU on its
+    /// own (MS-SMB2 3.2.4.1.1). A PDU begins at a part with its header and
+    /// spans the parts up to its NextCommand (its padding included); `data`
+    /// is the payload that ends the last PDU (a WRITE's), if any.
     pub(crate) fn sign(&self, parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>) -> Result {
         let Some((alg, key)) = &self.signing else {
             return Ok(());
         };
-        let (first, rest) = parts.split_first_mut().ok_or(EINVAL)?;
-        let rest = PduTail {
-            parts: rest,
-            data: data.as_ref(),
-        };
-        signing::sign(&SmbCrypto, *alg, key.get(), first, &rest).map_err(|_| EINVAL)
+        let mut rest_parts = parts;
+        loop {
+            let (first, rest) = rest_parts.split_first_mut().ok_or(EINVAL)?;
+            let next = crate::proto::wire::get_u32(first, 20).map_err(|_| EINVAL)? as usize;
+            // The parts after the header that belong to this PDU.
+            let mut take = 0usize;
+            let mut len = first.len();
+            while next != 0 && len < next {
+                len = len
+                    .checked_add(rest.get(take).ok_or(EINVAL)?.len())
+                    .ok_or(EINVAL)?;
+                take += 1;
+            }
+            if next != 0 && len != next {
+                return Err(EINVAL);
+            }
+            let (mine, others) = if next == 0 {
+                let all = rest.len();
+                rest.split_at_mut(all)
+            } else {
+                rest.split_at_mut(take)
+            };
+            let tail = PduTail {
+                parts: mine,
+                data: if next == 0 { data.as_ref() } else { None },
+            };
+            signing::sign(&SmbCrypto, *alg, key.get(), first, &tail).map_err(|_| EINVAL)?;
+            if next == 0 {
+                return Ok(());
+            }
+            rest_parts = others;
+        }
     }
 
     /// Sends one request on tree `tree_id` (header SessionId and TreeId

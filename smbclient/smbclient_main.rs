@@ -29,6 +29,7 @@ mod auth;
 mod clnt;
 mod ops;
 mod session;
+mod task;
 
 use kernel::sync::Arc;
 use kext::global::Global;

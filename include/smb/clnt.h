@@ -150,4 +150,40 @@ typedef bool (*smb_dir_actor_t)(void *ctx, const char *name, size_t len,
 int smb_clnt_readdir(struct smb_clnt *clnt, const struct smb_fid *fid,
 		     smb_dir_actor_t actor, void *ctx);
 
+/*
+ * One operation of a task. @req holds the request PDU: 64 bytes of header
+ * space (smbclient fills in the header: @command, @credit_charge, the
+ * session, the tree, NextCommand and the related flag) followed by the
+ * body. @rsp receives the reply PDU, header included; @rsp_len is its full
+ * length (more than @rsp_size if it was cut) and @status its NT status.
+ * In a compound the operations after the first are related (MS-SMB2
+ * 3.2.4.1.4): give them the FileId 0xFFFFFFFFFFFFFFFF:0xFFFFFFFFFFFFFFFF to
+ * mean "the file the CREATE opened".
+ */
+struct smb_task_op {
+	u16 command;
+	u16 credit_charge;		/* 0: 1 */
+	void *req;
+	size_t req_len;
+	void *rsp;
+	size_t rsp_size;
+	size_t rsp_len;			/* out */
+	u32 status;			/* out */
+};
+
+#define SMB_TASK_MAX_OPS	3
+
+/* Safe to send again after a lost connection (<smb/xprt.h>). */
+#define SMB_TASK_REPLAYABLE	0x2
+
+/*
+ * smb_call_sync() - run @nr operations (one request, or a compound of up
+ * to SMB_TASK_MAX_OPS) and wait for the reply. Sleeps TASK_KILLABLE.
+ * Returns 0 once a reply came (each operation's status is in it), or the
+ * transport's error (-EINTR, -ETIMEDOUT, -EIO for a lost connection if
+ * not replayable, ...).
+ */
+int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
+		  unsigned int nr, u32 flags, long timeout);
+
 #endif /* _SMB_CLNT_H */

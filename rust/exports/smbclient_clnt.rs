@@ -13,9 +13,10 @@ use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
+use super::task::{Op, MAX_OPS};
 use super::SESSIONS;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
-use kernel::error::{code::*, Result};
+use kernel::error::{code::*, Error, Result};
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
 
 /// Signs a request for the session `ctx` (a `*const Session`).
@@ -236,6 +237,15 @@ pub unsafe extern "C" fn smb_clnt_info(
     // SAFETY: the header's contract.
     unsafe { out.write(v) };
     0
+}
+
+fn timeout_ms(t: c_long) -> Option<u32> {
+    if t < 0 || t == c_long::MAX {
+        None
+    } else {
+        // SAFETY: a pure conversion.
+        Some(unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) })
+    }
 }
 
 /// See `include/smb/clnt.h`.
@@ -551,6 +561,76 @@ pub unsafe extern "C" fn smb_clnt_readdir(
     }
 }
 
-crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `ops` points to `nr` valid operations whose
+/// buffers are valid and not otherwise used during the call.
+#[no_mangle]
+pub unsafe extern "C" fn smb_call_sync(
+    c: *mut bindings::smb_clnt,
+    ops: *mut bindings::smb_task_op,
+    nr: c_uint,
+    flags: u32,
+    timeout: c_long,
+) -> c_int {
+    let n = nr as usize;
+    if ops.is_null() || n == 0 || n > MAX_OPS || flags & !bindings::SMB_TASK_REPLAYABLE != 0 {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (clnt, cops) = unsafe { (borrow(c), core::slice::from_raw_parts_mut(ops, n)) };
+    let mut list: KVec<Op<'_>> = match KVec::with_capacity(n, GFP_KERNEL) {
+        Ok(l) => l,
+        Err(e) => return Error::from(e).to_errno(),
+    };
+    for o in cops.iter() {
+        if o.req.is_null() || o.rsp.is_null() {
+            return EINVAL.to_errno();
+        }
+        // SAFETY: the header's contract: each buffer is valid for its
+        // length and used by nobody else during the call.
+        let (req, rsp) = unsafe {
+            (
+                core::slice::from_raw_parts_mut(o.req.cast::<u8>(), o.req_len),
+                core::slice::from_raw_parts_mut(o.rsp.cast::<u8>(), o.rsp_size),
+            )
+        };
+        if list
+            .push(
+                Op {
+                    command: o.command,
+                    credit_charge: o.credit_charge,
+                    req,
+                    rsp,
+                    rsp_len: 0,
+                    status: 0,
+                },
+                GFP_KERNEL,
+            )
+            .is_err()
+        {
+            return ENOMEM.to_errno();
+        }
+    }
+    let r = clnt.run_ops(
+        &mut list,
+        flags,
+        timeout_ms(timeout),
+        super::smb_xprt::CallData::default(),
+        &signer_for,
+    );
+    for (o, l) in cops.iter_mut().zip(list.iter()) {
+        o.rsp_len = l.rsp_len;
+        o.status = l.status;
+    }
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
     smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
     smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir);

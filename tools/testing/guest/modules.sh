@@ -111,6 +111,14 @@ for i in range(999):
 	t_check "list a directory of 1,000 entries (999 files, 1 directory)" clnt ls "0 dir1000"
 	t_check "... every entry came back, with its size ($(cat $C/result))" \
 		sh -c "grep -q '^entries 1002 dirs 3 bytes $bytes$' $C/result"
+	# A compound: CREATE + READ + CLOSE in one frame (smb_call_sync).
+	t_check "a CREATE + READ + CLOSE compound on put1.bin" clnt cat "0 put1.bin"
+	want=$(head -c 65536 "$SMB_SHARE_DIR/put1.bin" | sha256sum | cut -d" " -f1)
+	t_check "... all three succeeded and READ returned the file's first 64 KiB ($(cat $C/result))" \
+		sh -c "grep -q '^statuses 0x0 0x0 0x0 read 65536 sha256 $want$' $C/result"
+	clnt cat "0 nosuch.bin" 2>/dev/null
+	t_check "... on a missing file the CREATE fails and the rest does not run ($(cat $C/result))" \
+		sh -c "grep -q '^statuses 0xc0000034 0x' $C/result"
 	clnt release all
 else
 	t_fail "a session for file operations: $(cat /tmp/clnt.err)"

@@ -22,9 +22,13 @@
  *     rm       write "SLOT PATH": open PATH, smb_clnt_delete(), close.
  *     ls       write "SLOT DIR": open DIR, smb_clnt_readdir(); `result`
  *              shows "entries N dirs N bytes N".
- *     result   read: the last stat or ls.
+ *     cat      write "SLOT PATH": one compound CREATE + READ (64 KiB at 0) +
+ *              CLOSE through smb_call_sync(); `result` shows "statuses
+ *              0x.. 0x.. 0x.. read N sha256 HEX" (of the bytes read).
+ *     result   read: the last stat, ls or cat.
  *     release  write "SLOT" (or "all").
  */
+#include <crypto/sha2.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/in.h>
@@ -36,6 +40,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/unaligned.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <smb/auth.h>
@@ -214,7 +219,7 @@ out:
 	return err ? err : len;
 }
 
-static char result[128];
+static char result[160];
 
 /* MS-SMB2 2.2.13 values. */
 #define DELETE_ACCESS		0x00010000
@@ -310,6 +315,99 @@ PATH_OP(mv);
 PATH_OP(rm);
 PATH_OP(ls);
 
+#define CAT_LEN 65536
+
+static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	static const u8 related_fid[16] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	struct cat_bufs {
+		u8 create[64 + 56 + 400], read[64 + 49], close[64 + 24];
+		u8 crsp[512], csp[128], digest[SHA256_DIGEST_SIZE];
+		struct smb_task_op ops[3];
+		u8 rrsp[64 + 16 + CAT_LEN];
+	} *cb;
+	u8 *create, *read, *close, *crsp, *csp, *digest, *rrsp, *b;
+	struct smb_task_op *ops;
+	char buf[256], path[180];
+	unsigned int slot, i, n;
+	u32 dlen = 0, doff;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %179s", &slot, path) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	cb = kzalloc(sizeof(*cb), GFP_KERNEL);
+	if (!cb)
+		return -ENOMEM;
+	create = cb->create;
+	read = cb->read;
+	close = cb->close;
+	crsp = cb->crsp;
+	csp = cb->csp;
+	digest = cb->digest;
+	rrsp = cb->rrsp;
+	ops = cb->ops;
+	/* CREATE (MS-SMB2 2.2.13): FILE_READ_DATA | READ_ATTRIBUTES, FILE_OPEN. */
+	b = create + 64;
+	put_unaligned_le16(57, b);
+	put_unaligned_le32(2, b + 4);
+	put_unaligned_le32(0x81, b + 24);
+	put_unaligned_le32(7, b + 32);
+	put_unaligned_le32(1, b + 36);
+	put_unaligned_le32(0x40, b + 40);
+	put_unaligned_le16(64 + 56, b + 44);
+	for (n = 0; path[n] && n < 200; n++) {
+		b[56 + 2 * n] = path[n] == '/' ? '\\' : path[n];
+		b[56 + 2 * n + 1] = 0;
+	}
+	put_unaligned_le16(2 * n, b + 46);
+	/* READ (2.2.19) of the file just opened. */
+	b = read + 64;
+	put_unaligned_le16(49, b);
+	b[2] = 0x50;
+	put_unaligned_le32(CAT_LEN, b + 4);
+	memcpy(b + 16, related_fid, 16);
+	/* CLOSE (2.2.15) of it. */
+	b = close + 64;
+	put_unaligned_le16(24, b);
+	memcpy(b + 8, related_fid, 16);
+
+	ops[0] = (struct smb_task_op){ .command = 5, .req = create,
+		.req_len = 64 + 56 + max(2 * n, 1u), .rsp = crsp, .rsp_size = sizeof(cb->crsp) };
+	ops[1] = (struct smb_task_op){ .command = 8, .credit_charge = 1, .req = read,
+		.req_len = sizeof(cb->read), .rsp = rrsp, .rsp_size = sizeof(cb->rrsp) };
+	ops[2] = (struct smb_task_op){ .command = 6, .req = close,
+		.req_len = sizeof(cb->close), .rsp = csp, .rsp_size = sizeof(cb->csp) };
+	mutex_lock(&slots_lock);
+	err = slots[slot] ? smb_call_sync(slots[slot], ops, 3, SMB_TASK_REPLAYABLE, 60 * HZ) : -ENOENT;
+	mutex_unlock(&slots_lock);
+	if (!err && ops[1].status == 0 && ops[1].rsp_len >= 64 + 16) {
+		doff = rrsp[64 + 2];
+		dlen = get_unaligned_le32(rrsp + 64 + 4);
+		if (doff < 64 + 16 || doff + dlen > min(ops[1].rsp_len, (size_t)64 + 16 + CAT_LEN))
+			err = -EPROTO;
+		else
+			sha256(rrsp + doff, dlen, digest);
+	}
+	if (!err) {
+		i = snprintf(result, sizeof(result), "statuses %#x %#x %#x read %u sha256 ",
+			     ops[0].status, ops[1].status, ops[2].status, dlen);
+		if (ops[1].status == 0)
+			snprintf(result + i, sizeof(result) - i, "%*phN\n", 32, digest);
+		else
+			snprintf(result + i, sizeof(result) - i, "-\n");
+	}
+	kfree(cb);
+	return err ? err : len;
+}
+static const struct file_operations cat_fops = { .owner = THIS_MODULE, .write = cat_write };
+
 static int result_show(struct seq_file *m, void *v)
 {
 	seq_puts(m, result);
@@ -361,6 +459,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("rm", 0200, test_dir, NULL, &rm_fops);
 	debugfs_create_file("ls", 0200, test_dir, NULL, &ls_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
+	debugfs_create_file("cat", 0200, test_dir, NULL, &cat_fops);
 	return 0;
 }
 
