@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 use crate::kext::crypto::constant_time_eq;
+use crate::kext::sync::wait::WaitQueue;
 use crate::session::{Credentials, Session};
 use crate::smb_xprt::{Signer, Transport};
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +17,7 @@ use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::time::msecs_to_jiffies;
 
 /// `SMB_CLNT_SIGN`: sign even if the server does not require it.
 pub(crate) const FLAG_SIGN: u32 = 0x1;
@@ -116,11 +118,52 @@ impl Sessions {
     }
 }
 
+/// Counts a handle's running tasks, so that releasing it waits for them.
+#[pin_data]
+pub(crate) struct Drain {
+    count: AtomicUsize,
+    #[pin]
+    idle: WaitQueue,
+}
+
+impl Drain {
+    fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                count: AtomicUsize::new(0),
+                idle <- crate::new_wait_queue!("Drain::idle"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// A task starts.
+    pub(crate) fn enter(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A task is done with the handle.
+    pub(crate) fn leave(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.wake_all();
+        }
+    }
+
+    /// Waits (uninterruptibly: a handle cannot be half released) until no
+    /// task runs.
+    fn wait_idle(&self) {
+        while !self.idle.wait_timeout(msecs_to_jiffies(1000), || {
+            self.count.load(Ordering::Acquire) == 0
+        }) {}
+    }
+}
+
 /// A tree connect on a session.
 pub(crate) struct Clnt {
     pub(crate) entry: Option<Arc<SessionEntry>>,
     pub(crate) tree_id: u32,
     pub(crate) share_flags: u32,
+    pub(crate) tasks: Arc<Drain>,
 }
 
 impl Clnt {
@@ -132,11 +175,13 @@ impl Clnt {
         if args.unc.is_empty() {
             return Err(EINVAL);
         }
+        let tasks = Drain::new()?;
         let (entry, tree_id, share_flags) = sessions.get(args, signer)?;
         Ok(Self {
             entry: Some(entry),
             tree_id,
             share_flags,
+            tasks,
         })
     }
 
@@ -145,7 +190,9 @@ impl Clnt {
         &self.entry.as_ref().expect("released Clnt").session
     }
 
+    /// Drops the handle once its tasks are done.
     pub(crate) fn release(mut self, sessions: &Sessions) {
+        self.tasks.wait_idle();
         if let Some(e) = self.entry.take() {
             sessions.put(e);
         }

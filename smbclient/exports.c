@@ -24,3 +24,7 @@ EXPORT_SYMBOL_NS_GPL(smb_clnt_rename, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_delete, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_readdir, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_call_sync, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_run_task, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_task_result, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_task_wait, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_task_put, "SMB");

@@ -51,6 +51,11 @@ struct SmbClient;
 impl kernel::Module for SmbClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         SESSIONS.install(Arc::pin_init(clnt::Sessions::new(), GFP_KERNEL)?)?;
+        let q = kext::workqueue::OwnedQueue::new(
+            c"smbclient",
+            kext::workqueue::WQ_UNBOUND | kext::workqueue::WQ_MEM_RECLAIM,
+        )?;
+        exports_clnt::TASKQ.install(Arc::new(exports_clnt::TaskQueue(q), GFP_KERNEL)?)?;
         pr_info!("loaded\n");
         Ok(SmbClient)
     }
@@ -58,6 +63,9 @@ impl kernel::Module for SmbClient {
 
 impl Drop for SmbClient {
     fn drop(&mut self) {
+        // No task can be running: every handle (and so every task) holds
+        // smbclient through the consumer's symbol references.
+        drop(exports_clnt::TASKQ.remove());
         drop(SESSIONS.remove());
         pr_info!("unloaded\n");
     }

@@ -186,4 +186,55 @@ struct smb_task_op {
 int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
 		  unsigned int nr, u32 flags, long timeout);
 
+/*
+ * Tasks, in the manner of rpc_run_task(). A task runs the operations of
+ * its setup, then calls ->done. Without SMB_TASK_ASYNC it runs in the
+ * caller's context (sleeping TASK_KILLABLE) and ->done is called before
+ * smb_run_task() returns; with it, it runs on smbclient's workqueue
+ * ("smbclient", WQ_UNBOUND | WQ_MEM_RECLAIM), where ->done is called.
+ * ->release is called when the last reference goes, in process context.
+ * The ops table names its owner module, pinned while the task lives.
+ *
+ * The setup's operations, their buffers and the iterators must stay valid
+ * until ->done has been called. @recv_data receives a single READ's
+ * payload (straight from the socket); @send_data is sent as a single
+ * WRITE's payload. smb_clnt_release() waits for the handle's tasks.
+ */
+struct smb_task;
+
+struct smb_task_ops {
+	struct module *owner;
+	void (*prepare)(struct smb_task *task, void *data);	/* optional */
+	void (*done)(struct smb_task *task, void *data);	/* optional */
+	void (*release)(void *data);				/* optional */
+};
+
+#define SMB_TASK_ASYNC		0x1
+
+struct smb_task_setup {
+	struct smb_clnt *clnt;
+	struct smb_task_op *ops;
+	unsigned int nr_ops;
+	struct iov_iter *recv_data;	/* NULL: none */
+	struct iov_iter *send_data;	/* NULL: none */
+	u32 flags;			/* SMB_TASK_ASYNC, SMB_TASK_REPLAYABLE */
+	long timeout;			/* jiffies; MAX_SCHEDULE_TIMEOUT: none */
+	const struct smb_task_ops *callbacks;	/* NULL: none */
+	void *data;
+};
+
+/* smb_run_task() - start a task; returns it with a reference the caller
+ * drops with smb_task_put(), or an ERR_PTR (-EINVAL, -ENOMEM, -ENODEV if
+ * the callbacks' owner is going away). Process context. */
+struct smb_task *smb_run_task(const struct smb_task_setup *setup);
+
+/* smb_task_result() - 0 or an errno once done; -EINPROGRESS before. */
+int smb_task_result(struct smb_task *task);
+
+/* smb_task_wait() - sleep (TASK_KILLABLE) until done; the result, or
+ * -EINTR (the task goes on). */
+int smb_task_wait(struct smb_task *task);
+
+void smb_task_put(struct smb_task *task);
+
 #endif /* _SMB_CLNT_H */

@@ -13,11 +13,14 @@ use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
-use super::task::{Op, MAX_OPS};
+use super::task::{Op, Phase, MAX_OPS};
 use super::SESSIONS;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
-use kernel::error::{code::*, Error, Result};
+use kernel::error::{Error, Result};
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
+use kernel::prelude::*;
+use kernel::sync::{Arc, ArcBorrow, SpinLock};
+use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
 
 /// Signs a request for the session `ctx` (a `*const Session`).
 ///
@@ -634,3 +637,328 @@ pub unsafe extern "C" fn smb_call_sync(
 crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
     smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
     smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir);
+
+/// A task handed to C: the setup's raw pointers, its phase, and the work
+/// item that runs it when asynchronous.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Task {
+    clnt: *const Clnt,
+    /// The handle's task count: held (entered) while the task may touch
+    /// the handle, so that releasing the handle waits.
+    drain: Arc<super::clnt::Drain>,
+    setup: bindings::smb_task_setup,
+    #[pin]
+    phase: SpinLock<Phase>,
+    #[pin]
+    done: super::kext::sync::wait::WaitQueue,
+    #[pin]
+    work: Work<Task>,
+}
+
+// SAFETY: the raw pointers are the caller's, valid until `done` (the
+// header's contract) and usable from any task; the handle outlives the
+// task's use of it (`drain`).
+unsafe impl Send for Task {}
+// SAFETY: as above; shared access only reads the setup.
+unsafe impl Sync for Task {}
+
+impl_has_work! {
+    impl HasWork<Self> for Task { self.work }
+}
+
+impl WorkItem for Task {
+    type Pointer = Arc<Task>;
+
+    fn run(this: Arc<Task>) {
+        this.execute();
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Task {
+    fn drop(self: core::pin::Pin<&mut Self>) {
+        let cb = self.setup.callbacks;
+        if cb.is_null() {
+            return;
+        }
+        // SAFETY: the table is valid while the task lives (its owner was
+        // pinned at `smb_run_task`); `release` gets the setup's data.
+        unsafe {
+            if let Some(release) = (*cb).release {
+                release(self.setup.data);
+            }
+            bindings::module_put((*cb).owner);
+        }
+    }
+}
+
+impl Task {
+    fn raw(self: &Arc<Self>) -> *mut bindings::smb_task {
+        Arc::as_ptr(self).cast_mut().cast()
+    }
+
+    fn call_back(self: &Arc<Self>, prepare: bool) {
+        let cb = self.setup.callbacks;
+        if cb.is_null() {
+            return;
+        }
+        // SAFETY: the table is valid and its owner pinned (see drop).
+        let f = unsafe {
+            if prepare {
+                (*cb).prepare
+            } else {
+                (*cb).done
+            }
+        };
+        if let Some(f) = f {
+            // SAFETY: the header's contract: the task and the data.
+            unsafe { f(self.raw(), self.setup.data) };
+        }
+    }
+
+    /// Runs the operations, records the result, calls `done`, wakes
+    /// waiters.
+    fn execute(self: &Arc<Self>) {
+        let started = self.phase.lock().start();
+        let result = match started {
+            Ok(()) => {
+                self.call_back(true);
+                // SAFETY: the handle is alive while `drain` is entered.
+                let clnt = unsafe { &*self.clnt };
+                // SAFETY: the setup's operations and iterators are valid
+                // until `done` (the header's contract).
+                unsafe { run_setup(clnt, &self.setup) }
+            }
+            Err(e) => Err(e),
+        };
+        let _ = self.phase.lock().finish(result);
+        self.drain.leave();
+        self.call_back(false);
+        self.done.wake_all();
+    }
+}
+
+/// Runs a setup's operations on `clnt`.
+///
+/// # Safety
+///
+/// The setup's operations, buffers and iterators are valid and unused by
+/// others for the call.
+unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
+    let n = s.nr_ops as usize;
+    // SAFETY: the caller's contract.
+    let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, n) };
+    let mut list: KVec<Op<'_>> = KVec::with_capacity(n, GFP_KERNEL)?;
+    for o in cops.iter() {
+        // SAFETY: the caller's contract: each buffer is valid for its
+        // length.
+        let (req, rsp) = unsafe {
+            (
+                core::slice::from_raw_parts_mut(o.req.cast::<u8>(), o.req_len),
+                core::slice::from_raw_parts_mut(o.rsp.cast::<u8>(), o.rsp_size),
+            )
+        };
+        list.push(
+            Op {
+                command: o.command,
+                credit_charge: o.credit_charge,
+                req,
+                rsp,
+                rsp_len: 0,
+                status: 0,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    // SAFETY: the caller's contract for the iterators.
+    let mut recv = unsafe { iter_opt(s.recv_data, Direction::Dest) }?;
+    // SAFETY: as above.
+    let mut send = unsafe { iter_opt(s.send_data, Direction::Source) }?;
+    let r = clnt.run_ops(
+        &mut list,
+        s.flags & bindings::SMB_TASK_REPLAYABLE,
+        timeout_ms(s.timeout),
+        super::smb_xprt::CallData {
+            send: send.as_mut(),
+            recv: recv.as_mut(),
+        },
+        &signer_for,
+    );
+    // SAFETY: each cursor was made from the setup's iterator.
+    unsafe {
+        if let Some(i) = &recv {
+            i.write_back(s.recv_data);
+        }
+        if let Some(i) = &send {
+            i.write_back(s.send_data);
+        }
+    }
+    for (o, l) in cops.iter_mut().zip(list.iter()) {
+        o.rsp_len = l.rsp_len;
+        o.status = l.status;
+    }
+    r
+}
+
+/// # Safety
+///
+/// `raw` is NULL or a valid kernel-backed iterator, unused by others for
+/// the call.
+unsafe fn iter_opt<'a>(
+    raw: *mut bindings::iov_iter,
+    dir: Direction,
+) -> Result<Option<KernelIter<'a>>> {
+    if raw.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract.
+    unsafe { KernelIter::from_raw(raw, dir) }.map(Some)
+}
+
+/// The workqueue asynchronous tasks run on.
+pub(crate) struct TaskQueue(pub(crate) super::kext::workqueue::OwnedQueue);
+
+pub(crate) static TASKQ: super::kext::global::Global<TaskQueue> =
+    super::kext::global::Global::new();
+
+/// # Safety
+///
+/// `s` is a valid setup (the header's contract).
+unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
+    let n = s.nr_ops as usize;
+    let known = bindings::SMB_TASK_ASYNC | bindings::SMB_TASK_REPLAYABLE;
+    if s.clnt.is_null() || s.ops.is_null() || n == 0 || n > MAX_OPS || s.flags & !known != 0 {
+        return Err(EINVAL);
+    }
+    let cb = s.callbacks;
+    // SAFETY: `cb` is NULL or a valid table whose owner is NULL or a
+    // module.
+    if !cb.is_null() && !unsafe { bindings::smb_helper_try_module_get((*cb).owner) } {
+        return Err(ENODEV);
+    }
+    // SAFETY: the header's contract: a live handle.
+    let clnt = unsafe { borrow(s.clnt) };
+    let drain = clnt.tasks.clone();
+    drain.enter();
+    let for_task = drain.clone();
+    // SAFETY: a plain C struct of pointers and integers, copied bitwise.
+    let setup = unsafe { core::ptr::read(s) };
+    let task = Arc::pin_init(
+        pin_init!(Task {
+            clnt: core::ptr::from_ref(clnt),
+            drain: for_task,
+            setup,
+            phase <- kernel::new_spinlock!(Phase::Queued, "Task::phase"),
+            done <- crate::new_wait_queue!("Task::done"),
+            work <- new_work!("Task::work"),
+        }),
+        GFP_KERNEL,
+    );
+    match task {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            drain.leave();
+            if !cb.is_null() {
+                // SAFETY: taken above; no task owns it.
+                unsafe { bindings::module_put((*cb).owner) };
+            }
+            Err(e)
+        }
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `setup` is valid as the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_run_task(
+    setup: *const bindings::smb_task_setup,
+) -> *mut bindings::smb_task {
+    if setup.is_null() {
+        return EINVAL.to_ptr();
+    }
+    // SAFETY: the header's contract.
+    let s = unsafe { &*setup };
+    // SAFETY: as above.
+    let task = match unsafe { start(s) } {
+        Ok(t) => t,
+        Err(e) => return e.to_ptr(),
+    };
+    if s.flags & bindings::SMB_TASK_ASYNC != 0 {
+        let queued = match TASKQ.get() {
+            Some(q) => q.0.enqueue::<Arc<Task>, 0>(task.clone()).is_ok(),
+            None => false,
+        };
+        if !queued {
+            // Never queued twice; only when smbclient is going away.
+            let _ = task.phase.lock().finish(Err(ENODEV));
+            task.drain.leave();
+            task.call_back(false);
+        }
+    } else {
+        task.execute();
+    }
+    Arc::into_raw(task).cast_mut().cast()
+}
+
+/// # Safety
+///
+/// `t` came from `smb_run_task` and was not put.
+unsafe fn task_of<'a>(t: *mut bindings::smb_task) -> ArcBorrow<'a, Task> {
+    // SAFETY: the caller's contract: the pointer holds a reference.
+    unsafe { ArcBorrow::from_raw(t.cast::<Task>().cast_const()) }
+}
+
+fn result_of(p: Phase) -> c_int {
+    match p {
+        Phase::Done(r) => r,
+        _ => EINPROGRESS.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `t` is a task the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn smb_task_result(t: *mut bindings::smb_task) -> c_int {
+    // SAFETY: the header's contract.
+    let task = unsafe { task_of(t) };
+    let p = *task.phase.lock();
+    result_of(p)
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `t` is a task the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn smb_task_wait(t: *mut bindings::smb_task) -> c_int {
+    // SAFETY: the header's contract.
+    let task = unsafe { task_of(t) };
+    let done = || matches!(*task.phase.lock(), Phase::Done(_));
+    match task.done.wait_killable_timeout(None, done) {
+        super::kext::sync::wait::WaitOutcome::Killed => EINTR.to_errno(),
+        _ => result_of(*task.phase.lock()),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `t` came from `smb_run_task` and is put once.
+#[no_mangle]
+pub unsafe extern "C" fn smb_task_put(t: *mut bindings::smb_task) {
+    if t.is_null() {
+        return;
+    }
+    // SAFETY: the reference `smb_run_task` gave out comes back.
+    drop(unsafe { Arc::from_raw(t.cast::<Task>().cast_const()) });
+}
+
+crate::abi_check!(bindings; smb_run_task, smb_task_result, smb_task_wait, smb_task_put);

@@ -116,6 +116,13 @@ for i in range(999):
 	want=$(head -c 65536 "$SMB_SHARE_DIR/put1.bin" | sha256sum | cut -d" " -f1)
 	t_check "... all three succeeded and READ returned the file's first 64 KiB ($(cat $C/result))" \
 		sh -c "grep -q '^statuses 0x0 0x0 0x0 read 65536 sha256 $want$' $C/result"
+	# 32 asynchronous 1 MiB READs in parallel, each into its own buffer.
+	dd if=/dev/urandom of="$SMB_SHARE_DIR/big.bin" bs=1M count=32 status=none
+	want=$(sha256sum <"$SMB_SHARE_DIR/big.bin" | cut -d' ' -f1)
+	t_check "32 parallel asynchronous 1 MiB READs (smb_run_task)" clnt aread "0 big.bin 32 1048576"
+	t_check "... all completed, their done callbacks ran, the bytes are the file's ($(cut -c1-60 $C/result))" \
+		sh -c "grep -q '^tasks 32 ok 32 callbacks 32 bytes 33554432 sha256 $want$' $C/result"
+	rm -f "$SMB_SHARE_DIR/big.bin"
 	clnt cat "0 nosuch.bin" 2>/dev/null
 	t_check "... on a missing file the CREATE fails and the rest does not run ($(cat $C/result))" \
 		sh -c "grep -q '^statuses 0xc0000034 0x' $C/result"

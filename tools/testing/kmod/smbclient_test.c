@@ -25,7 +25,12 @@
  *     cat      write "SLOT PATH": one compound CREATE + READ (64 KiB at 0) +
  *              CLOSE through smb_call_sync(); `result` shows "statuses
  *              0x.. 0x.. 0x.. read N sha256 HEX" (of the bytes read).
- *     result   read: the last stat, ls or cat.
+ *     aread    write "SLOT PATH N SIZE": N asynchronous tasks (smb_run_task
+ *              with SMB_TASK_ASYNC), task i one READ of SIZE bytes at
+ *              i * SIZE straight into its own buffer; waits for all;
+ *              `result` shows "tasks N ok N bytes N sha256 HEX" (of the
+ *              buffers in order).
+ *     result   read: the last stat, ls, cat or aread.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -40,6 +45,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/completion.h>
+#include <linux/vmalloc.h>
 #include <linux/unaligned.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -408,6 +415,133 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 }
 static const struct file_operations cat_fops = { .owner = THIS_MODULE, .write = cat_write };
 
+struct aread_one {
+	u8 req[64 + 49];
+	u8 rsp[256];
+	struct smb_task_op op;
+	struct kvec kv;
+	struct iov_iter iter;
+	struct smb_task *task;
+	void *buf;
+};
+
+struct aread_all {
+	atomic_t left;
+	atomic_t done_calls;
+	struct completion all_done;
+};
+
+static void aread_done(struct smb_task *task, void *data)
+{
+	struct aread_all *all = data;
+
+	atomic_inc(&all->done_calls);
+	if (atomic_dec_and_test(&all->left))
+		complete(&all->all_done);
+}
+
+static const struct smb_task_ops aread_ops = {
+	.owner = THIS_MODULE,
+	.done = aread_done,
+};
+
+static ssize_t aread_write(struct file *f, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	unsigned int slot, n, size, i, ok = 0;
+	struct aread_all all = {};
+	struct aread_one *one;
+	struct sha256_ctx sha;
+	u8 digest[SHA256_DIGEST_SIZE];
+	char buf[256], path[180];
+	struct smb_clnt *c;
+	struct smb_fid fid;
+	u64 bytes = 0;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %179s %u %u", &slot, path, &n, &size) != 4 || slot >= SLOTS ||
+	    !n || n > 64 || !size || size > (4 << 20))
+		return -EINVAL;
+	one = kvcalloc(n, sizeof(*one), GFP_KERNEL);
+	if (!one)
+		return -ENOMEM;
+	mutex_lock(&slots_lock);
+	c = slots[slot];
+	err = c ? smb_clnt_open(c, path, 0x81, FILE_OPEN, 0x40, &fid, NULL) : -ENOENT;
+	if (err)
+		goto out;
+	atomic_set(&all.left, n);
+	init_completion(&all.all_done);
+	for (i = 0; i < n && !err; i++) {
+		struct aread_one *o = &one[i];
+		struct smb_task_setup setup = {
+			.clnt = c, .ops = &o->op, .nr_ops = 1, .recv_data = &o->iter,
+			.flags = SMB_TASK_ASYNC | SMB_TASK_REPLAYABLE, .timeout = 120 * HZ,
+			.callbacks = &aread_ops, .data = &all,
+		};
+		u8 *b = o->req + 64;
+
+		o->buf = vmalloc(size);
+		if (!o->buf) {
+			err = -ENOMEM;
+			break;
+		}
+		put_unaligned_le16(49, b);
+		b[2] = 0x50;
+		put_unaligned_le32(size, b + 4);
+		put_unaligned_le64((u64)i * size, b + 8);
+		put_unaligned_le64(fid.persistent, b + 16);
+		put_unaligned_le64(fid.volatile_id, b + 24);
+		o->op = (struct smb_task_op){ .command = 8,
+			.credit_charge = DIV_ROUND_UP(size, 65536), .req = o->req,
+			.req_len = sizeof(o->req), .rsp = o->rsp, .rsp_size = sizeof(o->rsp) };
+		o->kv = (struct kvec){ .iov_base = o->buf, .iov_len = size };
+		iov_iter_kvec(&o->iter, ITER_DEST, &o->kv, 1, size);
+		o->task = smb_run_task(&setup);
+		if (IS_ERR(o->task)) {
+			err = PTR_ERR(o->task);
+			o->task = NULL;
+		}
+	}
+	/* The tasks that did not start never call back. */
+	if (i < n || err) {
+		unsigned int started = err ? i - 1 : i;
+
+		if (atomic_sub_and_test(n - started, &all.left))
+			complete(&all.all_done);
+	}
+	/* Uninterruptible: the buffers are the tasks' until they are done. */
+	wait_for_completion(&all.all_done);
+	sha256_init(&sha);
+	for (i = 0; i < n; i++) {
+		struct aread_one *o = &one[i];
+
+		if (!o->task)
+			continue;
+		if (smb_task_result(o->task) == 0 && o->op.status == 0 &&
+		    get_unaligned_le32(o->rsp + 64 + 4) == size) {
+			ok++;
+			bytes += size;
+			sha256_update(&sha, o->buf, size);
+		}
+		smb_task_put(o->task);
+	}
+	sha256_final(&sha, digest);
+	snprintf(result, sizeof(result), "tasks %u ok %u callbacks %d bytes %llu sha256 %*phN\n",
+		 n, ok, atomic_read(&all.done_calls), bytes, 32, digest);
+	smb_clnt_close(c, &fid);
+out:
+	mutex_unlock(&slots_lock);
+	for (i = 0; i < n; i++)
+		vfree(one[i].buf);
+	kvfree(one);
+	return err ? err : len;
+}
+static const struct file_operations aread_fops = { .owner = THIS_MODULE, .write = aread_write };
+
 static int result_show(struct seq_file *m, void *v)
 {
 	seq_puts(m, result);
@@ -460,6 +594,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("ls", 0200, test_dir, NULL, &ls_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	debugfs_create_file("cat", 0200, test_dir, NULL, &cat_fops);
+	debugfs_create_file("aread", 0200, test_dir, NULL, &aread_fops);
 	return 0;
 }
 
