@@ -9,15 +9,16 @@
 #![forbid(unsafe_code)]
 
 use crate::kext::crypto::constant_time_eq;
-use crate::kext::sync::wait::WaitQueue;
+use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::session::{Credentials, Session};
-use crate::smb_xprt::{Signer, Transport};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use crate::smb_xprt::{Config, Signer, Transport};
+use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
 use kernel::time::msecs_to_jiffies;
+use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
 
 /// `SMB_CLNT_SIGN`: sign even if the server does not require it.
 pub(crate) const FLAG_SIGN: u32 = 0x1;
@@ -25,27 +26,139 @@ pub(crate) const FLAG_SIGN: u32 = 0x1;
 /// What a handle is for.
 pub(crate) struct ClntArgs<'a> {
     pub(crate) xprt: Transport,
+    /// What `xprt` was got with (to get it again after a reconnect).
+    pub(crate) cfg: Config,
     pub(crate) unc: &'a str,
     pub(crate) creds: Credentials,
     pub(crate) flags: u32,
 }
 
-/// A shared session and what identifies it.
+/// A shared session and what identifies it. After the transport
+/// reconnects, the session is set up again asynchronously (the transport's
+/// CONNECTED event queues `reauth`), and `current` replaced; calls made in
+/// between wait for it.
+#[pin_data]
 pub(crate) struct SessionEntry {
-    pub(crate) session: Session,
+    #[pin]
+    current: Mutex<Arc<Session>>,
     creds: Credentials,
     flags: u32,
+    cfg: Config,
     /// Handles on it, changed under the list's lock.
     users: AtomicUsize,
+    /// The transport handler (0 once unregistered), under the list's lock.
+    handler: AtomicUsize,
+    /// The last re-authentication's error (0: none).
+    reauth_error: AtomicI32,
+    /// `current`'s connection generation, readable without the lock (for
+    /// wait conditions, which must not sleep).
+    current_gen: AtomicU64,
+    /// Woken when `current` is replaced or re-authentication fails.
+    #[pin]
+    ready: WaitQueue,
+    #[pin]
+    reauth_work: Work<SessionEntry>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for SessionEntry { self.reauth_work }
+}
+
+impl WorkItem for SessionEntry {
+    type Pointer = Arc<SessionEntry>;
+
+    fn run(this: Arc<SessionEntry>) {
+        this.reauth();
+    }
 }
 
 impl SessionEntry {
     fn matches(&self, xprt: &Transport, creds: &Credentials, flags: u32) -> bool {
-        self.session.xprt.as_ptr() == xprt.as_ptr()
+        self.current.lock().xprt.as_ptr() == xprt.as_ptr()
             && self.flags == flags
             && self.creds.user[..] == creds.user[..]
             && self.creds.domain[..] == creds.domain[..]
             && constant_time_eq(self.creds.nt_hash.get(), creds.nt_hash.get())
+    }
+
+    /// The session now.
+    pub(crate) fn session(&self) -> Arc<Session> {
+        self.current.lock().clone()
+    }
+
+    /// The transport reports a new connection: queue re-authentication
+    /// (on smbclient's workqueue: a handler must not wait for replies).
+    pub(crate) fn on_connected(self: &Arc<Self>, generation: u64) {
+        if self.session().generation == generation {
+            return;
+        }
+        // Callers wait for this attempt rather than fail with the last.
+        self.reauth_error.store(0, Ordering::Release);
+        if let Some(q) = crate::exports_clnt::TASKQ.get() {
+            let _ = q.0.enqueue::<Arc<SessionEntry>, 0>(self.clone());
+        }
+    }
+
+    /// SESSION_SETUP again on the new connection (MS-SMB2 3.2.4.2.3).
+    fn reauth(self: &Arc<Self>) {
+        let old = self.session();
+        let fresh = Transport::get(&self.cfg)
+            .and_then(|x| Session::setup(x, &self.creds, self.flags & FLAG_SIGN != 0));
+        match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
+            Ok(s) => {
+                pr_info!(
+                    "session {:#x} set up again after a reconnect (now {:#x})\n",
+                    old.session_id,
+                    s.session_id
+                );
+                self.reauth_error.store(0, Ordering::Release);
+                self.current_gen.store(s.generation, Ordering::Release);
+                *self.current.lock() = s;
+            }
+            Err(e) => {
+                pr_warn!(
+                    "session {:#x}: could not set it up again after a reconnect (error {})\n",
+                    old.session_id,
+                    e.to_errno()
+                );
+                self.reauth_error.store(e.to_errno(), Ordering::Release);
+            }
+        }
+        self.ready.wake_all();
+    }
+
+    /// The session to send on: waits (killable, within `timeout_ms`) while
+    /// the connection is newer than the session.
+    fn usable(&self, timeout_ms: Option<u32>) -> Result<Arc<Session>> {
+        let deadline = timeout_ms.map(msecs_to_jiffies);
+        loop {
+            let s = self.session();
+            let stale = match s.xprt.negotiated() {
+                Ok(n) => n.generation != s.generation,
+                // Not connected: the transport's call waits for that.
+                Err(_) => false,
+            };
+            if !stale {
+                return Ok(s);
+            }
+            let e = self.reauth_error.load(Ordering::Acquire);
+            if e != 0 {
+                return Err(kernel::error::Error::from_errno(e));
+            }
+            // Wait for a new session (or a failure). The condition only
+            // reads atomics: it runs with the task state set.
+            let old = s.generation;
+            drop(s);
+            let outcome = self.ready.wait_killable_timeout(deadline, || {
+                self.current_gen.load(Ordering::Acquire) != old
+                    || self.reauth_error.load(Ordering::Acquire) != 0
+            });
+            match outcome {
+                WaitOutcome::Killed => return Err(EINTR),
+                WaitOutcome::TimedOut => return Err(ETIMEDOUT),
+                WaitOutcome::Ready => {}
+            }
+        }
     }
 }
 
@@ -66,51 +179,52 @@ impl Sessions {
     /// The session for these credentials on this transport, set up if
     /// there is none. Setup runs under the list's lock, so that two
     /// callers with the same credentials share one session.
-    fn get(
-        &self,
-        args: ClntArgs<'_>,
-        signer: &dyn Fn(&Session) -> Signer,
-    ) -> Result<(Arc<SessionEntry>, u32, u32)> {
+    fn get(&self, args: ClntArgs<'_>) -> Result<Arc<SessionEntry>> {
         let mut list = self.list.lock();
-        let entry = match list
+        if let Some(e) = list
             .iter()
             .find(|e| e.matches(&args.xprt, &args.creds, args.flags))
         {
-            Some(e) => {
-                e.users.fetch_add(1, Ordering::Relaxed);
-                e.clone()
-            }
-            None => {
-                let session = Session::setup(args.xprt, &args.creds, args.flags & FLAG_SIGN != 0)?;
-                let e = Arc::new(
-                    SessionEntry {
-                        session,
-                        creds: args.creds,
-                        flags: args.flags,
-                        users: AtomicUsize::new(1),
-                    },
-                    GFP_KERNEL,
-                )?;
-                list.push(e.clone(), GFP_KERNEL)?;
-                e
-            }
-        };
-        drop(list);
-        let s = signer(&entry.session);
-        match entry.session.tree_connect(args.unc, Some(&s)) {
-            Ok((tree_id, share_flags)) => Ok((entry, tree_id, share_flags)),
-            Err(e) => {
-                self.put(entry);
-                Err(e)
-            }
+            e.users.fetch_add(1, Ordering::Relaxed);
+            return Ok(e.clone());
         }
+        let session = Session::setup(args.xprt, &args.creds, args.flags & FLAG_SIGN != 0)?;
+        let gen = session.generation;
+        let session = Arc::new(session, GFP_KERNEL)?;
+        let e = Arc::pin_init(
+            pin_init!(SessionEntry {
+                current <- new_mutex!(session, "SessionEntry::current"),
+                creds: args.creds,
+                flags: args.flags,
+                cfg: args.cfg,
+                users: AtomicUsize::new(1),
+                handler: AtomicUsize::new(0),
+                reauth_error: AtomicI32::new(0),
+                current_gen: AtomicU64::new(gen),
+                ready <- crate::new_wait_queue!("SessionEntry::ready"),
+                reauth_work <- new_work!("SessionEntry::reauth_work"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let h = crate::exports_clnt::watch_transport(&e)?;
+        e.handler.store(h, Ordering::Relaxed);
+        if let Err(err) = list.push(e.clone(), GFP_KERNEL) {
+            crate::exports_clnt::unwatch_transport(&e, h);
+            return Err(err.into());
+        }
+        Ok(e)
     }
 
     /// Drops a handle's use of `entry`; the last one takes the session off
-    /// the list (it ends when the last reference goes).
+    /// the list and stops watching the transport (it ends when the last
+    /// reference goes).
     fn put(&self, entry: Arc<SessionEntry>) {
         let mut list = self.list.lock();
         if entry.users.fetch_sub(1, Ordering::Relaxed) == 1 {
+            let h = entry.handler.swap(0, Ordering::Relaxed);
+            if h != 0 {
+                crate::exports_clnt::unwatch_transport(&entry, h);
+            }
             if let Some(i) = list.iter().position(|e| Arc::ptr_eq(e, &entry)) {
                 let _ = list.remove(i);
             }
@@ -158,13 +272,23 @@ impl Drain {
     }
 }
 
+/// A handle's tree connect and the session it belongs to, in one word:
+/// the session's connection generation (low 32 bits) above the TreeId.
+fn tree_word(session: &Session, tree_id: u32) -> u64 {
+    (u64::from(session.generation as u32) << 32) | u64::from(tree_id)
+}
+
 /// A tree connect on a session.
 pub(crate) struct Clnt {
     pub(crate) entry: Option<Arc<SessionEntry>>,
-    pub(crate) tree_id: u32,
+    unc: KVec<u8>,
+    tree: AtomicU64,
     pub(crate) share_flags: u32,
     pub(crate) tasks: Arc<Drain>,
 }
+
+/// NT statuses that say the session or the tree went with a reconnect.
+const STALE_STATUSES: [u32; 3] = [0xC000_0203, 0xC000_035C, 0xC000_00C9];
 
 impl Clnt {
     pub(crate) fn create(
@@ -175,19 +299,104 @@ impl Clnt {
         if args.unc.is_empty() {
             return Err(EINVAL);
         }
+        let mut unc = KVec::with_capacity(args.unc.len(), GFP_KERNEL)?;
+        unc.extend_from_slice(args.unc.as_bytes(), GFP_KERNEL)?;
         let tasks = Drain::new()?;
-        let (entry, tree_id, share_flags) = sessions.get(args, signer)?;
+        let entry = sessions.get(args)?;
+        let session = entry.session();
+        let s = signer(&session);
+        let (tree_id, share_flags) =
+            match session.tree_connect(core::str::from_utf8(&unc).map_err(|_| EINVAL)?, Some(&s)) {
+                Ok(t) => t,
+                Err(e) => {
+                    sessions.put(entry);
+                    return Err(e);
+                }
+            };
         Ok(Self {
             entry: Some(entry),
-            tree_id,
+            unc,
+            tree: AtomicU64::new(tree_word(&session, tree_id)),
             share_flags,
             tasks,
         })
     }
 
-    pub(crate) fn session(&self) -> &Session {
+    fn entry(&self) -> &Arc<SessionEntry> {
         // INVARIANT: `entry` is `Some` until `release`.
-        &self.entry.as_ref().expect("released Clnt").session
+        self.entry.as_ref().expect("released Clnt")
+    }
+
+    /// The session now (for `info`).
+    pub(crate) fn session(&self) -> Arc<Session> {
+        self.entry().session()
+    }
+
+    /// The TreeId last connected.
+    pub(crate) fn tree_id(&self) -> u32 {
+        self.tree.load(Ordering::Acquire) as u32
+    }
+
+    /// The session and TreeId to send on: waits for a re-authentication
+    /// in progress and connects the tree again on a new session.
+    pub(crate) fn current(
+        &self,
+        timeout_ms: Option<u32>,
+        make: &dyn Fn(&Session) -> Signer,
+    ) -> Result<(Arc<Session>, u32)> {
+        let session = self.entry().usable(timeout_ms)?;
+        let t = self.tree.load(Ordering::Acquire);
+        if t >> 32 == u64::from(session.generation as u32) {
+            return Ok((session, t as u32));
+        }
+        let s = make(&session);
+        let (tree_id, _) = session.tree_connect(
+            core::str::from_utf8(&self.unc).map_err(|_| EINVAL)?,
+            Some(&s),
+        )?;
+        self.tree
+            .store(tree_word(&session, tree_id), Ordering::Release);
+        Ok((session, tree_id))
+    }
+
+    /// Sends `parts` (one PDU or a compound; SessionId and TreeId stamped
+    /// here) on the current session. A replayable request whose session or
+    /// tree went with a reconnect is sent again once they are set up anew.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call(
+        &self,
+        parts: &mut [&mut [u8]],
+        flags: u32,
+        reply: &mut [u8],
+        timeout_ms: Option<u32>,
+        mut data: crate::smb_xprt::CallData<'_, '_>,
+        make: &dyn Fn(&Session) -> Signer,
+    ) -> Result<usize> {
+        let replayable = flags & crate::bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
+        let mut attempt = 0;
+        loop {
+            let (session, tree_id) = self.current(timeout_ms, make)?;
+            let signer = make(&session);
+            if let Some(i) = data.send.as_deref_mut() {
+                i.rewind();
+            }
+            if let Some(i) = data.recv.as_deref_mut() {
+                i.rewind();
+            }
+            let d = crate::smb_xprt::CallData {
+                send: data.send.as_deref_mut(),
+                recv: data.recv.as_deref_mut(),
+            };
+            let n = session.call(parts, tree_id, flags, reply, timeout_ms, Some(&signer), d)?;
+            let status = crate::proto::header::Header::parse(&reply[..n])
+                .map(|h| h.status)
+                .unwrap_or(0);
+            attempt += 1;
+            if replayable && attempt < 3 && STALE_STATUSES.contains(&status) {
+                continue;
+            }
+            return Ok(n);
+        }
     }
 
     /// Drops the handle once its tasks are done.

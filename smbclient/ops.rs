@@ -57,10 +57,6 @@ fn check(reply: &[u8]) -> Result<Header> {
 }
 
 impl Clnt {
-    fn signer(&self, make: &dyn Fn(&crate::session::Session) -> Signer) -> Signer {
-        make(self.session())
-    }
-
     /// Opens (or creates) `path`, relative to the share, with '\' or '/'
     /// separators.
     pub(crate) fn open(
@@ -102,15 +98,13 @@ impl Clnt {
         let len =
             encode(&Header::request(Command::Create), &req_body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = KVec::from_elem(0u8, 1024, GFP_KERNEL)?;
-        let signer = self.signer(make);
-        let rlen = self.session().call(
+        let rlen = self.call(
             &mut [&mut req[..len]],
-            self.tree_id,
             0,
             &mut reply,
             Some(OP_TIMEOUT_MS),
-            Some(&signer),
             CallData::default(),
+            make,
         )?;
         let r = &reply[..rlen];
         check(r)?;
@@ -136,17 +130,15 @@ impl Clnt {
         };
         let len = encode(&Header::request(Command::Close), &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
-        let signer = self.signer(make);
         // Closing twice is harmless (the second gets FILE_CLOSED): safe to
         // send again after a reconnect.
-        let rlen = self.session().call(
+        let rlen = self.call(
             &mut [&mut req[..len]],
-            self.tree_id,
             crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
             &mut reply,
             Some(OP_TIMEOUT_MS),
-            Some(&signer),
             CallData::default(),
+            make,
         )?;
         check(&reply[..rlen]).map(|_| ())
     }
@@ -181,21 +173,19 @@ impl Clnt {
         let mut req = [0u8; HEADER_LEN + 49];
         let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
-        let signer = self.signer(make);
         let before = dest.count();
         // A READ changes nothing on the server: safe to send again.
         let rlen = dest.limited(want, |d| {
-            self.session().call(
+            self.call(
                 &mut [&mut req[..len]],
-                self.tree_id,
                 crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
                 &mut reply,
                 Some(OP_TIMEOUT_MS),
-                Some(&signer),
                 CallData {
                     send: None,
                     recv: Some(d),
                 },
+                make,
             )
         })?;
         let r = &reply[..rlen];
@@ -256,21 +246,19 @@ impl Clnt {
         // The body's one-byte Buffer placeholder is where the payload starts.
         let len = len.min(WRITE_HEADER);
         let mut reply = [0u8; 256];
-        let signer = self.signer(make);
         // The payload goes from the caller's iterator to the socket; a
         // signing session's signer hashes it from a duplicate cursor.
         let rlen = src.limited(n, |s| {
-            self.session().call(
+            self.call(
                 &mut [&mut req[..len]],
-                self.tree_id,
                 0,
                 &mut reply,
                 Some(OP_TIMEOUT_MS),
-                Some(&signer),
                 CallData {
                     send: Some(s),
                     recv: None,
                 },
+                make,
             )
         })?;
         let r = &reply[..rlen];
@@ -309,15 +297,13 @@ impl Clnt {
         reply: &mut [u8],
         make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result<usize> {
-        let signer = self.signer(make);
-        let n = self.session().call(
+        let n = self.call(
             &mut [req],
-            self.tree_id,
             flags,
             reply,
             Some(OP_TIMEOUT_MS),
-            Some(&signer),
             CallData::default(),
+            make,
         )?;
         check(&reply[..n])?;
         Ok(n)
@@ -467,15 +453,13 @@ impl Clnt {
             h.credit_charge = credit_charge(DIR_BUFFER);
             let mut req = [0u8; HEADER_LEN + 32 + 2];
             let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-            let signer = self.signer(make);
-            let n = self.session().call(
+            let n = self.call(
                 &mut [&mut req[..len]],
-                self.tree_id,
                 0,
                 &mut reply,
                 Some(OP_TIMEOUT_MS),
-                Some(&signer),
                 CallData::default(),
+                make,
             )?;
             let r = &reply[..n];
             let hdr = Header::parse(r).map_err(|_| EPROTO)?;

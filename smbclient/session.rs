@@ -84,6 +84,8 @@ impl Credentials {
 /// An authenticated session on a transport.
 pub(crate) struct Session {
     pub(crate) xprt: Transport,
+    /// The connection generation it was set up on.
+    pub(crate) generation: u64,
     pub(crate) session_id: u64,
     pub(crate) dialect: u16,
     /// The algorithm and Session.SigningKey, when requests are signed.
@@ -139,9 +141,12 @@ impl Session {
 
         // Round 1: NEGOTIATE, answered by a CHALLENGE.
         let n = Self::setup_request(0, ntlm_neg, &mut req)?;
+        // Setup traffic skips the credit line (SMB_XPRT_CALL_PRIORITY):
+        // after a reconnect, replayed requests wait there for the window
+        // this session's replies open.
         let rlen = xprt.call(
             &mut [&mut req[..n]],
-            0,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY,
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             None,
@@ -191,7 +196,7 @@ impl Session {
         memzero_explicit(&mut auth[..]);
         let call = xprt.call(
             &mut [&mut req[..n]],
-            0,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY,
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             None,
@@ -236,6 +241,7 @@ impl Session {
         memzero_explicit(&mut keys.application_key);
         Ok(Self {
             xprt,
+            generation: neg.generation,
             session_id,
             dialect: neg.dialect,
             signing,
@@ -319,11 +325,7 @@ impl Session {
         signer: Option<&Signer>,
         data: CallData<'_, '_>,
     ) -> Result<usize> {
-        let first = parts.first_mut().ok_or(EINVAL)?;
-        let mut h = header_of(first)?;
-        h.session_id = self.session_id;
-        h.target = HeaderTarget::Sync { tree_id };
-        h.emit(first).map_err(|_| EINVAL)?;
+        stamp(parts, self.session_id, tree_id)?;
         let signer = if self.signs() { signer } else { None };
         self.xprt
             .call(parts, flags, reply, timeout_ms, signer, data)
@@ -345,7 +347,7 @@ impl Session {
         let rlen = self.call(
             &mut [&mut req[..n]],
             0,
-            0,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY,
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             signer,
@@ -361,6 +363,33 @@ impl Session {
             return Err(EPROTO);
         };
         Ok((tree_id, rsp.share_flags))
+    }
+}
+
+/// Writes SessionId and TreeId into every PDU header of a request (one
+/// PDU, or a compound chained by NextCommand over the parts).
+fn stamp(parts: &mut [&mut [u8]], session_id: u64, tree_id: u32) -> Result {
+    let mut i = 0usize;
+    loop {
+        let first = parts.get_mut(i).ok_or(EINVAL)?;
+        let mut h = header_of(first)?;
+        h.session_id = session_id;
+        h.target = HeaderTarget::Sync { tree_id };
+        h.emit(first).map_err(|_| EINVAL)?;
+        let next = h.next_command as usize;
+        if next == 0 {
+            return Ok(());
+        }
+        let mut len = 0usize;
+        while len < next {
+            len = len
+                .checked_add(parts.get(i).ok_or(EINVAL)?.len())
+                .ok_or(EINVAL)?;
+            i += 1;
+        }
+        if len != next {
+            return Err(EINVAL);
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::clnt::Clnt;
-use crate::proto::header::{flags::RELATED_OPERATIONS, Command, Header, HeaderTarget, HEADER_LEN};
+use crate::proto::header::{flags::RELATED_OPERATIONS, Command, Header, HEADER_LEN};
 use crate::session::Session;
 use crate::smb_xprt::{CallData, Signer};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
@@ -100,7 +100,6 @@ impl Clnt {
         if n == 0 || n > MAX_OPS {
             return Err(EINVAL);
         }
-        let session = self.session();
         let mut pads: [[u8; 8]; MAX_OPS] = [[0; 8]; MAX_OPS];
         let mut rsp_total = 0usize;
         for (i, op) in ops.iter_mut().enumerate() {
@@ -110,10 +109,6 @@ impl Clnt {
             let command = Command::from_u16(op.command).ok_or(EINVAL)?;
             let mut h = Header::request(command);
             h.credit_charge = op.credit_charge.max(1);
-            h.session_id = session.session_id;
-            h.target = HeaderTarget::Sync {
-                tree_id: self.tree_id,
-            };
             if i > 0 {
                 h.flags |= RELATED_OPERATIONS;
             }
@@ -137,15 +132,9 @@ impl Clnt {
             }
         }
         let mut reply = KVec::from_elem(0u8, rsp_total, GFP_KERNEL)?;
-        let signer = make(session);
-        let len = session.xprt.call(
-            &mut parts,
-            flags,
-            &mut reply,
-            timeout_ms,
-            if session.signs() { Some(&signer) } else { None },
-            data,
-        )?;
+        // SessionId and TreeId are stamped by the handle, which sends the
+        // compound again if a reconnect took the session with it.
+        let len = self.call(&mut parts, flags, &mut reply, timeout_ms, data, make)?;
         drop(parts);
         split_reply(&reply[..len], ops)
     }

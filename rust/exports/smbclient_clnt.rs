@@ -7,7 +7,7 @@
 //! pointer by `smb_clnt_create` and given back by `smb_clnt_release`.
 
 use super::bindings;
-use super::clnt::{Clnt, ClntArgs};
+use super::clnt::{Clnt, ClntArgs, SessionEntry};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
@@ -91,6 +91,62 @@ fn signer_for(session: &Session) -> Signer {
     }
 }
 
+/// Transport events for a session: a new connection queues its
+/// re-authentication.
+///
+/// # Safety
+///
+/// Called by smbxprt as the header says; `ctx` is the `SessionEntry` the
+/// handler was registered for, alive until it is unregistered.
+unsafe extern "C" fn session_event(
+    ctx: *mut c_void,
+    ev: bindings::smb_xprt_event,
+    generation: u64,
+) {
+    if ev != bindings::smb_xprt_event_SMB_XPRT_EV_CONNECTED {
+        return;
+    }
+    // SAFETY: the caller's contract: the entry is alive (the list holds it
+    // until the handler is unregistered).
+    let e = unsafe { ArcBorrow::from_raw(ctx.cast::<SessionEntry>().cast_const()) };
+    let e: Arc<SessionEntry> = e.into();
+    e.on_connected(generation);
+}
+
+/// The handler table, shareable between threads.
+struct HandlerTable(bindings::smb_xprt_handler_ops);
+
+// SAFETY: immutable; a NULL owner and function pointers.
+unsafe impl Sync for HandlerTable {}
+
+static SESSION_HANDLER: HandlerTable = HandlerTable(bindings::smb_xprt_handler_ops {
+    owner: core::ptr::null_mut(),
+    event: Some(session_event),
+    message: None,
+});
+
+/// Registers `e` for its transport's events; returns the handle.
+pub(crate) fn watch_transport(e: &Arc<SessionEntry>) -> Result<usize> {
+    let s = e.session();
+    // SAFETY: the table is static; the entry outlives the registration
+    // (unregistered while the list still holds it).
+    let h = kernel::error::from_err_ptr(unsafe {
+        bindings::smb_xprt_register_handler(
+            s.xprt.as_ptr(),
+            &SESSION_HANDLER.0,
+            Arc::as_ptr(e).cast_mut().cast(),
+        )
+    })?;
+    Ok(h as usize)
+}
+
+/// Undoes [`watch_transport`]; no callback for `e` runs afterwards.
+pub(crate) fn unwatch_transport(e: &Arc<SessionEntry>, h: usize) {
+    let s = e.session();
+    // SAFETY: `h` came from registering on this transport, once.
+    unsafe { bindings::smb_xprt_unregister_handler(s.xprt.as_ptr(), h as *mut _) };
+}
+
 /// A NUL-terminated C string as UTF-8 bytes, at most `max` of them.
 ///
 /// # Safety
@@ -145,20 +201,22 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
         domain: copy(domain)?,
         nt_hash: nt_hash?,
     };
-    let xprt = Transport::get(&Config {
+    let cfg = Config {
         addr,
         dialect_min: args.dialect_min,
         dialect_max: args.dialect_max,
         recv_mode: 0,
         timeo_ms: args.timeo_ms,
         flags: args.xprt_flags,
-    })?;
+    };
+    let xprt = Transport::get(&cfg)?;
     let sessions = SESSIONS.get().ok_or(ENODEV)?;
     let unc = core::str::from_utf8(unc).map_err(|_| EINVAL)?;
     let clnt = Clnt::create(
         &sessions,
         ClntArgs {
             xprt,
+            cfg,
             unc,
             creds,
             flags: args.flags,
@@ -233,7 +291,7 @@ pub unsafe extern "C" fn smb_clnt_info(
         dialect: s.dialect,
         signing: u8::from(s.signs()),
         guest: u8::from(s.guest),
-        tree_id: clnt.tree_id,
+        tree_id: clnt.tree_id(),
         session_id: s.session_id,
         share_flags: clnt.share_flags,
     };
@@ -267,21 +325,18 @@ pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_lo
         Some(unsafe { bindings::smb_helper_jiffies_to_msecs(timeout as kernel::ffi::c_ulong) })
     };
     let r: Result = (|| {
-        let s = clnt.session();
         let mut req = [0u8; 64 + 4];
         let h = super::proto::header::Header::request(super::proto::header::Command::Echo);
         super::proto::message::encode(&h, &super::proto::echo::EchoRequest, &mut req)
             .map_err(|_| EINVAL)?;
         let mut reply = [0u8; 128];
-        let signer = signer_for(s);
-        let n = s.call(
+        let n = clnt.call(
             &mut [&mut req[..]],
-            clnt.tree_id,
             bindings::SMB_XPRT_CALL_REPLAYABLE,
             &mut reply,
             timeout_ms,
-            Some(&signer),
             super::smb_xprt::CallData::default(),
+            &signer_for,
         )?;
         let status = super::proto::header::Header::parse(&reply[..n])
             .map_err(|_| EPROTO)?

@@ -5,7 +5,8 @@
  *
  *   /sys/kernel/debug/smbclient_test/
  *     create   write "ADDR PORT UNC USER PASSWORD DIALECT_MIN DIALECT_MAX
- *              [FLAGS]" (dialects in hex, FLAGS SMB_CLNT_*; the domain is
+ *              [FLAGS [TIMEO_MS XPRT_FLAGS]]" (dialects and FLAGS in hex,
+ *              FLAGS SMB_CLNT_*, XPRT_FLAGS 1 soft 2 hard; the domain is
  *              empty): smb_nt_hash() of the password, then
  *              smb_clnt_create() into the next free slot (8). The write
  *              fails with its error; `info` shows the handle.
@@ -30,6 +31,9 @@
  *              i * SIZE straight into its own buffer; waits for all;
  *              `result` shows "tasks N ok N bytes N sha256 HEX" (of the
  *              buffers in order).
+ *     hold     write "SLOT PATH": open PATH and keep the FileId (one).
+ *     readheld write anything: one READ of 4 KiB with the kept FileId (on
+ *              the slot it was opened on); fails with its error.
  *     result   read: the last stat, ls, cat or aread.
  *     release  write "SLOT" (or "all").
  */
@@ -79,7 +83,7 @@ static ssize_t create_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
 	char buf[512], ip[64], unc[160], user[64], pass[64];
-	unsigned int port, dmin, dmax, flags = 0;
+	unsigned int port, dmin, dmax, flags = 0, timeo = 0, xflags = 0;
 	struct sockaddr_storage ss = {};
 	struct smb_clnt_args args = {};
 	struct smb_clnt *c;
@@ -89,8 +93,8 @@ static ssize_t create_write(struct file *f, const char __user *ubuf,
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	if (sscanf(buf, "%63s %u %159s %63s %63s %x %x %x", ip, &port, unc, user,
-		   pass, &dmin, &dmax, &flags) < 7)
+	if (sscanf(buf, "%63s %u %159s %63s %63s %x %x %x %u %u", ip, &port, unc, user,
+		   pass, &dmin, &dmax, &flags, &timeo, &xflags) < 7)
 		return -EINVAL;
 	if (in4_pton(ip, -1, (u8 *)&((struct sockaddr_in *)&ss)->sin_addr, -1, NULL)) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -120,6 +124,8 @@ static ssize_t create_write(struct file *f, const char __user *ubuf,
 	args.dialect_min = dmin;
 	args.dialect_max = dmax;
 	args.flags = flags;
+	args.timeo_ms = timeo;
+	args.xprt_flags = xflags;
 	c = smb_clnt_create(&args);
 	memzero_explicit(hash, sizeof(hash));
 	if (IS_ERR(c))
@@ -542,6 +548,53 @@ out:
 }
 static const struct file_operations aread_fops = { .owner = THIS_MODULE, .write = aread_write };
 
+static struct smb_fid held_fid;
+static unsigned int held_slot = SLOTS;
+
+static ssize_t hold_write(struct file *f, const char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	char buf[256], path[180];
+	unsigned int slot;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %179s", &slot, path) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	err = slots[slot] ? smb_clnt_open(slots[slot], path, 0x81, FILE_OPEN, 0x40,
+					  &held_fid, NULL) : -ENOENT;
+	if (!err)
+		held_slot = slot;
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static ssize_t readheld_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct iov_iter iter;
+	struct kvec kv;
+	ssize_t n;
+	void *buf;
+
+	buf = kmalloc(4096, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	kv = (struct kvec){ .iov_base = buf, .iov_len = 4096 };
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, 4096);
+	mutex_lock(&slots_lock);
+	n = held_slot < SLOTS && slots[held_slot] ?
+		smb_clnt_read(slots[held_slot], &held_fid, 0, &iter) : -ENOENT;
+	mutex_unlock(&slots_lock);
+	kfree(buf);
+	return n < 0 ? n : len;
+}
+static const struct file_operations hold_fops = { .owner = THIS_MODULE, .write = hold_write };
+static const struct file_operations readheld_fops = { .owner = THIS_MODULE, .write = readheld_write };
+
 static int result_show(struct seq_file *m, void *v)
 {
 	seq_puts(m, result);
@@ -595,6 +648,8 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);
 	debugfs_create_file("cat", 0200, test_dir, NULL, &cat_fops);
 	debugfs_create_file("aread", 0200, test_dir, NULL, &aread_fops);
+	debugfs_create_file("hold", 0200, test_dir, NULL, &hold_fops);
+	debugfs_create_file("readheld", 0200, test_dir, NULL, &readheld_fops);
 	return 0;
 }
 
