@@ -18,18 +18,25 @@
 #                 suites, then the peer smoke test (cifs.ko against ksmbd:
 #                 write, read back, checksum, unmount), kmemleak; a report
 #                 here is a "baseline" failure (kernel or server, not smbfs)
-#   vm-modules    load the smbfs modules (their KUnit suites), export chain,
-#                 mount refusal, unload, kmemleak
+#   vm-modules    load the smbfs modules (their KUnit suites), export chain;
+#                 smbclient against ksmbd (smbclient_test.ko): sessions on
+#                 each dialect, bad credentials, signing, writes, getattr,
+#                 rename, delete, a 1,000-entry directory, a compound, 32
+#                 async 1 MiB reads, a ksmbd restart under a hard transport,
+#                 the sample consumer's SHA-256; mount refusal, unload,
+#                 kmemleak
 #   vm-xprt       smbxprt against ksmbd: NEGOTIATE of each dialect, 10,000
 #                 sequential and 64 concurrent ECHOs in both receive modes,
-#                 bulk data through bvecs, ksmbd restarted under a load of
-#                 replayable calls (hard), refused connections, netns exit,
-#                 unload, kmemleak
+#                 bulk data through bvecs, a 60 s soak (ksmbd restarted
+#                 under replayable, non-replayable and killed callers),
+#                 soft failure, refused connections, netns exit, unload,
+#                 kmemleak
 #   vm-faults     smbxprt against a misbehaving fake server
 #                 (tools/testing/fakesmb.py): split and batched replies,
 #                 unknown MessageIds, malformed and oversized frames, zero
 #                 credits, reset mid-reply, interim replies, SIGKILL and
-#                 CANCEL, in both receive modes
+#                 CANCEL, a late CREATE closed, an oplock break, one credit
+#                 at a time (FIFO), the request timer
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 # Stages run without errexit and count failures themselves.
