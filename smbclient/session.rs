@@ -141,22 +141,12 @@ impl Session {
 
         // Round 1: NEGOTIATE, answered by a CHALLENGE.
         let n = Self::setup_request(0, ntlm_neg, &mut req)?;
-        // Setup traffic skips the credit line (SMB_XPRT_CALL_PRIORITY):
-        // after a reconnect, replayed requests wait there for the window
-        // this session's replies open.
-        let rlen = xprt.call(
-            &mut [&mut req[..n]],
-            crate::bindings::SMB_XPRT_CALL_PRIORITY,
+        let rlen = setup_round(
+            &xprt,
+            &mut req[..n],
             &mut reply,
-            Some(SETUP_TIMEOUT_MS),
-            None,
-            CallData::default(),
+            is_311.then_some(&mut preauth),
         )?;
-        // The transport wrote the MessageId and credit fields into the
-        // request in place: the preauth hash takes the request as sent.
-        if is_311 {
-            preauth.update(&SmbCrypto, &req[..n]);
-        }
         let r = &reply[..rlen];
         let h = header_of(r)?;
         if h.status != code::STATUS_MORE_PROCESSING_REQUIRED {
@@ -194,17 +184,12 @@ impl Session {
         let mut exported = out.exported_session_key;
         let n = Self::setup_request(session_id, &auth[..out.len], &mut req)?;
         memzero_explicit(&mut auth[..]);
-        let call = xprt.call(
-            &mut [&mut req[..n]],
-            crate::bindings::SMB_XPRT_CALL_PRIORITY,
+        let call = setup_round(
+            &xprt,
+            &mut req[..n],
             &mut reply,
-            Some(SETUP_TIMEOUT_MS),
-            None,
-            CallData::default(),
+            is_311.then_some(&mut preauth),
         );
-        if is_311 {
-            preauth.update(&SmbCrypto, &req[..n]);
-        }
         let rlen = match call {
             Ok(l) => l,
             Err(e) => {
@@ -364,6 +349,32 @@ impl Session {
         };
         Ok((tree_id, rsp.share_flags))
     }
+}
+
+/// One SESSION_SETUP round trip; the reply's length. Setup traffic skips
+/// the credit line (`SMB_XPRT_CALL_PRIORITY`): after a reconnect, replayed
+/// requests wait there for the window only this session's replies open.
+/// The transport writes the MessageId and credit fields into the request
+/// in place, so the 3.1.1 preauth hash takes the request as sent, after
+/// the call.
+fn setup_round(
+    xprt: &Transport,
+    req: &mut [u8],
+    reply: &mut [u8],
+    preauth: Option<&mut PreauthHash>,
+) -> Result<usize> {
+    let r = xprt.call(
+        &mut [&mut *req],
+        crate::bindings::SMB_XPRT_CALL_PRIORITY,
+        reply,
+        Some(SETUP_TIMEOUT_MS),
+        None,
+        CallData::default(),
+    );
+    if let Some(p) = preauth {
+        p.update(&SmbCrypto, &*req);
+    }
+    r
 }
 
 /// Writes SessionId and TreeId into every PDU header of a request (one

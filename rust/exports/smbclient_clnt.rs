@@ -16,7 +16,7 @@ use super::smb_xprt::{Config, Signer, Transport};
 use super::task::{Op, Phase, MAX_OPS};
 use super::SESSIONS;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
-use kernel::error::{Error, Result};
+use kernel::error::Result;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow, SpinLock};
@@ -35,19 +35,11 @@ unsafe extern "C" fn session_sign(
     data: *mut bindings::iov_iter,
 ) -> c_int {
     let mut parts: [&mut [u8]; 8] = Default::default();
-    let n = nr as usize;
-    if n == 0 || n > parts.len() {
-        return EINVAL.to_errno();
-    }
-    for (i, p) in parts.iter_mut().take(n).enumerate() {
-        // SAFETY: the caller's contract: `iov[i]` is a writable buffer.
-        unsafe {
-            let v = &*iov.add(i);
-            if v.iov_len > 0 {
-                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
-            }
-        }
-    }
+    // SAFETY: the caller's contract: `iov` describes `nr` writable buffers.
+    let n = match unsafe { super::kext::iter::kvec_slices(iov, nr as usize, &mut parts) } {
+        Ok(n) => n,
+        Err(e) => return e.to_errno(),
+    };
     // SAFETY: the caller's contract for `ctx`.
     let session = unsafe { &*ctx.cast::<Session>().cast_const() };
     let data = if data.is_null() {
@@ -637,52 +629,19 @@ pub unsafe extern "C" fn smb_call_sync(
     if ops.is_null() || n == 0 || n > MAX_OPS || flags & !bindings::SMB_TASK_REPLAYABLE != 0 {
         return EINVAL.to_errno();
     }
-    // SAFETY: the header's contract.
-    let (clnt, cops) = unsafe { (borrow(c), core::slice::from_raw_parts_mut(ops, n)) };
-    let mut list: KVec<Op<'_>> = match KVec::with_capacity(n, GFP_KERNEL) {
-        Ok(l) => l,
-        Err(e) => return Error::from(e).to_errno(),
-    };
-    for o in cops.iter() {
-        if o.req.is_null() || o.rsp.is_null() {
-            return EINVAL.to_errno();
-        }
-        // SAFETY: the header's contract: each buffer is valid for its
-        // length and used by nobody else during the call.
-        let (req, rsp) = unsafe {
-            (
-                core::slice::from_raw_parts_mut(o.req.cast::<u8>(), o.req_len),
-                core::slice::from_raw_parts_mut(o.rsp.cast::<u8>(), o.rsp_size),
-            )
-        };
-        if list
-            .push(
-                Op {
-                    command: o.command,
-                    credit_charge: o.credit_charge,
-                    req,
-                    rsp,
-                    rsp_len: 0,
-                    status: 0,
-                },
-                GFP_KERNEL,
-            )
-            .is_err()
-        {
-            return ENOMEM.to_errno();
-        }
-    }
-    let r = clnt.run_ops(
-        &mut list,
+    let setup = bindings::smb_task_setup {
+        clnt: c,
+        ops,
+        nr_ops: nr,
+        recv_data: core::ptr::null_mut(),
+        send_data: core::ptr::null_mut(),
         flags,
-        timeout_ms(timeout),
-        super::smb_xprt::CallData::default(),
-        &signer_for,
-    );
-    for (o, l) in cops.iter_mut().zip(list.iter()) {
-        o.rsp_len = l.rsp_len;
-        o.status = l.status;
-    }
+        timeout,
+        callbacks: core::ptr::null(),
+        data: core::ptr::null_mut(),
+    };
+    // SAFETY: the header's contract: a live handle, `nr` valid operations.
+    let r = unsafe { run_setup(borrow(c), &setup) };
     match r {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -805,6 +764,9 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
     let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, n) };
     let mut list: KVec<Op<'_>> = KVec::with_capacity(n, GFP_KERNEL)?;
     for o in cops.iter() {
+        if o.req.is_null() || o.rsp.is_null() {
+            return Err(EINVAL);
+        }
         // SAFETY: the caller's contract: each buffer is valid for its
         // length.
         let (req, rsp) = unsafe {
@@ -826,9 +788,9 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
         )?;
     }
     // SAFETY: the caller's contract for the iterators.
-    let mut recv = unsafe { iter_opt(s.recv_data, Direction::Dest) }?;
+    let mut recv = unsafe { KernelIter::from_raw_opt(s.recv_data, Direction::Dest) }?;
     // SAFETY: as above.
-    let mut send = unsafe { iter_opt(s.send_data, Direction::Source) }?;
+    let mut send = unsafe { KernelIter::from_raw_opt(s.send_data, Direction::Source) }?;
     let r = clnt.run_ops(
         &mut list,
         s.flags & bindings::SMB_TASK_REPLAYABLE,
@@ -853,21 +815,6 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
         o.status = l.status;
     }
     r
-}
-
-/// # Safety
-///
-/// `raw` is NULL or a valid kernel-backed iterator, unused by others for
-/// the call.
-unsafe fn iter_opt<'a>(
-    raw: *mut bindings::iov_iter,
-    dir: Direction,
-) -> Result<Option<KernelIter<'a>>> {
-    if raw.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: the caller's contract.
-    unsafe { KernelIter::from_raw(raw, dir) }.map(Some)
 }
 
 /// The workqueue asynchronous tasks run on.

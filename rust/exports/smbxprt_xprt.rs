@@ -221,23 +221,6 @@ unsafe fn run_signer(
     }
 }
 
-/// A call's optional data iterator.
-///
-/// # Safety
-///
-/// `raw` is NULL or a valid iterator whose memory stays valid, and is not
-/// otherwise used, for `'a`.
-unsafe fn iter_arg<'a>(
-    raw: *mut bindings::iov_iter,
-    dir: Direction,
-) -> Result<Option<KernelIter<'a>>> {
-    if raw.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: the caller's contract.
-    unsafe { KernelIter::from_raw(raw, dir) }.map(Some)
-}
-
 /// See `include/smb/xprt.h`.
 ///
 /// # Safety
@@ -252,21 +235,15 @@ pub unsafe extern "C" fn smb_xprt_call(
 ) -> c_int {
     // SAFETY: the header's contract.
     let (x, call) = unsafe { (borrow(x), &mut *call) };
-    let n = call.nr_iov as usize;
-    if call.iov.is_null() || n == 0 || n > 7 {
-        return EINVAL.to_errno();
-    }
     let mut parts: [&mut [u8]; 7] = Default::default();
-    for (i, p) in parts.iter_mut().take(n).enumerate() {
-        // SAFETY: the header's contract: `iov[i]` describes a writable
-        // buffer the caller does not touch during the call.
-        unsafe {
-            let v = &*call.iov.add(i);
-            if v.iov_len > 0 {
-                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
-            }
-        }
-    }
+    let nr = call.nr_iov as usize;
+    // SAFETY: the header's contract: `iov` describes `nr_iov` writable
+    // buffers the caller does not touch during the call.
+    let slices = unsafe { super::kext::iter::kvec_slices(call.iov, nr, &mut parts) };
+    let n = match slices {
+        Ok(n) => n,
+        Err(e) => return e.to_errno(),
+    };
     let class = if call.flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
         ChargeClass::Priority
     } else {
@@ -274,12 +251,12 @@ pub unsafe extern "C" fn smb_xprt_call(
     };
     // SAFETY: the header's contract: NULL or a valid kernel-backed
     // iterator over memory valid until we return.
-    let send = match unsafe { iter_arg(call.send_data, Direction::Source) } {
+    let send = match unsafe { KernelIter::from_raw_opt(call.send_data, Direction::Source) } {
         Ok(i) => i,
         Err(e) => return e.to_errno(),
     };
     // SAFETY: as above.
-    let recv = match unsafe { iter_arg(call.recv_data, Direction::Dest) } {
+    let recv = match unsafe { KernelIter::from_raw_opt(call.recv_data, Direction::Dest) } {
         Ok(i) => i,
         Err(e) => return e.to_errno(),
     };

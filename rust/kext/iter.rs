@@ -52,6 +52,22 @@ pub struct KernelIter<'a> {
 unsafe impl Send for KernelIter<'_> {}
 
 impl<'a> KernelIter<'a> {
+    /// [`KernelIter::from_raw`] of an iterator that may be absent (NULL).
+    ///
+    /// # Safety
+    ///
+    /// `raw` is NULL, or as [`KernelIter::from_raw`] requires.
+    pub unsafe fn from_raw_opt(
+        raw: *const bindings::iov_iter,
+        dir: Direction,
+    ) -> Result<Option<Self>> {
+        if raw.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: the caller's contract.
+        unsafe { Self::from_raw(raw, dir) }.map(Some)
+    }
+
     /// Takes a copy of the caller's iterator `*raw` as the cursor.
     ///
     /// Fails with `EFAULT` for a user-backed (or discard) iterator and with
@@ -423,4 +439,32 @@ impl IterSlot {
     pub fn count(&self) -> usize {
         self.with(|it| it.map_or(0, |i| i.count()))
     }
+}
+
+/// Fills `out` with the buffers of a kvec array, as byte slices (a
+/// zero-length kvec gives an empty slice); returns how many. `EINVAL` if
+/// there are none or more than `out` holds.
+///
+/// # Safety
+///
+/// `iov` points to `n` kvecs, each describing memory valid for writes and
+/// used by nobody else for `'a`.
+pub unsafe fn kvec_slices<'a>(
+    iov: *const bindings::kvec,
+    n: usize,
+    out: &mut [&'a mut [u8]],
+) -> Result<usize> {
+    if iov.is_null() || n == 0 || n > out.len() {
+        return Err(EINVAL);
+    }
+    for (i, p) in out.iter_mut().take(n).enumerate() {
+        // SAFETY: the caller's contract for `iov[i]`.
+        unsafe {
+            let v = &*iov.add(i);
+            if v.iov_len > 0 {
+                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
+            }
+        }
+    }
+    Ok(n)
 }
