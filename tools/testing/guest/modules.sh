@@ -172,6 +172,29 @@ if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/n
 else
 	t_fail "a hard session for the restart: $(cat /tmp/clnt.err)"
 fi
+# ksmbd with "server signing = mandatory": a session the caller did not ask
+# to sign signs anyway, because NEGOTIATE said the server requires it.
+restart_ksmbd() {
+	stop_ksmbd
+	for _ in $(seq 100); do listening || break; sleep 0.1; done
+	sleep 0.5
+	ksmbd.mountd
+	for _ in $(seq 300); do listening && break; sleep 0.2; done
+	listening
+}
+sed -i 's/^\(\s*\)\[global\]$/&\n    server signing = mandatory/' /etc/ksmbd/ksmbd.conf
+t_check "ksmbd restarted with server signing = mandatory" restart_ksmbd
+if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311" >/dev/null; then
+	t_check "signing required by the server: the session signs without being asked (signing $(info_field 0 signing))" \
+		test "$(info_field 0 signing)" = 1
+	t_check "... and ksmbd accepts its requests (ECHO, getattr)" \
+		sh -c "printf '0 3' >$C/echo && printf '0 put1.bin' >$C/stat"
+	clnt release all
+else
+	t_fail "a session with server signing mandatory: $(cat /tmp/clnt.err)"
+fi
+sed -i '/server signing = mandatory/d' /etc/ksmbd/ksmbd.conf
+t_check "ksmbd restarted with the default configuration" restart_ksmbd
 t_check "rmmod smbclient_test" rmmod smbclient_test
 
 # The sample consumer (samples/smbclient/smb_sample.c): it reads a file of
