@@ -30,6 +30,15 @@ for m in smbxprt smbclient smbfs; do
 done
 dmesg | sed -n 's/.*\] \(\(not \)\?ok [0-9]* smb[a-z_]*\)$/  KUnit: \1/p'
 
+demo_step "smbclient.ko as an in-kernel consumer sees it: smb_sample.ko reads a file over SMB"
+dd if=/dev/urandom of="$SMB_SHARE_DIR/sample.bin" bs=1000 count=2000 status=none
+echo "  server's sha256sum: $(sha256sum <"$SMB_SHARE_DIR/sample.bin" | cut -d' ' -f1)"
+unc='\\127.0.0.1\'"$SMB_SHARE"
+insmod "$SMBFS_MODULE_DIR/smb_sample.ko" addr=127.0.0.1 "unc=$unc" \
+	"user=$SMB_USER" "password=$SMB_PASS" path=sample.bin || exit 1
+dmesg | grep 'smb_sample: ' | tail -n1 | sed 's/^[^]]*\] /  /'
+rmmod smb_sample
+
 demo_step "mount -t smbfs: not implemented yet, and it says so"
 mkdir -p /mnt/smbfs
 mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS" 2>&1 | sed 's/^/  /'
