@@ -373,10 +373,12 @@ impl Sink for ConnSink<'_> {
         // A CREATE that succeeded after its task left (killed, timed out):
         // keep the reply so that the open can be closed. Deciding needs a
         // sleeping allocation, so in softirq nothing is decided yet.
-        let orphan_create = rqst.as_ref().is_some_and(|r| r.is_detached())
+        // The header tests come first: only a successful CREATE reply pays
+        // for the request's lock.
+        let orphan_create = h.status == 0
             && h.command() == Some(Command::Create)
-            && h.status == 0
-            && frame_len <= MAX_ORPHAN_FRAME;
+            && frame_len <= MAX_ORPHAN_FRAME
+            && rqst.as_ref().is_some_and(|r| r.is_detached());
         if orphan_create && !may_sleep {
             return Placement::Park;
         }

@@ -885,13 +885,17 @@ impl Xprt {
                 return Err(e);
             }
         };
-        if let Some(HeaderTarget::Sync { tree_id }) = parts
-            .first()
-            .and_then(|p| Header::parse(p).ok())
-            .filter(|h| h.command == Command::Create)
-            .map(|h| h.target)
-        {
-            rqst.tree_id.store(tree_id, Ordering::Relaxed);
+        // A CREATE's TreeId, kept in case its task leaves (see
+        // `Rqst::tree_id`). Other commands cost one two-byte read.
+        let first = parts.first().map(|p| &p[..]).unwrap_or(&[]);
+        if crate::proto::wire::get_u16(first, 12) == Ok(Command::Create.to_u16()) {
+            if let Ok(Header {
+                target: HeaderTarget::Sync { tree_id },
+                ..
+            }) = Header::parse(first)
+            {
+                rqst.tree_id.store(tree_id, Ordering::Relaxed);
+            }
         }
         let send = data.send.as_deref_mut();
         let mut sign = sign;
@@ -1314,6 +1318,22 @@ fn write_pdu_headers(
     Ok(())
 }
 
+/// The PDUs of a request: for each, the part it begins at and its credit
+/// charge. A fixed array: the send path allocates nothing but the request.
+#[derive(Default)]
+struct Pdus {
+    at: [(usize, u16); MAX_PARTS],
+    n: usize,
+}
+
+impl core::ops::Deref for Pdus {
+    type Target = [(usize, u16)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.at[..self.n]
+    }
+}
+
 /// Where the PDUs of a request (a compound chain, or one PDU) begin, as
 /// part indices, with their credit charges, and the total charge.
 ///
@@ -1321,8 +1341,8 @@ fn write_pdu_headers(
 /// NextCommand (MS-SMB2 §2.2.1) must lead exactly to the next such part. A
 /// PDU's CreditCharge as the caller set it (a multi-credit READ or WRITE) is
 /// kept, 0 meaning 1.
-fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
-    let mut pdus = KVec::new();
+fn pdu_layout(parts: &[&mut [u8]]) -> Result<(Pdus, u16)> {
+    let mut pdus = Pdus::default();
     let mut total: u16 = 0;
     let mut part = 0usize;
     loop {
@@ -1334,7 +1354,11 @@ fn pdu_layout(parts: &[&mut [u8]]) -> Result<(KVec<(usize, u16)>, u16)> {
             .map_err(|_| EINVAL)?
             .max(1);
         total = total.checked_add(pdu_charge).ok_or(EINVAL)?;
-        pdus.push((part, pdu_charge), GFP_KERNEL)?;
+        // A PDU starts at each part it uses at most, so this never fills
+        // up with the parts `transmit` accepts.
+        let slot = pdus.at.get_mut(pdus.n).ok_or(EINVAL)?;
+        *slot = (part, pdu_charge);
+        pdus.n += 1;
         let next = crate::proto::wire::get_u32(hdr, 20).map_err(|_| EINVAL)? as usize;
         if next == 0 {
             break;
