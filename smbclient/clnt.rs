@@ -11,7 +11,7 @@
 use crate::kext::crypto::constant_time_eq;
 use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::session::{Credentials, Session};
-use crate::smb_xprt::{Config, Signer, Transport};
+use crate::smb_xprt::{Signer, Transport};
 use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
@@ -25,9 +25,7 @@ pub(crate) const FLAG_SIGN: u32 = 0x1;
 
 /// What a handle is for.
 pub(crate) struct ClntArgs<'a> {
-    pub(crate) xprt: Transport,
-    /// What `xprt` was got with (to get it again after a reconnect).
-    pub(crate) cfg: Config,
+    pub(crate) xprt: Arc<Transport>,
     pub(crate) unc: &'a str,
     pub(crate) creds: Credentials,
     pub(crate) flags: u32,
@@ -43,7 +41,6 @@ pub(crate) struct SessionEntry {
     current: Mutex<Arc<Session>>,
     creds: Credentials,
     flags: u32,
-    cfg: Config,
     /// Handles on it, changed under the list's lock.
     users: AtomicUsize,
     /// The transport handler (0 once unregistered), under the list's lock.
@@ -94,34 +91,47 @@ impl SessionEntry {
         }
         // Callers wait for this attempt rather than fail with the last.
         self.reauth_error.store(0, Ordering::Release);
+        self.queue_reauth();
+    }
+
+    /// Queues `reauth` (a no-op while it is queued already).
+    fn queue_reauth(self: &Arc<Self>) {
         if let Some(q) = crate::exports_clnt::TASKQ.get() {
             let _ = q.0.enqueue::<Arc<SessionEntry>, 0>(self.clone());
         }
     }
 
-    /// SESSION_SETUP again on the new connection (MS-SMB2 3.2.4.2.3).
+    /// SESSION_SETUP again on the transport's new connection (MS-SMB2
+    /// 3.2.4.2.3), unless the session is current already.
     fn reauth(self: &Arc<Self>) {
         let old = self.session();
-        let fresh = Transport::get(&self.cfg)
-            .and_then(|x| Session::setup(x, &self.creds, self.flags & FLAG_SIGN != 0));
-        match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
-            Ok(s) => {
-                pr_info!(
-                    "session {:#x} set up again after a reconnect (now {:#x})\n",
-                    old.session_id,
-                    s.session_id
-                );
-                self.reauth_error.store(0, Ordering::Release);
-                self.current_gen.store(s.generation, Ordering::Release);
-                *self.current.lock() = s;
-            }
-            Err(e) => {
-                pr_warn!(
-                    "session {:#x}: could not set it up again after a reconnect (error {})\n",
-                    old.session_id,
-                    e.to_errno()
-                );
-                self.reauth_error.store(e.to_errno(), Ordering::Release);
+        let current = old
+            .xprt
+            .negotiated()
+            .is_ok_and(|n| n.generation == old.generation);
+        if !current {
+            let fresh = Session::setup(old.xprt.clone(), &self.creds, self.flags & FLAG_SIGN != 0);
+            match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
+                Ok(s) => {
+                    pr_info!(
+                        "session {:#x} set up again after a reconnect (now {:#x})\n",
+                        old.session_id,
+                        s.session_id
+                    );
+                    let generation = s.generation;
+                    self.reauth_error.store(0, Ordering::Release);
+                    // The session first, then the generation waiters test.
+                    *self.current.lock() = s;
+                    self.current_gen.store(generation, Ordering::Release);
+                }
+                Err(e) => {
+                    pr_warn!(
+                        "session {:#x}: could not set it up again after a reconnect (error {})\n",
+                        old.session_id,
+                        e.to_errno()
+                    );
+                    self.reauth_error.store(e.to_errno(), Ordering::Release);
+                }
             }
         }
         self.ready.wake_all();
@@ -129,7 +139,7 @@ impl SessionEntry {
 
     /// The session to send on: waits (killable, within `timeout_ms`) while
     /// the connection is newer than the session.
-    fn usable(&self, timeout_ms: Option<u32>) -> Result<Arc<Session>> {
+    fn usable(self: &Arc<Self>, timeout_ms: Option<u32>) -> Result<Arc<Session>> {
         let deadline = timeout_ms.map(msecs_to_jiffies);
         loop {
             let s = self.session();
@@ -145,6 +155,9 @@ impl SessionEntry {
             if e != 0 {
                 return Err(kernel::error::Error::from_errno(e));
             }
+            // The transport's event normally queued it already; one that
+            // came before the handler was registered did not.
+            self.queue_reauth();
             // Wait for a new session (or a failure). The condition only
             // reads atomics: it runs with the task state set.
             let old = s.generation;
@@ -196,7 +209,6 @@ impl Sessions {
                 current <- new_mutex!(session, "SessionEntry::current"),
                 creds: args.creds,
                 flags: args.flags,
-                cfg: args.cfg,
                 users: AtomicUsize::new(1),
                 handler: AtomicUsize::new(0),
                 reauth_error: AtomicI32::new(0),

@@ -28,6 +28,7 @@ use crate::smb_crypto::SmbCrypto;
 use crate::smb_xprt::{CallData, Negotiated, Signer, Transport};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
+use kernel::sync::Arc;
 
 /// SMB2_NEGOTIATE_SIGNING_ENABLED / _REQUIRED (MS-SMB2 2.2.3, 2.2.5).
 const SIGNING_ENABLED: u8 = 0x01;
@@ -83,7 +84,8 @@ impl Credentials {
 
 /// An authenticated session on a transport.
 pub(crate) struct Session {
-    pub(crate) xprt: Transport,
+    /// Shared with the session that replaces this one after a reconnect.
+    pub(crate) xprt: Arc<Transport>,
     /// The connection generation it was set up on.
     pub(crate) generation: u64,
     pub(crate) session_id: u64,
@@ -108,7 +110,7 @@ fn header_of(reply: &[u8]) -> Result<Header> {
 impl Session {
     /// Authenticates `creds` on `xprt` (connected). `sign`: sign requests
     /// even if the server does not require it.
-    pub(crate) fn setup(xprt: Transport, creds: &Credentials, sign: bool) -> Result<Self> {
+    pub(crate) fn setup(xprt: Arc<Transport>, creds: &Credentials, sign: bool) -> Result<Self> {
         xprt.wait_connected(Some(SETUP_TIMEOUT_MS))?;
         let neg = xprt.negotiated()?;
         let mut preauth = PreauthHash::from_value(neg.preauth_hash);

@@ -201,14 +201,13 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
         timeo_ms: args.timeo_ms,
         flags: args.xprt_flags,
     };
-    let xprt = Transport::get(&cfg)?;
+    let xprt = Arc::new(Transport::get(&cfg)?, GFP_KERNEL)?;
     let sessions = SESSIONS.get().ok_or(ENODEV)?;
     let unc = core::str::from_utf8(unc).map_err(|_| EINVAL)?;
     let clnt = Clnt::create(
         &sessions,
         ClntArgs {
             xprt,
-            cfg,
             unc,
             creds,
             flags: args.flags,
