@@ -8,6 +8,7 @@
 
 use super::bindings;
 use super::clnt::{Clnt, ClntArgs, SessionEntry};
+use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
@@ -42,18 +43,11 @@ unsafe extern "C" fn session_sign(
     };
     // SAFETY: the caller's contract for `ctx`.
     let session = unsafe { &*ctx.cast::<Session>().cast_const() };
-    let data = if data.is_null() {
-        None
-    } else {
-        // SAFETY: the caller's contract: a copy of the call's kernel-backed
-        // payload cursor, the signer's to advance, valid for the call.
-        match unsafe { KernelIter::from_raw(data, Direction::Source) } {
-            Ok(i) => Some(i),
-            Err(e) => return e.to_errno(),
-        }
-    };
-    match session.sign(&mut parts[..n], data) {
-        Ok(()) => 0,
+    // SAFETY: the caller's contract: NULL or a copy of the call's
+    // kernel-backed payload cursor, the signer's to advance, valid for the
+    // call.
+    match unsafe { KernelIter::from_raw_opt(data, Direction::Source) } {
+        Ok(data) => errno(session.sign(&mut parts[..n], data)),
         Err(e) => e.to_errno(),
     }
 }
@@ -291,15 +285,6 @@ pub unsafe extern "C" fn smb_clnt_info(
     0
 }
 
-fn timeout_ms(t: c_long) -> Option<u32> {
-    if t < 0 || t == c_long::MAX {
-        None
-    } else {
-        // SAFETY: a pure conversion.
-        Some(unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) })
-    }
-}
-
 /// See `include/smb/clnt.h`.
 ///
 /// # Safety
@@ -309,12 +294,7 @@ fn timeout_ms(t: c_long) -> Option<u32> {
 pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_long) -> c_int {
     // SAFETY: the header's contract.
     let clnt = unsafe { borrow(c) };
-    let timeout_ms = if timeout < 0 || timeout == c_long::MAX {
-        None
-    } else {
-        // SAFETY: a pure conversion.
-        Some(unsafe { bindings::smb_helper_jiffies_to_msecs(timeout as kernel::ffi::c_ulong) })
-    };
+    let timeout_ms = timeout_ms(timeout);
     let r: Result = (|| {
         let mut req = [0u8; 64 + 4];
         let h = super::proto::header::Header::request(super::proto::header::Command::Echo);
@@ -337,10 +317,7 @@ pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_lo
         }
         Ok(())
     })();
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    errno(r)
 }
 
 fn fid_of(f: &bindings::smb_fid) -> super::proto::message::FileId {
@@ -412,10 +389,7 @@ pub unsafe extern "C" fn smb_clnt_close(
 ) -> c_int {
     // SAFETY: the header's contract.
     let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
-    match clnt.close(fid, &signer_for) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    errno(clnt.close(fid, &signer_for))
 }
 
 /// # Safety
@@ -492,13 +466,6 @@ fn c_info(i: &FileInfo) -> bindings::smb_file_info {
         nlink: i.nlink,
         delete_pending: u8::from(i.delete_pending),
         directory: u8::from(i.directory),
-    }
-}
-
-fn errno(r: Result) -> c_int {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
     }
 }
 
@@ -641,10 +608,7 @@ pub unsafe extern "C" fn smb_call_sync(
     };
     // SAFETY: the header's contract: a live handle, `nr` valid operations.
     let r = unsafe { run_setup(borrow(c), &setup) };
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    errno(r)
 }
 
 crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,

@@ -7,6 +7,7 @@
 //! pointer by `smb_xprt_get` and given back by `smb_xprt_put`.
 
 use super::bindings;
+use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
@@ -18,24 +19,6 @@ use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::error::{code::*, Error, Result};
 use kernel::ffi::{c_int, c_long, c_void};
 use kernel::sync::{Arc, ArcBorrow};
-
-/// A timeout in jiffies from C (`MAX_SCHEDULE_TIMEOUT`, or anything
-/// negative: none) as milliseconds.
-fn timeout_ms(t: c_long) -> Option<u32> {
-    if t < 0 || t == c_long::MAX {
-        return None;
-    }
-    // SAFETY: a pure conversion function.
-    let ms = unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) };
-    Some(ms)
-}
-
-fn errno(r: Result) -> c_int {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
 
 /// # Safety
 ///

@@ -1,6 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Compile-time checks that Rust definitions of exported C functions match
-//! their declarations in `include/smb/*.h`.
+//! their declarations in `include/smb/*.h`, and the conversions every C ABI
+//! entry point needs.
+
+use super::super::bindings;
+use kernel::error::Result;
+use kernel::ffi::{c_int, c_long};
+
+/// A C timeout in jiffies (`MAX_SCHEDULE_TIMEOUT`, or anything negative:
+/// none) as milliseconds.
+pub fn timeout_ms(t: c_long) -> Option<u32> {
+    if t < 0 || t == c_long::MAX {
+        return None;
+    }
+    // SAFETY: a pure conversion.
+    Some(unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) })
+}
+
+/// A result as the C convention has it: 0 or a negative errno.
+pub fn errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
 
 /// Asserts, at compile time, that each named function defined in the current
 /// scope has exactly the type of the declaration bindgen generated from the C
