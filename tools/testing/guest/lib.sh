@@ -60,16 +60,39 @@ start_ksmbd() {
 		g_log "ksmbd.mountd failed to start"
 		return 1
 	}
-	# Port 445 is 0x01BD; state 0A is LISTEN. ksmbd may listen on IPv4 or
-	# on a dual-stack IPv6 socket. Under TCG with KASAN it takes ~10 s.
 	local i
 	for i in $(seq 120); do
-		awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' \
-			/proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		ksmbd_listening && return 0
 		sleep 0.5
 	done
 	g_log "ksmbd is not listening on port 445 after 60s"
 	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
+	return 1
+}
+
+# True if something listens on port 445 (0x01BD; state 0A is LISTEN), on
+# IPv4 or on a dual-stack IPv6 socket. Under TCG with KASAN ksmbd takes
+# ~10 s to get there.
+ksmbd_listening() {
+	awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Stop ksmbd and wait until nothing listens any more.
+ksmbd_down() {
+	stop_ksmbd
+	local i
+	for i in $(seq 100); do ksmbd_listening || break; sleep 0.1; done
+	sleep 0.5
+	! ksmbd_listening
+}
+
+# Start ksmbd again (its configuration and users are still there, so only
+# the daemon is needed) and wait until it listens.
+ksmbd_up() {
+	ksmbd.mountd || return 1
+	local i
+	for i in $(seq 300); do ksmbd_listening && return 0; sleep 0.2; done
 	return 1
 }
 
@@ -117,5 +140,5 @@ guest_finish() {
 	busybox reboot -f
 }
 
-export -f g_log t_ok t_fail t_done t_check start_ksmbd stop_ksmbd load_modules kmemleak_scan
+export -f g_log t_ok t_fail t_done t_check start_ksmbd stop_ksmbd ksmbd_listening ksmbd_down ksmbd_up load_modules kmemleak_scan
 export SMBFS_REPO SMB_USER SMB_PASS SMB_SHARE SMB_SHARE_DIR SMB_SCRATCH_DIR

@@ -134,9 +134,6 @@ fi
 # again by itself, the tree connected again, and a replayable CREATE + READ
 # + CLOSE compound goes through with the right data; a FileId opened
 # before the restart is gone, and a READ on it says so.
-listening() {
-	awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 want=$(head -c 65536 "$SMB_SHARE_DIR/put1.bin" | sha256sum | cut -d' ' -f1)
 if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/null; then
 	old_session=$(info_field 0 session)
@@ -154,11 +151,8 @@ if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/n
 	) &
 	loop=$!
 	sleep 1
-	stop_ksmbd
-	for _ in $(seq 100); do listening || break; sleep 0.1; done
-	sleep 0.5
-	ksmbd.mountd
-	for _ in $(seq 300); do listening && break; sleep 0.2; done
+	ksmbd_down
+	ksmbd_up
 	wait $loop
 	sed 's/^/    /' /tmp/cat.log | sort | uniq -c
 	t_check "restart: all 12 compounds returned the file's data ($(grep -c '^ok' /tmp/cat.log) ok)" \
@@ -175,12 +169,7 @@ fi
 # ksmbd with "server signing = mandatory": a session the caller did not ask
 # to sign signs anyway, because NEGOTIATE said the server requires it.
 restart_ksmbd() {
-	stop_ksmbd
-	for _ in $(seq 100); do listening || break; sleep 0.1; done
-	sleep 0.5
-	ksmbd.mountd
-	for _ in $(seq 300); do listening && break; sleep 0.2; done
-	listening
+	ksmbd_down && ksmbd_up
 }
 sed -i 's/^\(\s*\)\[global\]$/&\n    server signing = mandatory/' /etc/ksmbd/ksmbd.conf
 t_check "ksmbd restarted with server signing = mandatory" restart_ksmbd

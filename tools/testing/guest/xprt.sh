@@ -114,9 +114,6 @@ done
 # nothing else; every killed task returns within 2 s. kmemleak (at the end)
 # and lockdep (the gate) must stay silent.
 SOAK_SECONDS=${SOAK_SECONDS:-60}
-listening() {
-	awk '$2 ~ /:01BD$/ && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
 soak_loop() { # soak_loop TAG FLAGS: calls until /tmp/soak.stop, outcomes to /tmp/soak.TAG
 	local tag=$1 flags=$2 n=0 err
 	: >/tmp/soak."$tag"
@@ -159,13 +156,8 @@ t_end=$(($(date +%s) + SOAK_SECONDS))
 restarts=0 worst_ms=0 never=0
 while [ "$(date +%s)" -lt "$t_end" ]; do
 	sleep 3
-	stop_ksmbd
-	for _ in $(seq 100); do listening || break; sleep 0.1; done
-	sleep 0.5
-	# The configuration and the user are still there: only the daemon
-	# (which starts the server again) is needed.
-	ksmbd.mountd
-	for _ in $(seq 300); do listening && break; sleep 0.2; done
+	ksmbd_down
+	ksmbd_up
 	restarts=$((restarts + 1))
 	t_up=$(date +%s%N)
 	ms=""
@@ -212,17 +204,13 @@ ctl release x
 # within the request timer instead of waiting for it.
 t_check "soft transport to ksmbd (T = 3 s)" ctl connect "127.0.0.1 445 210 311 1 15000 3000 1"
 ctl echo 3
-stop_ksmbd
-for _ in $(seq 100); do listening || break; sleep 0.1; done
-sleep 0.5
+ksmbd_down
 t0=$(date +%s%N)
 err=$(printf '1 2 60000' 2>&1 >$T/call | sed 's/.*error: //')
 ms=$((($(date +%s%N) - t0) / 1000000))
 t_check "soft: with ksmbd down a call fails within T + 5 s (${ms} ms: ${err:-no error})" \
 	test -n "$err" -a "$ms" -le 8000
-ksmbd.mountd
-for _ in $(seq 300); do listening && break; sleep 0.2; done
-t_check "ksmbd listens again" listening
+t_check "ksmbd listens again" ksmbd_up
 ctl release x
 
 # Nothing listens on port 1: the connect is refused and the error says so.
