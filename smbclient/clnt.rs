@@ -12,8 +12,8 @@ use crate::kext::crypto::constant_time_eq;
 use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::session::{Credentials, Session};
 use crate::smb_xprt::{Signer, Transport};
-use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -22,6 +22,13 @@ use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
 
 /// `SMB_CLNT_SIGN`: sign even if the server does not require it.
 pub(crate) const FLAG_SIGN: u32 = 0x1;
+/// `SMB_CLNT_SEAL`: encrypt even if the server does not require it.
+pub(crate) const FLAG_SEAL: u32 = 0x2;
+
+/// A session set up for a handle's flags.
+fn setup(xprt: Arc<Transport>, creds: &Credentials, flags: u32) -> Result<Session> {
+    Session::setup(xprt, creds, flags & FLAG_SIGN != 0, flags & FLAG_SEAL != 0)
+}
 
 /// What a handle is for.
 pub(crate) struct ClntArgs<'a> {
@@ -29,6 +36,20 @@ pub(crate) struct ClntArgs<'a> {
     pub(crate) unc: &'a str,
     pub(crate) creds: Credentials,
     pub(crate) flags: u32,
+}
+
+/// Told when a handle's session was set up again after a reconnect (the
+/// C ABI's `struct smb_clnt_events`).
+pub(crate) trait ReconnectSink: Send + Sync {
+    /// `result`: the session (and the handle's tree) are back, or why not.
+    fn reconnected(&self, result: Result);
+}
+
+/// A handle's listener on its session.
+struct Listener {
+    /// The handle's address (identity only).
+    clnt: usize,
+    sink: KBox<dyn ReconnectSink>,
 }
 
 /// A shared session and what identifies it. After the transport
@@ -53,6 +74,10 @@ pub(crate) struct SessionEntry {
     /// Woken when `current` is replaced or re-authentication fails.
     #[pin]
     ready: WaitQueue,
+    /// Handles that want to hear about re-authentication. Held while their
+    /// callbacks run, so that removing one waits for its callback.
+    #[pin]
+    listeners: Mutex<KVec<Listener>>,
     #[pin]
     reauth_work: Work<SessionEntry>,
 }
@@ -110,7 +135,7 @@ impl SessionEntry {
             .negotiated()
             .is_ok_and(|n| n.generation == old.generation);
         if !current {
-            let fresh = Session::setup(old.xprt.clone(), &self.creds, self.flags & FLAG_SIGN != 0);
+            let fresh = setup(old.xprt.clone(), &self.creds, self.flags);
             match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
                 Ok(s) => {
                     pr_info!(
@@ -123,6 +148,8 @@ impl SessionEntry {
                     // The session first, then the generation waiters test.
                     *self.current.lock() = s;
                     self.current_gen.store(generation, Ordering::Release);
+                    self.ready.wake_all();
+                    self.tell_listeners(Ok(()));
                 }
                 Err(e) => {
                     pr_warn!(
@@ -131,10 +158,35 @@ impl SessionEntry {
                         e.to_errno()
                     );
                     self.reauth_error.store(e.to_errno(), Ordering::Release);
+                    self.ready.wake_all();
+                    self.tell_listeners(Err(e));
                 }
             }
         }
         self.ready.wake_all();
+    }
+
+    /// Tells the handles that listen (upper layers reopen their files).
+    fn tell_listeners(&self, result: Result) {
+        let listeners = self.listeners.lock();
+        for l in listeners.iter() {
+            l.sink.reconnected(result);
+        }
+    }
+
+    /// Sets (or with `None` removes) handle `clnt`'s listener; removing
+    /// waits for its callback if one is running.
+    pub(crate) fn set_listener(
+        &self,
+        clnt: usize,
+        sink: Option<KBox<dyn ReconnectSink>>,
+    ) -> Result {
+        let mut listeners = self.listeners.lock();
+        listeners.retain(|l| l.clnt != clnt);
+        if let Some(sink) = sink {
+            listeners.push(Listener { clnt, sink }, GFP_KERNEL)?;
+        }
+        Ok(())
     }
 
     /// The session to send on: waits (killable, within `timeout_ms`) while
@@ -201,7 +253,7 @@ impl Sessions {
             e.users.fetch_add(1, Ordering::Relaxed);
             return Ok(e.clone());
         }
-        let session = Session::setup(args.xprt, &args.creds, args.flags & FLAG_SIGN != 0)?;
+        let session = setup(args.xprt, &args.creds, args.flags)?;
         let gen = session.generation;
         let session = Arc::new(session, GFP_KERNEL)?;
         let e = Arc::pin_init(
@@ -214,6 +266,7 @@ impl Sessions {
                 reauth_error: AtomicI32::new(0),
                 current_gen: AtomicU64::new(gen),
                 ready <- crate::new_wait_queue!("SessionEntry::ready"),
+                listeners <- new_mutex!(KVec::new(), "SessionEntry::listeners"),
                 reauth_work <- new_work!("SessionEntry::reauth_work"),
             }),
             GFP_KERNEL,
@@ -295,7 +348,8 @@ pub(crate) struct Clnt {
     pub(crate) entry: Option<Arc<SessionEntry>>,
     unc: KVec<u8>,
     tree: AtomicU64,
-    pub(crate) share_flags: u32,
+    /// The share's flags, from the last TREE_CONNECT.
+    share_flags: AtomicU32,
     pub(crate) tasks: Arc<Drain>,
 }
 
@@ -317,19 +371,22 @@ impl Clnt {
         let entry = sessions.get(args)?;
         let session = entry.session();
         let s = signer(&session);
-        let (tree_id, share_flags) =
-            match session.tree_connect(core::str::from_utf8(&unc).map_err(|_| EINVAL)?, Some(&s)) {
-                Ok(t) => t,
-                Err(e) => {
-                    sessions.put(entry);
-                    return Err(e);
-                }
-            };
+        let connected = session
+            .tree_connect(core::str::from_utf8(&unc).map_err(|_| EINVAL)?, Some(&s))
+            // A share that must be sealed needs a session that can.
+            .and_then(|(t, f)| session.seals_tree(f).map(|_| (t, f)));
+        let (tree_id, share_flags) = match connected {
+            Ok(t) => t,
+            Err(e) => {
+                sessions.put(entry);
+                return Err(e);
+            }
+        };
         Ok(Self {
             entry: Some(entry),
             unc,
             tree: AtomicU64::new(tree_word(&session, tree_id)),
-            share_flags,
+            share_flags: AtomicU32::new(share_flags),
             tasks,
         })
     }
@@ -337,6 +394,12 @@ impl Clnt {
     fn entry(&self) -> &Arc<SessionEntry> {
         // INVARIANT: `entry` is `Some` until `release`.
         self.entry.as_ref().expect("released Clnt")
+    }
+
+    /// Identifies the shared session this handle uses (break watches are
+    /// matched by it).
+    pub(crate) fn entry_id(&self) -> usize {
+        Arc::as_ptr(self.entry()) as usize
     }
 
     /// The session now (for `info`).
@@ -347,6 +410,18 @@ impl Clnt {
     /// The TreeId last connected.
     pub(crate) fn tree_id(&self) -> u32 {
         self.tree.load(Ordering::Acquire) as u32
+    }
+
+    /// The share's flags (MS-SMB2 2.2.10).
+    pub(crate) fn share_flags(&self) -> u32 {
+        self.share_flags.load(Ordering::Relaxed)
+    }
+
+    /// Whether this handle's requests are sealed.
+    pub(crate) fn seals(&self) -> bool {
+        self.session()
+            .seals_tree(self.share_flags())
+            .unwrap_or(true)
     }
 
     /// The session and TreeId to send on: waits for a re-authentication
@@ -362,18 +437,22 @@ impl Clnt {
             return Ok((session, t as u32));
         }
         let s = make(&session);
-        let (tree_id, _) = session.tree_connect(
+        let (tree_id, share_flags) = session.tree_connect(
             core::str::from_utf8(&self.unc).map_err(|_| EINVAL)?,
             Some(&s),
         )?;
+        self.share_flags.store(share_flags, Ordering::Relaxed);
         self.tree
             .store(tree_word(&session, tree_id), Ordering::Release);
         Ok((session, tree_id))
     }
 
     /// Sends `parts` (one PDU or a compound; SessionId and TreeId stamped
-    /// here) on the current session. A replayable request whose session or
-    /// tree went with a reconnect is sent again once they are set up anew.
+    /// here) on the current session, sealed if the session or the share
+    /// asks. A replayable request whose session or tree went with a
+    /// reconnect is sent again once they are set up anew; so is a sealed
+    /// one the transport refused to send because its keys belong to the
+    /// lost connection (`ENOKEY`: nothing was sent).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn call(
         &self,
@@ -399,11 +478,19 @@ impl Clnt {
                 send: data.send.as_deref_mut(),
                 recv: data.recv.as_deref_mut(),
             };
-            let n = session.call(parts, tree_id, flags, reply, timeout_ms, Some(&signer), d)?;
+            let flags = if session.seals_tree(self.share_flags())? {
+                flags | crate::bindings::SMB_XPRT_CALL_SEAL
+            } else {
+                flags
+            };
+            attempt += 1;
+            let n = match session.call(parts, tree_id, flags, reply, timeout_ms, Some(&signer), d) {
+                Err(e) if e == ENOKEY && attempt < 3 => continue,
+                r => r?,
+            };
             let status = crate::proto::header::Header::parse(&reply[..n])
                 .map(|h| h.status)
                 .unwrap_or(0);
-            attempt += 1;
             if replayable && attempt < 3 && STALE_STATUSES.contains(&status) {
                 continue;
             }
@@ -411,10 +498,21 @@ impl Clnt {
         }
     }
 
+    /// Sets (or removes) this handle's re-authentication listener.
+    pub(crate) fn set_listener(&self, sink: Option<KBox<dyn ReconnectSink>>) -> Result {
+        self.entry().set_listener(self.id(), sink)
+    }
+
+    /// Identifies the handle (it may move: `release` takes it by value).
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.tasks) as usize
+    }
+
     /// Drops the handle once its tasks are done.
     pub(crate) fn release(mut self, sessions: &Sessions) {
         self.tasks.wait_idle();
         if let Some(e) = self.entry.take() {
+            let _ = e.set_listener(self.id(), None);
             sessions.put(e);
         }
     }

@@ -6,9 +6,9 @@
 
 use crate::clnt::Clnt;
 use crate::kext::iter::KernelIter;
-use crate::proto::close::CloseRequest;
-use crate::proto::create::{CreateRequest, CreateResponse};
-use crate::proto::create_ctx::CreateContexts;
+use crate::proto::close::{CloseRequest, FlushRequest};
+use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
+use crate::proto::create_ctx::{CreateContext, CreateContexts, DurableV2Request};
 use crate::proto::credits::credit_charge;
 use crate::proto::file_io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
 use crate::proto::header::{Command, Header, HEADER_LEN};
@@ -17,7 +17,9 @@ use crate::proto::info_class::{
     file_info_class, FileBasicInformation, FileDispositionInformation, FileRenameInformation,
     FileStandardInformation, InfoClass,
 };
-use crate::proto::message::{encode, FileId, Message};
+use crate::proto::lock::{LockElement, LockRequest};
+use crate::proto::message::{encode, FileId, Message, WireList};
+use crate::proto::oplock::OplockBreakAck;
 use crate::proto::query_dir::{
     dir_info_class, query_dir_flags, FileIdBothDirectoryInformation, QueryDirectoryRequest,
     QueryDirectoryResponse,
@@ -45,6 +47,8 @@ const WRITE_HEADER: usize = HEADER_LEN + 48;
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct OpenInfo {
     pub(crate) end_of_file: u64,
+    /// The oplock the server granted (MS-SMB2 2.2.14).
+    pub(crate) oplock_level: u8,
 }
 
 /// A reply's status as a result.
@@ -65,6 +69,7 @@ impl Clnt {
         desired_access: u32,
         disposition: u32,
         create_options: u32,
+        oplock_level: u8,
         make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result<(FileId, OpenInfo)> {
         let units = path.len().checked_mul(2).ok_or(EINVAL)?;
@@ -81,9 +86,33 @@ impl Clnt {
             .position(|c| c != [b'\\', 0])
             .unwrap_or(n / 2)
             * 2;
+        // MS-SMB2 3.2.4.3.5: on SMB 3.x a CREATE that is not idempotent
+        // carries a CreateGuid (in SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2),
+        // by which a server that kept the open recognises the request if it
+        // is sent again after a reconnect (with REPLAY_OPERATION, which
+        // the transport sets). Dispositions whose second run leaves the
+        // same result (overwrite, supersede) are then replayable. FILE_CREATE
+        // is not: a server keeps CreateGuids only for durable opens, which
+        // are not requested, so its replay would fail with EEXIST instead
+        // of the EIO that tells the truth (the outcome is unknown).
+        let dialect = self.session().dialect;
+        let guard_replay = dialect >= 0x0300 && !matches!(disposition, disp::OPEN | disp::OPEN_IF);
+        let mut create_guid = [0u8; 16];
+        crate::kext::random::fill(&mut create_guid);
+        let dh2q = [CreateContext::DurableV2Request(DurableV2Request {
+            timeout: 0,
+            flags: 0,
+            create_guid,
+        })];
+        let contexts: &[CreateContext<'_>] = if guard_replay { &dh2q } else { &[] };
+        let flags = if guard_replay && disposition != disp::CREATE {
+            crate::bindings::SMB_XPRT_CALL_REPLAYABLE
+        } else {
+            0
+        };
         let req_body = CreateRequest {
             security_flags: 0,
-            requested_oplock_level: 0,
+            requested_oplock_level: oplock_level,
             impersonation_level: IMPERSONATION,
             smb_create_flags: 0,
             desired_access,
@@ -92,15 +121,20 @@ impl Clnt {
             create_disposition: disposition,
             create_options,
             name: &name[start..n],
-            contexts: CreateContexts::List(&[]),
+            contexts: CreateContexts::List(contexts),
         };
-        let mut req = KVec::from_elem(0u8, HEADER_LEN + 56 + (n - start).max(1) + 8, GFP_KERNEL)?;
+        // Header, body, the name, padding to 8, one context of 24 + 8 + 32.
+        let mut req = KVec::from_elem(
+            0u8,
+            HEADER_LEN + 56 + (n - start).max(1) + 8 + 64,
+            GFP_KERNEL,
+        )?;
         let len =
             encode(&Header::request(Command::Create), &req_body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = KVec::from_elem(0u8, 1024, GFP_KERNEL)?;
         let rlen = self.call(
             &mut [&mut req[..len]],
-            0,
+            flags,
             &mut reply,
             Some(OP_TIMEOUT_MS),
             CallData::default(),
@@ -113,6 +147,7 @@ impl Clnt {
             rsp.file_id,
             OpenInfo {
                 end_of_file: rsp.end_of_file,
+                oplock_level: rsp.oplock_level,
             },
         ))
     }
@@ -287,6 +322,15 @@ pub(crate) struct FileInfo {
 /// Directory entries come in responses of at most this many bytes.
 const DIR_BUFFER: usize = 64 * 1024;
 
+/// The largest QUERY_INFO answer or SET_INFO buffer taken.
+const MAX_INFO: usize = 64 * 1024;
+
+/// SMB2_LOCKFLAG_FAIL_IMMEDIATELY (MS-SMB2 2.2.26.1).
+const LOCKFLAG_FAIL_IMMEDIATELY: u32 = 0x10;
+/// STATUS_LOCK_NOT_GRANTED and STATUS_FILE_LOCK_CONFLICT (MS-ERREF).
+const STATUS_LOCK_NOT_GRANTED: u32 = 0xC000_0055;
+const STATUS_FILE_LOCK_CONFLICT: u32 = 0xC000_0054;
+
 impl Clnt {
     /// One request without payload, on this handle's tree; the reply
     /// (status success) in `reply`, its length returned.
@@ -354,6 +398,173 @@ impl Clnt {
             }
         }
         Ok(out)
+    }
+
+    /// QUERY_INFO (MS-SMB2 2.2.37) of any type and class: the reply's
+    /// OutputBuffer is copied into `out`; returns its length (`EMSGSIZE` if
+    /// it does not fit, BUFFER_OVERFLOW included).
+    pub(crate) fn query_info(
+        &self,
+        fid: FileId,
+        info_type: u8,
+        class: u8,
+        additional: u32,
+        out: &mut [u8],
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result<usize> {
+        let want = u32::try_from(out.len().min(MAX_INFO)).map_err(|_| EINVAL)?;
+        let body = QueryInfoRequest {
+            info_type,
+            file_info_class: class,
+            output_buffer_length: want,
+            input: &[],
+            additional_information: additional,
+            flags: 0,
+            file_id: fid,
+        };
+        let mut req = [0u8; HEADER_LEN + 41];
+        let len =
+            encode(&Header::request(Command::QueryInfo), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = KVec::from_elem(0u8, HEADER_LEN + 8 + want as usize, GFP_KERNEL)?;
+        let n = self.call(
+            &mut [&mut req[..len]],
+            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
+            &mut reply,
+            Some(OP_TIMEOUT_MS),
+            CallData::default(),
+            make,
+        )?;
+        let h = Header::parse(&reply[..n]).map_err(|_| EPROTO)?;
+        if h.status == code::STATUS_BUFFER_OVERFLOW {
+            return Err(EMSGSIZE);
+        }
+        check(&reply[..n])?;
+        let rsp = QueryInfoResponse::parse(&reply[..n]).map_err(|_| EPROTO)?;
+        let dst = out.get_mut(..rsp.output.len()).ok_or(EMSGSIZE)?;
+        dst.copy_from_slice(rsp.output);
+        Ok(rsp.output.len())
+    }
+
+    /// SET_INFO (MS-SMB2 2.2.39) of any type and class, with `buffer`
+    /// encoded as MS-FSCC says.
+    pub(crate) fn set_info_raw(
+        &self,
+        fid: FileId,
+        info_type: u8,
+        class: u8,
+        additional: u32,
+        buffer: &[u8],
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        if buffer.len() > MAX_INFO {
+            return Err(EINVAL);
+        }
+        let body = SetInfoRequest {
+            info_type,
+            file_info_class: class,
+            buffer,
+            additional_information: additional,
+            file_id: fid,
+        };
+        let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + buffer.len().max(1), GFP_KERNEL)?;
+        let len =
+            encode(&Header::request(Command::SetInfo), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        self.simple(&mut req[..len], 0, &mut reply, make)
+            .map(|_| ())
+    }
+
+    /// Acknowledges an oplock break (MS-SMB2 2.2.24.1, 3.2.4.21):
+    /// `level` is the one the server broke to (or lower).
+    pub(crate) fn oplock_ack(
+        &self,
+        fid: FileId,
+        level: u8,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let body = OplockBreakAck {
+            oplock_level: level,
+            file_id: fid,
+        };
+        let mut req = [0u8; HEADER_LEN + 24];
+        let len =
+            encode(&Header::request(Command::OplockBreak), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        self.simple(&mut req[..len], 0, &mut reply, make)
+            .map(|_| ())
+    }
+
+    /// FLUSH (MS-SMB2 2.2.17): the server writes the open's data to
+    /// stable storage. Replayable: flushing twice is flushing.
+    pub(crate) fn flush(
+        &self,
+        fid: FileId,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let mut req = [0u8; HEADER_LEN + 24];
+        let len = encode(
+            &Header::request(Command::Flush),
+            &FlushRequest { file_id: fid },
+            &mut req,
+        )
+        .map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        self.simple(
+            &mut req[..len],
+            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
+            &mut reply,
+            make,
+        )
+        .map(|_| ())
+    }
+
+    /// LOCK (MS-SMB2 2.2.26) of one byte range: `flags` are
+    /// SMB2_LOCKFLAG_* (shared, exclusive, unlock, fail immediately). A
+    /// conflicting lock with fail-immediately is `EAGAIN`; without it the
+    /// call waits (killably) for the range. Not replayable: a lost reply
+    /// leaves the lock's state unknown (lock sequence numbers, which would
+    /// make it replayable, come with durable handles).
+    pub(crate) fn lock(
+        &self,
+        fid: FileId,
+        offset: u64,
+        length: u64,
+        flags: u32,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let element = [LockElement {
+            offset,
+            length,
+            flags,
+        }];
+        let body = LockRequest {
+            lock_sequence: 0,
+            file_id: fid,
+            locks: WireList::Values(&element),
+        };
+        let mut req = [0u8; HEADER_LEN + 48];
+        let len = encode(&Header::request(Command::Lock), &body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        // A blocking lock waits as long as the range is held.
+        let timeout = if flags & LOCKFLAG_FAIL_IMMEDIATELY != 0 {
+            Some(OP_TIMEOUT_MS)
+        } else {
+            None
+        };
+        let n = self.call(
+            &mut [&mut req[..len]],
+            0,
+            &mut reply,
+            timeout,
+            CallData::default(),
+            make,
+        )?;
+        let h = Header::parse(&reply[..n]).map_err(|_| EPROTO)?;
+        match h.status {
+            code::STATUS_SUCCESS => Ok(()),
+            STATUS_LOCK_NOT_GRANTED | STATUS_FILE_LOCK_CONFLICT => Err(EAGAIN),
+            s => Err(status_errno(s)),
+        }
     }
 
     fn set_info(

@@ -7,10 +7,16 @@
 use crate::kext::crypto::memzero_explicit;
 use crate::kext::iter::KernelIter;
 use crate::kext::random;
+use crate::proto::crypto::Cipher;
 use crate::proto::crypto::Segments;
-use crate::proto::header::{Command, Header, HeaderTarget, HEADER_LEN};
+use crate::proto::header::{self, Command, Header, HeaderTarget, HEADER_LEN};
+use crate::proto::ioctl::{
+    ctl_code, IoctlRequest, IoctlResponse, ValidateNegotiateInfoRequest,
+    ValidateNegotiateInfoResponse, IOCTL_IS_FSCTL,
+};
 use crate::proto::kdf::{derive_session_keys, KeySchedule};
 use crate::proto::message::{encode, Message};
+use crate::proto::message::{FileId, U16List};
 use crate::proto::ntlmssp::authenticate::{
     emit_authenticate, AuthenticateRequest, MAX_AUTHENTICATE_LEN,
 };
@@ -33,9 +39,13 @@ use kernel::sync::Arc;
 /// SMB2_NEGOTIATE_SIGNING_ENABLED / _REQUIRED (MS-SMB2 2.2.3, 2.2.5).
 const SIGNING_ENABLED: u8 = 0x01;
 const SIGNING_REQUIRED: u16 = 0x02;
-/// SMB2_SESSION_FLAG_IS_GUEST / IS_NULL (2.2.6).
+/// SMB2_SESSION_FLAG_IS_GUEST / IS_NULL / ENCRYPT_DATA (2.2.6).
 const SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 const SESSION_FLAG_IS_NULL: u16 = 0x0002;
+const SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
+
+/// SMB2_SHAREFLAG_ENCRYPT_DATA (MS-SMB2 2.2.10).
+const SHAREFLAG_ENCRYPT_DATA: u32 = 0x0000_8000;
 
 /// Largest reply a session or tree setup takes.
 const SETUP_REPLY: usize = 4096;
@@ -90,9 +100,27 @@ pub(crate) struct Session {
     pub(crate) generation: u64,
     pub(crate) session_id: u64,
     pub(crate) dialect: u16,
-    /// The algorithm and Session.SigningKey, when requests are signed.
+    /// The algorithm and Session.SigningKey (none for a guest session).
     signing: Option<(SigningAlgorithm, Secret<16>)>,
+    /// Every request is signed (the server requires it, or the caller
+    /// asked); otherwise only those whose header says SMB2_FLAGS_SIGNED
+    /// (VALIDATE_NEGOTIATE_INFO).
+    sign_all: bool,
     pub(crate) guest: bool,
+    /// The transport holds this session's encryption keys (a cipher was
+    /// negotiated), so its requests can be sealed.
+    keys_set: bool,
+    /// Session.EncryptData: every request is sealed (the server asked, or
+    /// the caller did).
+    pub(crate) encrypt: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.keys_set {
+            self.xprt.clear_session_keys(self.session_id);
+        }
+    }
 }
 
 /// The errno of a reply's (failure) NT status.
@@ -109,8 +137,14 @@ fn header_of(reply: &[u8]) -> Result<Header> {
 
 impl Session {
     /// Authenticates `creds` on `xprt` (connected). `sign`: sign requests
-    /// even if the server does not require it.
-    pub(crate) fn setup(xprt: Arc<Transport>, creds: &Credentials, sign: bool) -> Result<Self> {
+    /// even if the server does not require it; `seal`: encrypt them even if
+    /// the server does not require it.
+    pub(crate) fn setup(
+        xprt: Arc<Transport>,
+        creds: &Credentials,
+        sign: bool,
+        seal: bool,
+    ) -> Result<Self> {
         xprt.wait_connected(Some(SETUP_TIMEOUT_MS))?;
         let neg = xprt.negotiated()?;
         let mut preauth = PreauthHash::from_value(neg.preauth_hash);
@@ -205,8 +239,30 @@ impl Session {
             memzero_explicit(&mut exported);
             return Err(status_errno(h.status));
         }
-        let rsp = SessionSetupResponse::parse(r).map_err(|_| EPROTO)?;
+        let rsp = match SessionSetupResponse::parse(r) {
+            Ok(rsp) => rsp,
+            Err(_) => {
+                memzero_explicit(&mut exported);
+                return Err(EPROTO);
+            }
+        };
         let guest = rsp.session_flags & (SESSION_FLAG_IS_GUEST | SESSION_FLAG_IS_NULL) != 0;
+        let server_seals = rsp.session_flags & SESSION_FLAG_ENCRYPT_DATA != 0;
+        // MS-SMB2 3.2.5.3.1: encryption keys exist for SMB 3.x with a
+        // cipher, and not for guest or anonymous sessions.
+        let cipher = match (neg.dialect >= 0x0300 && !guest, neg.cipher) {
+            (true, id) if id != 0 => Cipher::from_id(id).ok(),
+            _ => None,
+        };
+        if (seal || server_seals) && cipher.is_none() {
+            memzero_explicit(&mut exported);
+            kernel::pr_err!(
+                "session: encryption {} but dialect {:#x} has no cipher in common with the server\n",
+                if seal { "was asked for" } else { "is required by the server" },
+                neg.dialect
+            );
+            return Err(EOPNOTSUPP);
+        }
 
         let schedule = match neg.dialect {
             0x0311 => KeySchedule::Smb311 {
@@ -215,25 +271,64 @@ impl Session {
             0x0300 | 0x0302 => KeySchedule::Smb30,
             _ => KeySchedule::Smb2,
         };
-        let keys = derive_session_keys(&SmbCrypto, schedule, &exported, None);
+        let keys = derive_session_keys(&SmbCrypto, schedule, &exported, cipher);
         memzero_explicit(&mut exported);
         let mut keys = keys.map_err(|_| EINVAL)?;
-        let must_sign = neg.security_mode & SIGNING_REQUIRED != 0 || sign;
-        let signing = if must_sign && !guest {
-            Some((algorithm(&neg)?, Secret::new(keys.signing_key)?))
-        } else {
-            None
+        let must_sign = (neg.security_mode & SIGNING_REQUIRED != 0 || sign) && !guest;
+        // The key is kept even when requests are not signed: a few must be.
+        let signing = match (!guest).then(|| algorithm(&neg)) {
+            Some(Ok(alg)) => Secret::new(keys.signing_key).map(|k| Some((alg, k))),
+            Some(Err(e)) if must_sign => Err(e),
+            _ => Ok(None),
+        };
+        let keys_set = match (&keys.encryption_key, &keys.decryption_key) {
+            (Some(enc), Some(dec)) => xprt
+                .set_session_keys(neg.generation, session_id, enc.as_bytes(), dec.as_bytes())
+                .map(|()| true),
+            _ => Ok(false),
         };
         memzero_explicit(&mut keys.signing_key);
         memzero_explicit(&mut keys.application_key);
+        for k in [&mut keys.encryption_key, &mut keys.decryption_key]
+            .into_iter()
+            .flatten()
+        {
+            k.wipe();
+        }
+        let (signing, keys_set) = (signing?, keys_set?);
         Ok(Self {
             xprt,
             generation: neg.generation,
             session_id,
             dialect: neg.dialect,
             signing,
+            sign_all: must_sign,
             guest,
+            keys_set,
+            encrypt: seal || server_seals,
         })
+    }
+
+    /// Whether requests on a tree with these share flags are sealed:
+    /// the session's choice, or the share's (SMB2_SHAREFLAG_ENCRYPT_DATA,
+    /// MS-SMB2 2.2.10). `EOPNOTSUPP` if the share asks and there are no
+    /// keys (no cipher in common).
+    pub(crate) fn seals_tree(&self, share_flags: u32) -> Result<bool> {
+        if self.encrypt {
+            return Ok(true);
+        }
+        if share_flags & SHAREFLAG_ENCRYPT_DATA == 0 {
+            return Ok(false);
+        }
+        if !self.keys_set {
+            kernel::pr_err!(
+                "session {:#x}: the share requires encryption, which dialect {:#x} does not offer here\n",
+                self.session_id,
+                self.dialect
+            );
+            return Err(EOPNOTSUPP);
+        }
+        Ok(true)
     }
 
     /// A SESSION_SETUP request carrying `token` into `out`; its length.
@@ -253,7 +348,13 @@ impl Session {
 
     /// True if this session's requests are signed.
     pub(crate) fn signs(&self) -> bool {
-        self.signing.is_some()
+        self.sign_all && self.signing.is_some()
+    }
+
+    /// Whether the request starting with `header` gets signed: all of them
+    /// on a signing session, else those that ask (SMB2_FLAGS_SIGNED).
+    fn signs_request(&self, hdr: &[u8]) -> bool {
+        self.signing.is_some() && (self.sign_all || header::is_signed(hdr).unwrap_or(false))
     }
 
     /// Signs a request in place: one PDU or a compound, each PDU on its
@@ -290,7 +391,9 @@ impl Session {
                 parts: mine,
                 data: if next == 0 { data.as_ref() } else { None },
             };
-            signing::sign(&SmbCrypto, *alg, key.get(), first, &tail).map_err(|_| EINVAL)?;
+            if self.sign_all || header::is_signed(first).unwrap_or(false) {
+                signing::sign(&SmbCrypto, *alg, key.get(), first, &tail).map_err(|_| EINVAL)?;
+            }
             if next == 0 {
                 return Ok(());
             }
@@ -299,8 +402,9 @@ impl Session {
     }
 
     /// Sends one request on tree `tree_id` (header SessionId and TreeId
-    /// filled in here, signed if the session signs) and returns the reply
-    /// length in `reply`.
+    /// filled in here; sealed if `flags` has SMB_XPRT_CALL_SEAL, else
+    /// signed if the session signs) and returns the reply length in
+    /// `reply`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn call(
         &self,
@@ -313,7 +417,9 @@ impl Session {
         data: CallData<'_, '_>,
     ) -> Result<usize> {
         stamp(parts, self.session_id, tree_id)?;
-        let signer = if self.signs() { signer } else { None };
+        let sealed = flags & crate::bindings::SMB_XPRT_CALL_SEAL != 0;
+        let asks = parts.first().is_some_and(|p| self.signs_request(p));
+        let signer = if asks && !sealed { signer } else { None };
         self.xprt
             .call(parts, flags, reply, timeout_ms, signer, data)
     }
@@ -331,10 +437,16 @@ impl Session {
         let n =
             encode(&Header::request(Command::TreeConnect), &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
+        // MS-SMB2 3.2.4.1.8: sealed when the session encrypts everything.
+        let seal = if self.encrypt {
+            crate::bindings::SMB_XPRT_CALL_SEAL
+        } else {
+            0
+        };
         let rlen = self.call(
             &mut [&mut req[..n]],
             0,
-            crate::bindings::SMB_XPRT_CALL_PRIORITY,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
             &mut reply,
             Some(SETUP_TIMEOUT_MS),
             signer,
@@ -349,7 +461,114 @@ impl Session {
         let HeaderTarget::Sync { tree_id } = h.target else {
             return Err(EPROTO);
         };
+        if matches!(self.dialect, 0x0300 | 0x0302) && !self.guest {
+            self.validate_negotiate(tree_id, signer)?;
+        }
         Ok((tree_id, rsp.share_flags))
+    }
+
+    /// VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5, 2.2.31.4): SMB 3.0 and
+    /// 3.0.2 have no preauth integrity, so after a tree connect the client
+    /// repeats what it negotiated in a signed (or sealed) request, and the
+    /// server answers with what it saw; a difference means someone in
+    /// between changed the NEGOTIATE (to strip signing or encryption, say).
+    /// The reply must be signed with the session's key (or sealed).
+    fn validate_negotiate(&self, tree_id: u32, signer: Option<&Signer>) -> Result {
+        let neg = self.xprt.negotiated()?;
+        let count = usize::from(neg.dialect_count).min(neg.dialects.len());
+        let info = ValidateNegotiateInfoRequest {
+            capabilities: neg.client_capabilities,
+            guid: neg.client_guid,
+            security_mode: neg.client_security_mode,
+            dialects: U16List::Values(&neg.dialects[..count]),
+        };
+        let mut input = [0u8; 24 + 2 * 4];
+        let ilen = info.emit(&mut input).map_err(|_| EINVAL)?;
+        let mut h = Header::request(Command::Ioctl);
+        // Signed, unless sealed: a sealed message is not signed, and a
+        // server checks the signature of any request flagged SIGNED.
+        if !self.encrypt {
+            h.flags |= header::flags::SIGNED;
+        }
+        let body = IoctlRequest {
+            ctl_code: ctl_code::FSCTL_VALIDATE_NEGOTIATE_INFO,
+            file_id: FileId::COMPOUND,
+            input: &input[..ilen],
+            max_input_response: 0,
+            output: &[],
+            max_output_response: ValidateNegotiateInfoResponse::LEN as u32,
+            flags: IOCTL_IS_FSCTL,
+        };
+        let mut req = [0u8; HEADER_LEN + 56 + 32];
+        let n = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+        let seal = if self.encrypt {
+            crate::bindings::SMB_XPRT_CALL_SEAL
+        } else {
+            0
+        };
+        let mut reply = [0u8; 256];
+        let rlen = self.call(
+            &mut [&mut req[..n]],
+            tree_id,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
+            &mut reply,
+            Some(SETUP_TIMEOUT_MS),
+            signer,
+            CallData::default(),
+        )?;
+        let r = &reply[..rlen];
+        let rh = header_of(r)?;
+        // A sealed reply is authenticated by its AEAD tag; a plain one must
+        // carry a valid signature.
+        if !self.encrypt {
+            let (alg, key) = self.signing.as_ref().ok_or(EPROTO)?;
+            let verified = header::is_signed(r).unwrap_or(false)
+                && signing::verify(
+                    &SmbCrypto,
+                    *alg,
+                    key.get(),
+                    &r[..HEADER_LEN],
+                    &r[HEADER_LEN..],
+                )
+                .is_ok();
+            if !verified {
+                kernel::pr_err!(
+                    "session {:#x}: the VALIDATE_NEGOTIATE_INFO reply is not signed with the session's key (status {:#x}); refusing the connection\n",
+                    self.session_id,
+                    rh.status
+                );
+                return Err(ECONNABORTED);
+            }
+        }
+        if rh.status != code::STATUS_SUCCESS {
+            kernel::pr_err!(
+                "session {:#x}: VALIDATE_NEGOTIATE_INFO failed with status {:#x}\n",
+                self.session_id,
+                rh.status
+            );
+            return Err(ECONNABORTED);
+        }
+        let out = IoctlResponse::parse(r)
+            .and_then(|rsp| ValidateNegotiateInfoResponse::parse(rsp.output))
+            .map_err(|_| EPROTO)?;
+        if out.capabilities != neg.capabilities
+            || out.guid != neg.server_guid
+            || out.security_mode != neg.security_mode
+            || out.dialect != neg.dialect
+        {
+            kernel::pr_err!(
+                "session {:#x}: the server saw a different NEGOTIATE (capabilities {:#x}/{:#x}, security mode {:#x}/{:#x}, dialect {:#x}/{:#x}): it was changed on the way; refusing the connection\n",
+                self.session_id,
+                out.capabilities,
+                neg.capabilities,
+                out.security_mode,
+                neg.security_mode,
+                out.dialect,
+                neg.dialect
+            );
+            return Err(ECONNABORTED);
+        }
+        Ok(())
     }
 }
 

@@ -26,6 +26,7 @@ pub mod smb_crypto;
 pub mod smb_xprt;
 
 mod auth;
+mod breaks;
 mod clnt;
 mod ops;
 mod session;
@@ -46,7 +47,7 @@ module! {
     imports_ns: ["SMB"],
 }
 
-struct SmbClient;
+pub(crate) struct SmbClient;
 
 impl kernel::Module for SmbClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
@@ -56,6 +57,7 @@ impl kernel::Module for SmbClient {
             kext::workqueue::WQ_UNBOUND | kext::workqueue::WQ_MEM_RECLAIM,
         )?;
         exports_clnt::TASKQ.install(Arc::new(exports_clnt::TaskQueue(q), GFP_KERNEL)?)?;
+        exports_clnt::WATCHES.install(Arc::pin_init(breaks::Watches::new(), GFP_KERNEL)?)?;
         pr_info!("loaded\n");
         Ok(SmbClient)
     }
@@ -66,6 +68,7 @@ impl Drop for SmbClient {
         // No task can be running: every handle (and so every task) holds
         // smbclient through the consumer's symbol references.
         drop(exports_clnt::TASKQ.remove());
+        drop(exports_clnt::WATCHES.remove());
         drop(SESSIONS.remove());
         pr_info!("unloaded\n");
     }

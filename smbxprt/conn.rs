@@ -24,12 +24,15 @@ use crate::kext::nofs::NofsScope;
 use crate::kext::workqueue as kwq;
 use crate::mid::Rqst;
 use crate::proto::fast_path::{peek_header, PduPeek};
+use crate::proto::framing::encode_frame_length;
 use crate::proto::header::{Command, UNSOLICITED_MESSAGE_ID};
-use crate::rx::{Malformed, Part, Placement, RxEngine, Sink, Source};
+use crate::proto::transform::TRANSFORM_HEADER_LEN;
+use crate::rx::{Bytes, Malformed, Part, Placement, RxEngine, Sink, Source};
+use crate::seal;
 use crate::stats::XprtStats;
 use crate::xprt::{MsgKind, RecvMode, State, Xprt};
 use core::sync::atomic::{AtomicI32, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -45,14 +48,22 @@ pub(crate) enum Target {
     Reply(Arc<Rqst>),
     /// A frame smbiod handles itself.
     Owned { buf: KVec<u8>, kind: OwnedKind },
+    /// An encrypted frame, opened on smbiod once whole (it may be as long
+    /// as the largest READ, hence a buffer that may be virtually mapped).
+    Sealed(KVVec<u8>),
+}
+
+impl Target {
+    /// A frame smbiod handles itself, which only smbiod may complete.
+    fn is_owned(&self) -> bool {
+        !matches!(self, Target::Reply(_))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OwnedKind {
     /// An oplock or lease break from the server.
     Unsolicited,
-    /// An encrypted message; the session layer decrypts it.
-    Transform,
     /// A successful CREATE reply whose task had left: the open must be
     /// closed (by the upper layer that owns the session, or by us). The
     /// request's TreeId comes along.
@@ -147,7 +158,7 @@ impl Conn {
         let _nofs = NofsScope::enter();
         let broken = sock.with_rx_locked(|owner, rx, reader| {
             let sink = ConnSink {
-                conn: &owner,
+                conn: owner,
                 may_sleep: true,
             };
             loop {
@@ -174,7 +185,13 @@ impl SockCallbacks for Conn {
     type Rx = Rx;
 
     fn data_ready(this: ArcBorrow<'_, Self>, rx: &mut Rx, reader: &mut Reader<'_>) {
-        if this.xprt.key.recv_mode == RecvMode::Workqueue || rx.is_parked() {
+        // A frame smbiod keeps for itself (placed there, with a sleeping
+        // allocation) is finished there too: completing it takes locks that
+        // sleep.
+        if this.xprt.key.recv_mode == RecvMode::Workqueue
+            || rx.is_parked()
+            || rx.target().is_some_and(Target::is_owned)
+        {
             Self::queue_recv(this);
             return;
         }
@@ -182,7 +199,7 @@ impl SockCallbacks for Conn {
             return;
         }
         let sink = ConnSink {
-            conn: &this,
+            conn: this,
             may_sleep: false,
         };
         let _ = reader.read(&mut |chunk| rx.consume(&sink, &ChunkSrc(chunk), false));
@@ -313,13 +330,61 @@ impl Source for ChunkSrc<'_, '_> {
 
 /// The transport as a receive sink.
 struct ConnSink<'a> {
-    conn: &'a Conn,
+    conn: ArcBorrow<'a, Conn>,
     may_sleep: bool,
+}
+
+/// Appends a part to a frame smbiod keeps whole: in order, within the
+/// capacity reserved for the frame.
+fn append<A: kernel::alloc::Allocator>(
+    buf: &mut kernel::alloc::Vec<u8, A>,
+    offset: usize,
+    part: &Part<'_>,
+) -> bool {
+    let Some(end) = offset.checked_add(part.len()) else {
+        return false;
+    };
+    if buf.len() != offset || end > buf.capacity() || buf.resize(end, 0, GFP_KERNEL).is_err() {
+        return false;
+    }
+    part.copy_to(&mut buf[offset..end])
 }
 
 impl ConnSink<'_> {
     fn xprt(&self) -> &Xprt {
         &self.conn.xprt
+    }
+
+    /// Opens an encrypted frame with its session's keys and places the
+    /// message inside as if it had arrived alone (smbiod only). A frame
+    /// that cannot be opened is dropped: its request then times out, or
+    /// fails with the connection. One that opens but holds no valid SMB2
+    /// message came from a server that has the key and is broken: the
+    /// connection is dropped.
+    fn open_sealed(&self, mut buf: KVVec<u8>) {
+        let xprt = self.xprt();
+        let opened = seal::open(|sid| xprt.keyring.lock().find(sid), &mut buf);
+        if let Err(e) = opened {
+            XprtStats::inc(&xprt.stats.open_failures);
+            pr_warn!(
+                "transport {} to {}: dropping an encrypted message that does not open ({:?})\n",
+                xprt.id,
+                xprt.key.addr,
+                e
+            );
+            return;
+        }
+        XprtStats::inc(&xprt.stats.opened);
+        let msg = &buf[TRANSFORM_HEADER_LEN..];
+        let mut len = [0u8; 4];
+        let mut inner = Rx::new();
+        let whole = encode_frame_length(msg.len(), &mut len).is_ok()
+            && inner.consume(self, &Bytes(&len), true) == len.len()
+            && inner.consume(self, &Bytes(msg), true) == msg.len()
+            && inner.is_idle();
+        if !whole {
+            Conn::queue_disconnect(self.conn, EPROTO);
+        }
     }
 
     fn owned(&self, frame_len: usize, kind: OwnedKind) -> Placement<Target> {
@@ -347,7 +412,21 @@ impl Sink for ConnSink<'_> {
         let xprt = self.xprt();
         let h = match peek_header(hdr) {
             Ok(PduPeek::Smb2(h)) => h,
-            Ok(PduPeek::Transform(_)) => return self.owned(frame_len, OwnedKind::Transform),
+            Ok(PduPeek::Transform(_)) => {
+                if !may_sleep {
+                    return Placement::Park;
+                }
+                return match KVVec::with_capacity(frame_len, GFP_KERNEL) {
+                    Ok(buf) => Placement::Target(Target::Sealed(buf)),
+                    Err(_) => {
+                        pr_warn!(
+                            "no memory for a {} byte encrypted frame; dropping it\n",
+                            frame_len
+                        );
+                        Placement::Drain
+                    }
+                };
+            }
             Err(_) => {
                 XprtStats::inc(&xprt.stats.malformed);
                 return Placement::Drain;
@@ -450,18 +529,8 @@ impl Sink for ConnSink<'_> {
                 }
                 false
             }
-            Target::Owned { buf, .. } => {
-                let Some(end) = offset.checked_add(part.len()) else {
-                    return false;
-                };
-                if buf.len() != offset
-                    || end > buf.capacity()
-                    || buf.resize(end, 0, GFP_KERNEL).is_err()
-                {
-                    return false;
-                }
-                part.copy_to(&mut buf[offset..end])
-            }
+            Target::Owned { buf, .. } => append(buf, offset, part),
+            Target::Sealed(buf) => append(buf, offset, part),
         }
     }
 
@@ -494,11 +563,8 @@ impl Sink for ConnSink<'_> {
                         buf,
                     );
                 }
-                OwnedKind::Transform => {
-                    pr_debug!("transport {}: encrypted message ({} bytes) without a session to decrypt it\n",
-                        xprt.id, frame_len);
-                }
             },
+            Target::Sealed(buf) => self.open_sealed(buf),
         }
     }
 

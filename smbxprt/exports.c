@@ -39,3 +39,5 @@ EXPORT_SYMBOL_NS_GPL(smb_xprt_call, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_echo, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_register_handler, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_unregister_handler, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_set_session_keys, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_clear_session_keys, "SMB");

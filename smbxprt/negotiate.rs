@@ -47,6 +47,13 @@ pub(crate) struct Negotiated {
     /// Connection.PreauthIntegrityHashValue after NEGOTIATE (3.1.1).
     pub(crate) preauth_hash: [u8; 64],
     pub(crate) generation: u64,
+    /// What the request said, for VALIDATE_NEGOTIATE_INFO (MS-SMB2
+    /// 3.2.5.5): ClientGuid, Capabilities, SecurityMode and the dialects.
+    pub(crate) client_guid: [u8; 16],
+    pub(crate) client_capabilities: u32,
+    pub(crate) client_security_mode: u16,
+    pub(crate) dialects: [u16; 4],
+    pub(crate) dialect_count: u16,
 }
 
 /// The usual name of a dialect ("3.1.1").
@@ -82,8 +89,7 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
 
     let mut salt = [0u8; 32];
     random::fill(&mut salt);
-    let mut client_guid = [0u8; 16];
-    random::fill(&mut client_guid);
+    let client_guid = xprt.client_guid;
     let contexts = [
         NegotiateContext::PreauthIntegrity {
             hash_algorithms: U16List::Values(&[HASH_SHA512]),
@@ -105,9 +111,11 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
             ]),
         },
     ];
+    let client_capabilities =
+        capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING;
     let req = NegotiateRequest {
         security_mode: security_mode::SIGNING_ENABLED,
-        capabilities: capabilities::LARGE_MTU | capabilities::ENCRYPTION | capabilities::LEASING,
+        capabilities: client_capabilities,
         client_guid,
         dialects: U16List::Values(offered),
         contexts: if want_311 {
@@ -129,6 +137,7 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
             ChargeClass::Priority,
             4096,
             &deadline,
+            false,
             None,
         )?
     };
@@ -176,7 +185,13 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
         signing_algorithm: u16::MAX,
         preauth_hash: [0; 64],
         generation,
+        client_guid,
+        client_capabilities,
+        client_security_mode: security_mode::SIGNING_ENABLED,
+        dialects: [0; 4],
+        dialect_count: offered.len() as u16,
     };
+    out.dialects[..offered.len()].copy_from_slice(offered);
     if resp.dialect_revision == dialect::SMB3_1_1 {
         for ctx in resp.contexts.iter() {
             match ctx {

@@ -214,6 +214,14 @@ impl<T> RxEngine<T> {
         matches!(self.phase, Phase::Broken)
     }
 
+    /// The target of the frame whose body is being read, if any.
+    pub(crate) fn target(&self) -> Option<&T> {
+        match &self.phase {
+            Phase::Body { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
     /// Whether the engine is between frames.
     pub(crate) fn is_idle(&self) -> bool {
         matches!(self.phase, Phase::Length) && self.len_got == 0

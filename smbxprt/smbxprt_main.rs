@@ -33,6 +33,7 @@ mod credit_queue;
 mod mid;
 mod negotiate;
 mod rx;
+mod seal;
 mod stats;
 mod xprt;
 

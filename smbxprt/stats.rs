@@ -47,6 +47,11 @@ pub(crate) struct XprtStats {
     pub(crate) orphan_closes: AtomicU64,
     /// Messages for the handlers dropped because too many were queued.
     pub(crate) messages_dropped: AtomicU64,
+    /// Requests sent sealed, sealed frames received and opened, and those
+    /// that could not be opened (no key, bad tag: dropped).
+    pub(crate) sealed: AtomicU64,
+    pub(crate) opened: AtomicU64,
+    pub(crate) open_failures: AtomicU64,
     /// The most requests that were in flight at once.
     pub(crate) in_flight_peak: AtomicU64,
     /// Requests sent again after the connection was lost.
@@ -95,7 +100,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 29] = [
+        let rows: [(&str, &AtomicU64); 32] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -117,6 +122,9 @@ impl XprtStats {
             ("orphan_creates", &self.orphan_creates),
             ("orphan_closes", &self.orphan_closes),
             ("messages_dropped", &self.messages_dropped),
+            ("sealed", &self.sealed),
+            ("opened", &self.opened),
+            ("open_failures", &self.open_failures),
             ("replays", &self.replays),
             ("zero_credit_resets", &self.zero_credit_resets),
             ("oversized", &self.oversized),

@@ -36,6 +36,7 @@ use crate::proto::header::{
 use crate::proto::message::encode;
 use crate::proto::message::Message;
 use crate::rx::RxEngine;
+use crate::seal::{self, Keyring, SessionKeys};
 use crate::stats::XprtStats;
 use crate::Globals;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -213,6 +214,8 @@ pub(crate) struct Xprt {
     pub(crate) id: u32,
     pub(crate) key: XprtKey,
     pub(crate) tun: Tunables,
+    /// Connection.ClientGuid of every connection (MS-SMB2 3.2.1.1).
+    pub(crate) client_guid: [u8; 16],
     pub(crate) globals: Arc<Globals>,
     pub(crate) stats: Arc<XprtStats>,
     /// Users (get/put), changed under the registry's lock.
@@ -244,6 +247,9 @@ pub(crate) struct Xprt {
     /// What the handlers have yet to hear; a leaf lock.
     #[pin]
     notes: Mutex<Notes>,
+    /// The sessions' encryption keys (`seal`); a leaf lock.
+    #[pin]
+    pub(crate) keyring: Mutex<Keyring>,
     /// Tells the handlers, on smbiod.
     #[pin]
     notify_work: Work<Xprt, 1>,
@@ -302,11 +308,16 @@ impl Xprt {
             return Ok(x);
         }
         let stats = Arc::new(XprtStats::default(), GFP_KERNEL)?;
+        // One ClientGuid for the transport's life, every connection: a
+        // server matches replayed requests by it (MS-SMB2 3.3.5.9).
+        let mut client_guid = [0u8; 16];
+        crate::kext::random::fill(&mut client_guid);
         let x = Arc::pin_init(
             pin_init!(Self {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 key,
                 tun,
+                client_guid,
                 globals: globals.clone(),
                 stats,
                 users: AtomicUsize::new(1),
@@ -321,6 +332,7 @@ impl Xprt {
                 connect_work <- new_delayed_work!("Xprt::connect_work"),
                 handlers <- new_mutex!(KVec::new(), "Xprt::handlers"),
                 notes <- new_mutex!(Notes::default(), "Xprt::notes"),
+                keyring <- new_mutex!(Keyring::default(), "Xprt::keyring"),
                 notify_work <- new_work!("Xprt::notify_work"),
             }),
             GFP_KERNEL,
@@ -678,7 +690,17 @@ impl Xprt {
                 return Err(e);
             }
         };
-        self.transmit(sock, &rqst, parts, None, &pdus, None)?;
+        // A session that seals gets its CLOSE sealed too.
+        let sid = parts
+            .first()
+            .and_then(|p| crate::proto::wire::get_u64(p, 40).ok())
+            .unwrap_or(0);
+        let keys = self
+            .keyring
+            .lock()
+            .find(sid)
+            .filter(|k| k.generation == generation);
+        self.transmit(sock, &rqst, parts, None, &pdus, keys.as_deref(), None)?;
         XprtStats::inc(&self.stats.requests);
         rqst.detach();
         Ok(())
@@ -823,9 +845,11 @@ impl Xprt {
         reply_capacity: usize,
         timeout_ms: Option<u32>,
         replayable: bool,
+        seal: bool,
         mut sign: Option<Signer<'_>>,
     ) -> Result<KVec<u8>> {
         let deadline = Deadline::new(timeout_ms);
+        let mut replay = false;
         loop {
             // Soft: a server that is away fails the call within one
             // request timer; hard: wait (killably) for it to come back.
@@ -840,6 +864,12 @@ impl Xprt {
                 continue;
             };
             let generation = sock.generation();
+            // MS-SMB2 3.2.4.1.1: a request sent again after its connection
+            // was lost says so, on SMB 3.x, so that the server can tell it
+            // from a new one.
+            if replay && self.negotiated().is_some_and(|n| n.dialect >= 0x0300) {
+                mark_replay(parts)?;
+            }
             let sign = sign.as_mut().map(|s| &mut **s as Signer<'_>);
             data.rewind();
             match self.call_on(
@@ -850,10 +880,12 @@ impl Xprt {
                 class,
                 reply_capacity,
                 &deadline,
+                seal,
                 sign,
             ) {
                 Err(e) if replayable && is_connection_loss(e) && !deadline.expired() => {
                     XprtStats::inc(&self.stats.replays);
+                    replay = true;
                 }
                 // The server may have acted on it: only the caller can tell
                 // whether sending it again is safe.
@@ -874,9 +906,24 @@ impl Xprt {
         class: ChargeClass,
         reply_capacity: usize,
         deadline: &Deadline,
+        seal: bool,
         sign: Option<Signer<'_>>,
     ) -> Result<KVec<u8>> {
         let (pdus, count) = pdu_layout(parts)?;
+        // A sealed request needs its session's keys for this connection
+        // (see `seal`): without them it is not sent at all.
+        let keys = if seal {
+            let sid = parts
+                .first()
+                .and_then(|p| crate::proto::wire::get_u64(p, 40).ok())
+                .ok_or(EINVAL)?;
+            match self.keyring.lock().find(sid) {
+                Some(k) if k.generation == generation => Some(k),
+                _ => return Err(ENOKEY),
+            }
+        } else {
+            None
+        };
         let charge = self.charge(class, count, generation, deadline)?;
         let rqst = match Rqst::new(charge, generation, reply_capacity) {
             Ok(r) => r,
@@ -902,7 +949,7 @@ impl Xprt {
         let run = || -> Result<KVec<u8>> {
             let started = Instant::<Monotonic>::now();
             let s = sign.as_mut().map(|s| &mut **s as Signer<'_>);
-            self.transmit(sock, &rqst, parts, send, &pdus, s)?;
+            self.transmit(sock, &rqst, parts, send, &pdus, keys.as_deref(), s)?;
             XprtStats::inc(&self.stats.requests);
 
             let outcome = self.wait_reply(sock, &rqst, class, deadline);
@@ -913,7 +960,7 @@ impl Xprt {
                 // stop working on it.
                 rqst.detach();
                 let s = sign.as_mut().map(|s| &mut **s as Signer<'_>);
-                self.cancel(sock, &rqst, parts, s);
+                self.cancel(sock, &rqst, parts, keys.as_deref(), s);
                 return Err(if outcome == WaitOutcome::Killed {
                     EINTR
                 } else {
@@ -939,6 +986,7 @@ impl Xprt {
     /// then the payload if any) back to back while holding the lock. Every
     /// failure before the send gives the charge back and leaves nothing in
     /// the MID table.
+    #[allow(clippy::too_many_arguments)]
     fn transmit(
         &self,
         sock: &ConnSock,
@@ -946,6 +994,7 @@ impl Xprt {
         parts: &mut [&mut [u8]],
         mut payload: Option<&mut KernelIter<'_>>,
         pdus: &[(usize, u16)],
+        seal: Option<&SessionKeys>,
         sign: Option<Signer<'_>>,
     ) -> Result {
         let charge = rqst.charge;
@@ -964,6 +1013,24 @@ impl Xprt {
             let _ = self.credits.lock().abandon(&charge);
             return Err(EINVAL);
         }
+        // Sealing needs the MessageIds (inside the ciphertext), not the
+        // transmit lock: it is done before taking it. A sealed message is
+        // not signed (MS-SMB2 3.2.4.1.1).
+        let sealed = match seal.map(|k| seal::seal(k, parts, payload.as_deref())) {
+            None => None,
+            Some(Ok(buf)) => {
+                if encode_frame_length(buf.len(), &mut frame).is_err() {
+                    let _ = self.credits.lock().abandon(&charge);
+                    return Err(EINVAL);
+                }
+                Some(buf)
+            }
+            Some(Err(e)) => {
+                let _ = self.credits.lock().abandon(&charge);
+                return Err(e);
+            }
+        };
+        let sign = if sealed.is_some() { None } else { sign };
         let _xmit = self.xmit.lock();
         match self.mids.insert(rqst.clone()) {
             Ok(n) => XprtStats::max(&self.stats.in_flight_peak, n as u64),
@@ -983,11 +1050,31 @@ impl Xprt {
 
         let mut slices: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
         slices[0] = &frame[..];
-        for (s, p) in slices[1..].iter_mut().zip(parts.iter()) {
-            *s = &p[..];
-        }
+        let nr = match &sealed {
+            Some(buf) => {
+                slices[1] = &buf[..];
+                1
+            }
+            None => {
+                for (s, p) in slices[1..].iter_mut().zip(parts.iter()) {
+                    *s = &p[..];
+                }
+                parts.len()
+            }
+        };
+        // The payload went into the sealed buffer; it counts as sent.
+        let payload_len = if sealed.is_some() {
+            if let Some(p) = payload.as_deref_mut() {
+                p.advance(payload_len);
+            }
+            payload = None;
+            XprtStats::inc(&self.stats.sealed);
+            0
+        } else {
+            payload_len
+        };
         let mut kvecs = KvecArray::<MAX_PARTS>::default();
-        let mut iter = match kvecs.iter(&slices[..=parts.len()]) {
+        let mut iter = match kvecs.iter(&slices[..=nr]) {
             Ok(i) => i,
             Err(e) => {
                 // Nothing went out (the sizes were checked above).
@@ -1104,6 +1191,7 @@ impl Xprt {
             ChargeClass::Priority,
             HEADER_LEN + 16,
             &Deadline::new(Some(timeo_ms)),
+            false,
             None,
         )?;
         reply_status_ok(&reply)
@@ -1116,7 +1204,14 @@ impl Xprt {
     /// reply, the CANCEL is async and names it. `parts[0]` is the original
     /// request, whose SessionId and TreeId the CANCEL carries. Best effort:
     /// a failure only means the server keeps working on the request.
-    fn cancel(&self, sock: &ConnSock, rqst: &Rqst, parts: &[&mut [u8]], sign: Option<Signer<'_>>) {
+    fn cancel(
+        &self,
+        sock: &ConnSock,
+        rqst: &Rqst,
+        parts: &[&mut [u8]],
+        seal: Option<&SessionKeys>,
+        sign: Option<Signer<'_>>,
+    ) {
         if rqst.is_finished() || sock.generation() != rqst.generation {
             return;
         }
@@ -1141,19 +1236,31 @@ impl Xprt {
         if encode(&hdr, &CancelRequest, &mut buf).is_err() {
             return;
         }
+        // A sealed request's CANCEL is sealed too (and then not signed).
+        let sealed = match seal {
+            Some(k) => match seal::seal(k, &[&mut buf[..]], None) {
+                Ok(b) => Some(b),
+                Err(_) => return,
+            },
+            None => None,
+        };
         let _xmit = self.xmit.lock();
-        if let Some(sign) = sign {
+        if let (Some(sign), None) = (sign, &sealed) {
             let mut cparts = [&mut buf[..]];
             if sign(&mut cparts, None).is_err() {
                 return;
             }
         }
+        let msg: &[u8] = match &sealed {
+            Some(b) => b,
+            None => &buf,
+        };
         let mut frame = [0u8; 4];
-        if encode_frame_length(buf.len(), &mut frame).is_err() {
+        if encode_frame_length(msg.len(), &mut frame).is_err() {
             return;
         }
         let mut kvecs = KvecArray::<2>::default();
-        let Ok(mut iter) = kvecs.iter(&[&frame[..], &buf[..]]) else {
+        let Ok(mut iter) = kvecs.iter(&[&frame[..], msg]) else {
             return;
         };
         let want = iter.remaining();
@@ -1167,6 +1274,27 @@ impl Xprt {
         }
     }
 
+    /// Takes a session's keys for connection `generation` (see `seal`).
+    pub(crate) fn set_session_keys(
+        &self,
+        generation: u64,
+        session_id: u64,
+        enc: &[u8],
+        dec: &[u8],
+    ) -> Result {
+        let cipher = match self.negotiated() {
+            Some(n) if n.generation != generation => return Err(ESTALE),
+            Some(n) => n.cipher,
+            None => return Err(ESTALE),
+        };
+        if cipher == 0 {
+            return Err(EOPNOTSUPP);
+        }
+        self.keyring
+            .lock()
+            .set(generation, session_id, cipher, enc, dec)
+    }
+
     /// One ECHO round trip.
     pub(crate) fn echo(&self, timeout_ms: Option<u32>) -> Result {
         let mut buf = echo_request()?;
@@ -1178,6 +1306,7 @@ impl Xprt {
             HEADER_LEN + 16,
             timeout_ms,
             true,
+            false,
             None,
         )?;
         XprtStats::inc(&self.stats.echoes);
@@ -1216,7 +1345,13 @@ impl Xprt {
                     "max_read {} max_write {} max_transact {}",
                     n.max_read_size, n.max_write_size, n.max_transact_size
                 )?;
-                writeln!(f, "cipher {} signing {:#x}", n.cipher, n.signing_algorithm)?;
+                writeln!(
+                    f,
+                    "cipher {} signing {:#x} sealing_sessions {}",
+                    n.cipher,
+                    n.signing_algorithm,
+                    self.keyring.lock().len()
+                )?;
             }
             writeln!(f, "last_error {}", ctl.last_error)?;
             writeln!(f, "backoff_ms {}", ctl.backoff_ms)?;
@@ -1382,6 +1517,20 @@ fn pdu_layout(parts: &[&mut [u8]]) -> Result<(Pdus, u16)> {
     Ok((pdus, total))
 }
 
+/// Sets SMB2_FLAGS_REPLAY_OPERATION in every PDU header of a request.
+pub(crate) fn mark_replay(parts: &mut [&mut [u8]]) -> Result {
+    let (pdus, _) = pdu_layout(parts)?;
+    for (part, _) in pdus.iter() {
+        let hdr = parts.get_mut(*part).ok_or(EINVAL)?;
+        let flags = crate::proto::wire::get_u32(hdr, 16).map_err(|_| EINVAL)?;
+        crate::proto::wire::put_u32(hdr, 16, flags | REPLAY_OPERATION).map_err(|_| EINVAL)?;
+    }
+    Ok(())
+}
+
+/// SMB2_FLAGS_REPLAY_OPERATION (MS-SMB2 2.2.1.2).
+const REPLAY_OPERATION: u32 = 0x2000_0000;
+
 /// Frames a server may send before NEGOTIATE has set the limits.
 const PRE_NEGOTIATE_MAX_FRAME: usize = 65536;
 
@@ -1458,6 +1607,25 @@ mod tests {
         let (pdus, total) = pdu_layout(&parts).unwrap();
         assert_eq!(&pdus[..], &[(0, 1), (1, 4), (2, 1)]);
         assert_eq!(total, 6);
+    }
+
+    #[test]
+    fn a_replay_is_marked_in_every_pdu_header_and_nowhere_else() {
+        let mut a = echo(72, 1);
+        let mut b = echo(0, 1);
+        let (before_a, before_b) = (a, b);
+        {
+            let mut parts: [&mut [u8]; 2] = [&mut a[..], &mut b[..68]];
+            super::mark_replay(&mut parts).unwrap();
+        }
+        for (now, was) in [(&a, &before_a), (&b, &before_b)] {
+            let flags = u32::from_le_bytes([now[16], now[17], now[18], now[19]]);
+            assert_eq!(flags & super::REPLAY_OPERATION, super::REPLAY_OPERATION);
+            // Only that bit changed.
+            let mut expect = *was;
+            expect[19] |= 0x20;
+            assert_eq!(&now[..], &expect[..]);
+        }
     }
 
     #[test]

@@ -22,8 +22,16 @@
 
 struct sockaddr;
 struct iov_iter;
+struct module;
 
 #define SMB_CLNT_SIGN		0x1	/* sign even if the server does not require it */
+/*
+ * Encrypt even if neither the server nor the share requires it (SMB 3.x
+ * with a cipher in common; -EOPNOTSUPP otherwise). Encryption that the
+ * server (SMB2_SESSION_FLAG_ENCRYPT_DATA) or the share
+ * (SMB2_SHAREFLAG_ENCRYPT_DATA) requires is always used.
+ */
+#define SMB_CLNT_SEAL		0x2
 
 struct smb_clnt_args {
 	/* sockaddr_in or sockaddr_in6, port included (0 means 445). */
@@ -63,7 +71,28 @@ struct smb_clnt_info {
 	u32 tree_id;
 	u64 session_id;
 	u32 share_flags;		/* MS-SMB2 2.2.10 ShareFlags */
+	u8 encrypted;			/* requests are sealed */
 };
+
+/*
+ * Re-authentication events. After a reconnect smbclient sets the session
+ * up again by itself; a handle with events set is then connected to its
+ * tree again and ->reconnected is called with 0, or with the error that
+ * stopped it (say -EACCES: the password changed). Opens from before the
+ * reconnect are gone: this is where an upper layer reopens them. Called on
+ * smbclient's workqueue; it may call smb_clnt_* on @clnt, but not
+ * smb_clnt_release() or smb_clnt_set_events(). The table's owner module is
+ * pinned while set.
+ */
+struct smb_clnt_events {
+	struct module *owner;
+	void (*reconnected)(void *ctx, struct smb_clnt *clnt, int err);
+};
+
+/* smb_clnt_set_events() - set (@ev NULL: remove, waiting for a callback
+ * in progress) the handle's events; smb_clnt_release() removes them. */
+int smb_clnt_set_events(struct smb_clnt *clnt, const struct smb_clnt_events *ev,
+			void *ctx);
 
 /* smb_clnt_info() - what the handle is connected to. */
 int smb_clnt_info(struct smb_clnt *clnt, struct smb_clnt_info *out);
@@ -89,6 +118,72 @@ struct smb_fid {
 int smb_clnt_open(struct smb_clnt *clnt, const char *path, u32 desired_access,
 		  u32 disposition, u32 create_options, struct smb_fid *fid,
 		  u64 *size);
+
+/* smb_clnt_open_ex() - smb_clnt_open() with an oplock request. */
+struct smb_open_args {
+	const char *path;
+	u32 desired_access;
+	u32 disposition;
+	u32 create_options;
+	u8 oplock_level;	/* SMB2_OPLOCK_LEVEL_* (MS-SMB2 2.2.13): 0 none,
+				 * 1 II, 8 exclusive, 9 batch */
+};
+
+struct smb_open_info {
+	u64 end_of_file;
+	u8 oplock_level;	/* what the server granted */
+};
+
+int smb_clnt_open_ex(struct smb_clnt *clnt, const struct smb_open_args *args,
+		     struct smb_fid *fid, struct smb_open_info *out);
+
+/*
+ * Oplock and lease breaks (MS-SMB2 2.2.23). An owner watches an open's
+ * FileId or a LeaseKey; when the server breaks it, ->brk is called on
+ * smbclient's workqueue (process context: it may call smb_clnt_*, and
+ * should acknowledge: smb_clnt_oplock_ack()). The table names its owner
+ * module, pinned while the watch lives. smb_clnt_unwatch() waits for a
+ * callback in progress and no callback comes after it; it must not be
+ * called from the watch's own callback, and every watch must go before
+ * smb_clnt_release() of the handle it was made on.
+ */
+#define SMB_BREAK_OPLOCK	1
+#define SMB_BREAK_LEASE		2
+
+struct smb_break {
+	u32 kind;		/* SMB_BREAK_* */
+	u8 oplock_level;	/* oplock: the level to break to */
+	struct smb_fid fid;	/* oplock */
+	u8 lease_key[16];	/* lease */
+	u32 current_state;	/* lease: SMB2_LEASE_* */
+	u32 new_state;
+	u32 flags;		/* lease: SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED */
+	u16 epoch;
+};
+
+struct smb_break_ops {
+	struct module *owner;
+	void (*brk)(void *ctx, const struct smb_break *b);
+};
+
+struct smb_break_watch;
+
+/* Return the watch, or ERR_PTR(-EINVAL, -EEXIST if watched already,
+ * -ENOMEM, -ENODEV). */
+struct smb_break_watch *smb_clnt_watch_fid(struct smb_clnt *clnt,
+					   const struct smb_fid *fid,
+					   const struct smb_break_ops *ops,
+					   void *ctx);
+struct smb_break_watch *smb_clnt_watch_lease(struct smb_clnt *clnt,
+					     const u8 *lease_key,
+					     const struct smb_break_ops *ops,
+					     void *ctx);
+void smb_clnt_unwatch(struct smb_break_watch *watch);
+
+/* smb_clnt_oplock_ack() - OPLOCK_BREAK acknowledgment (MS-SMB2 2.2.24.1)
+ * to @level (the one the break named, or lower). */
+int smb_clnt_oplock_ack(struct smb_clnt *clnt, const struct smb_fid *fid,
+			u8 level);
 
 /* smb_clnt_close() - CLOSE (MS-SMB2 2.2.15) an open. */
 int smb_clnt_close(struct smb_clnt *clnt, const struct smb_fid *fid);
@@ -149,6 +244,45 @@ typedef bool (*smb_dir_actor_t)(void *ctx, const char *name, size_t len,
 				const struct smb_file_info *info, u64 ino);
 int smb_clnt_readdir(struct smb_clnt *clnt, const struct smb_fid *fid,
 		     smb_dir_actor_t actor, void *ctx);
+
+/* smb_clnt_flush() - FLUSH (MS-SMB2 2.2.17): the server writes the open's
+ * data to stable storage. */
+int smb_clnt_flush(struct smb_clnt *clnt, const struct smb_fid *fid);
+
+/* Byte-range lock flags, MS-SMB2 2.2.26.1's values: exactly one of the
+ * first three, optionally with SMB_LOCK_FAIL_IMMEDIATELY. */
+#define SMB_LOCK_SHARED			0x01
+#define SMB_LOCK_EXCLUSIVE		0x02
+#define SMB_LOCK_UNLOCK			0x04
+#define SMB_LOCK_FAIL_IMMEDIATELY	0x10
+
+/*
+ * smb_clnt_lock() - LOCK (MS-SMB2 2.2.26) of @length bytes at @offset. A
+ * range held by another open gives -EAGAIN with SMB_LOCK_FAIL_IMMEDIATELY;
+ * without it the call waits (TASK_KILLABLE) until the range is free.
+ * Unlocking a range that is not locked gives -ENOLCK
+ * (STATUS_RANGE_NOT_LOCKED). Not replayable: after a lost connection
+ * it fails with -EIO (the lock went with the open anyway).
+ */
+int smb_clnt_lock(struct smb_clnt *clnt, const struct smb_fid *fid,
+		  u64 offset, u64 length, u32 flags);
+
+/*
+ * smb_clnt_query_info() - QUERY_INFO (MS-SMB2 2.2.37) of @info_type
+ * (SMB2_0_INFO_FILE 1, _FILESYSTEM 2, _SECURITY 3, _QUOTA 4) and
+ * @info_class (MS-FSCC), with @additional (security information). The
+ * answer, encoded as MS-FSCC says, goes into @buf (at most @size bytes, up
+ * to 64 KiB) and its length into *@len; -EMSGSIZE if it does not fit.
+ */
+int smb_clnt_query_info(struct smb_clnt *clnt, const struct smb_fid *fid,
+			u8 info_type, u8 info_class, u32 additional,
+			void *buf, size_t size, size_t *len);
+
+/* smb_clnt_set_info() - SET_INFO (MS-SMB2 2.2.39) with @len bytes of @buf,
+ * encoded as MS-FSCC says (up to 64 KiB). */
+int smb_clnt_set_info(struct smb_clnt *clnt, const struct smb_fid *fid,
+		      u8 info_type, u8 info_class, u32 additional,
+		      const void *buf, size_t len);
 
 /*
  * One operation of a task. @req holds the request PDU: 64 bytes of header

@@ -99,6 +99,13 @@ struct smb_xprt_negotiated {
 	u8 preauth_hash[64];
 	/* Connection generation: changes on every reconnect. */
 	u64 generation;
+	/* What the NEGOTIATE request said (for VALIDATE_NEGOTIATE_INFO,
+	 * MS-SMB2 3.2.5.5). */
+	u8 client_guid[16];
+	u32 client_capabilities;
+	u16 client_security_mode;
+	u16 dialect_count;
+	u16 dialects[4];
 };
 
 /* Copies the negotiated parameters; -ENOTCONN if not connected. */
@@ -128,6 +135,15 @@ struct smb_xprt_signer {
  * server may have acted on it.
  */
 #define SMB_XPRT_CALL_REPLAYABLE	0x2
+/*
+ * Encrypt the request (MS-SMB2 3.1.4.3) with the keys set for the
+ * SessionId in its first header (smb_xprt_set_session_keys()) on the
+ * current connection; the signer is then not called. Without such keys
+ * the call fails with -ENOKEY and nothing is sent: a server drops the
+ * connection on a frame sealed for a session it does not know, so the
+ * session must be set up again first.
+ */
+#define SMB_XPRT_CALL_SEAL		0x4
 
 /*
  * One request and its reply.
@@ -173,6 +189,24 @@ struct smb_xprt_call {
  * or signer error.
  */
 int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_set_session_keys() - give the transport a session's encryption
+ * keys (MS-SMB2 3.2.5.3.1: Session.EncryptionKey and DecryptionKey, each
+ * as long as the negotiated cipher's key), for the connection @generation
+ * the session was set up on. Replies sealed for the session are opened
+ * with them on smbiod; SMB_XPRT_CALL_SEAL requests are sealed with them.
+ * The transport keeps copies (wiped when freed); keys of older
+ * connections are dropped. Returns 0, -EOPNOTSUPP if no cipher was
+ * negotiated, -EINVAL for a key of the wrong length, -ESTALE if the
+ * connection is not @generation any more, or -ENOMEM. Process context.
+ */
+int smb_xprt_set_session_keys(struct smb_xprt *xprt, u64 generation,
+			      u64 session_id, const u8 *enc, const u8 *dec,
+			      size_t key_len);
+
+/* smb_xprt_clear_session_keys() - forget a session's keys (it ended). */
+void smb_xprt_clear_session_keys(struct smb_xprt *xprt, u64 session_id);
 
 /* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28); as smb_xprt_call,
  * replayable. */

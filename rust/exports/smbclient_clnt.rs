@@ -102,14 +102,369 @@ unsafe extern "C" fn session_event(
 /// The handler table, shareable between threads.
 struct HandlerTable(bindings::smb_xprt_handler_ops);
 
-// SAFETY: immutable; a NULL owner and function pointers.
+// SAFETY: immutable: the module pointer and function pointers.
 unsafe impl Sync for HandlerTable {}
 
 static SESSION_HANDLER: HandlerTable = HandlerTable(bindings::smb_xprt_handler_ops {
-    owner: core::ptr::null_mut(),
+    // smbclient itself: the transport pins it while a session's handler is
+    // registered, so smbclient cannot be unloaded under a live session (a
+    // consumer that leaked a handle keeps it loaded rather than leaving
+    // the transport a dangling table).
+    owner: <crate::SmbClient as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
     event: Some(session_event),
-    message: None,
+    message: Some(session_message),
 });
+
+/// Messages for a session (on smbiod): a break goes to the owner that
+/// watches its FileId or LeaseKey, on smbclient's workqueue (the owner may
+/// wait for replies there: its acknowledgement's). Orphaned CREATEs are
+/// left to the transport, which closes them.
+///
+/// # Safety
+///
+/// As `session_event`; `frame` is readable for `len` bytes.
+unsafe extern "C" fn session_message(
+    ctx: *mut c_void,
+    kind: bindings::smb_xprt_msg_kind,
+    frame: *const c_void,
+    len: usize,
+    _tree_id: u32,
+) -> bool {
+    if kind != bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_UNSOLICITED || frame.is_null() {
+        return false;
+    }
+    // SAFETY: the caller's contract.
+    let frame = unsafe { core::slice::from_raw_parts(frame.cast::<u8>(), len) };
+    let Some(info) = crate::breaks::parse(frame) else {
+        return false;
+    };
+    let (Some(watches), Some(q)) = (WATCHES.get(), TASKQ.get()) else {
+        return false;
+    };
+    let Some(w) = watches.route(ctx as usize, &info) else {
+        pr_debug!(
+            "a break nobody watches ({:?}); the server times it out\n",
+            info.key
+        );
+        return false;
+    };
+    if !w.post(info) {
+        pr_warn!(
+            "dropping a break ({:?}): too many wait for their owner\n",
+            info.key
+        );
+        return true;
+    }
+    // A no-op if the watch's work is queued already: it delivers all.
+    let _ = q.0.enqueue::<Arc<crate::breaks::Watch>, 0>(w);
+    true
+}
+
+/// Every break watch (`smb_clnt_watch_*`).
+pub(crate) static WATCHES: super::kext::global::Global<crate::breaks::Watches> =
+    super::kext::global::Global::new();
+
+/// A C owner's break callback, with its module pinned while the watch
+/// lives.
+struct CBreakSink {
+    ops: *const bindings::smb_break_ops,
+    ctx: *mut c_void,
+}
+
+// SAFETY: the table is static and the context is the owner's, which the
+// header says may be used from smbclient's workqueue.
+unsafe impl Send for CBreakSink {}
+// SAFETY: as above; the callback is called one break at a time per watch.
+unsafe impl Sync for CBreakSink {}
+
+impl crate::breaks::BreakSink for CBreakSink {
+    fn deliver(&self, info: &crate::breaks::BreakInfo) {
+        let mut b = bindings::smb_break {
+            kind: 0,
+            oplock_level: info.oplock_level,
+            fid: bindings::smb_fid {
+                persistent: 0,
+                volatile_id: 0,
+            },
+            lease_key: [0; 16],
+            current_state: info.current_state,
+            new_state: info.new_state,
+            flags: info.flags,
+            epoch: info.epoch,
+        };
+        match info.key {
+            crate::breaks::BreakKey::File(f) => {
+                b.kind = bindings::SMB_BREAK_OPLOCK;
+                b.fid = bindings::smb_fid {
+                    persistent: f.persistent,
+                    volatile_id: f.volatile,
+                };
+            }
+            crate::breaks::BreakKey::Lease(k) => {
+                b.kind = bindings::SMB_BREAK_LEASE;
+                b.lease_key = k;
+            }
+        }
+        // SAFETY: the table is valid while the watch lives (its module is
+        // pinned).
+        if let Some(f) = unsafe { (*self.ops).brk } {
+            // SAFETY: the callback takes the owner's context and a break
+            // valid for the call, in process context (the header's rules).
+            unsafe { f(self.ctx, &b) };
+        }
+    }
+}
+
+impl Drop for CBreakSink {
+    fn drop(&mut self) {
+        // SAFETY: taken when the watch was made.
+        unsafe { bindings::module_put((*self.ops).owner) };
+    }
+}
+
+/// # Safety
+///
+/// `c` is a live handle; `ops` a valid `'static` table.
+unsafe fn watch(
+    c: *mut bindings::smb_clnt,
+    key: crate::breaks::BreakKey,
+    ops: *const bindings::smb_break_ops,
+    ctx: *mut c_void,
+) -> *mut bindings::smb_break_watch {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    // SAFETY: `ops` is NULL or valid (the header's contract).
+    if ops.is_null() || unsafe { (*ops).brk }.is_none() {
+        return EINVAL.to_ptr();
+    }
+    let Some(watches) = WATCHES.get() else {
+        return ENODEV.to_ptr();
+    };
+    // SAFETY: `owner` is NULL or a module.
+    if !unsafe { bindings::smb_helper_try_module_get((*ops).owner) } {
+        return ENODEV.to_ptr();
+    }
+    // From here the sink owns the module reference.
+    let sink = match KBox::new(CBreakSink { ops, ctx }, GFP_KERNEL) {
+        Ok(s) => s,
+        Err(_) => {
+            // SAFETY: taken above.
+            unsafe { bindings::module_put((*ops).owner) };
+            return ENOMEM.to_ptr();
+        }
+    };
+    match watches.add(clnt.entry_id(), key, sink) {
+        Ok(w) => Arc::into_raw(w).cast_mut().cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `ops` a valid `'static` table.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_watch_fid(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    ops: *const bindings::smb_break_ops,
+    ctx: *mut c_void,
+) -> *mut bindings::smb_break_watch {
+    if fid.is_null() {
+        return EINVAL.to_ptr();
+    }
+    // SAFETY: the header's contract.
+    let f = unsafe { fid_of(&*fid) };
+    // SAFETY: the header's contract.
+    unsafe { watch(c, crate::breaks::BreakKey::File(f), ops, ctx) }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `key` readable for 16 bytes; `ops` a valid
+/// `'static` table.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_watch_lease(
+    c: *mut bindings::smb_clnt,
+    key: *const u8,
+    ops: *const bindings::smb_break_ops,
+    ctx: *mut c_void,
+) -> *mut bindings::smb_break_watch {
+    if key.is_null() {
+        return EINVAL.to_ptr();
+    }
+    let mut k = [0u8; 16];
+    // SAFETY: the header's contract.
+    k.copy_from_slice(unsafe { core::slice::from_raw_parts(key, 16) });
+    // SAFETY: the header's contract.
+    unsafe { watch(c, crate::breaks::BreakKey::Lease(k), ops, ctx) }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `w` came from `smb_clnt_watch_*` and is given back once, not from its
+/// own callback.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_unwatch(w: *mut bindings::smb_break_watch) {
+    if w.is_null() {
+        return;
+    }
+    // SAFETY: the reference `watch` gave out comes back.
+    let w = unsafe { Arc::from_raw(w.cast::<crate::breaks::Watch>().cast_const()) };
+    if let Some(watches) = WATCHES.get() {
+        watches.remove(&w);
+    }
+}
+
+/// A C owner's re-authentication callback (`struct smb_clnt_events`), with
+/// its module pinned while set.
+struct CReconnectSink {
+    clnt: *const Clnt,
+    ops: *const bindings::smb_clnt_events,
+    ctx: *mut c_void,
+}
+
+// SAFETY: the table is static, the handle outlives its listener (release
+// removes it first, waiting for a running callback), and the context is
+// the owner's, usable from smbclient's workqueue (the header's rules).
+unsafe impl Send for CReconnectSink {}
+// SAFETY: as above; called from one worker at a time (under the session's
+// listener lock).
+unsafe impl Sync for CReconnectSink {}
+
+impl crate::clnt::ReconnectSink for CReconnectSink {
+    fn reconnected(&self, result: Result) {
+        // SAFETY: the handle is alive while its listener is set.
+        let clnt = unsafe { &*self.clnt };
+        // Connect the tree again now, so that the owner can reopen files
+        // from its callback without a round trip of its own first.
+        let result = result.and_then(|()| clnt.current(Some(30_000), &signer_for).map(|_| ()));
+        // SAFETY: the table is valid while set (its owner is pinned).
+        if let Some(f) = unsafe { (*self.ops).reconnected } {
+            // SAFETY: process context (smbclient's workqueue), the owner's
+            // context and its handle, as the header says.
+            unsafe { f(self.ctx, self.clnt.cast_mut().cast(), errno(result)) };
+        }
+    }
+}
+
+impl Drop for CReconnectSink {
+    fn drop(&mut self) {
+        // SAFETY: taken when the listener was set.
+        unsafe { bindings::module_put((*self.ops).owner) };
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `ev` NULL or a valid `'static` table.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_set_events(
+    c: *mut bindings::smb_clnt,
+    ev: *const bindings::smb_clnt_events,
+    ctx: *mut c_void,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    if ev.is_null() {
+        return errno(clnt.set_listener(None));
+    }
+    // SAFETY: `owner` is NULL or a module (the header's contract).
+    if !unsafe { bindings::smb_helper_try_module_get((*ev).owner) } {
+        return ENODEV.to_errno();
+    }
+    // From here the sink owns the module reference.
+    let sink = CReconnectSink {
+        clnt: core::ptr::from_ref(clnt),
+        ops: ev,
+        ctx,
+    };
+    match KBox::new(sink, GFP_KERNEL) {
+        Ok(b) => {
+            let b: KBox<dyn crate::clnt::ReconnectSink> = b;
+            errno(clnt.set_listener(Some(b)))
+        }
+        // The sink was dropped with the error, putting the module.
+        Err(_) => ENOMEM.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_oplock_ack(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    level: u8,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    errno(clnt.oplock_ack(fid, level, &signer_for))
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `args` valid with a NUL-terminated path; `fid`
+/// and `out` (or NULL) writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_open_ex(
+    c: *mut bindings::smb_clnt,
+    args: *const bindings::smb_open_args,
+    fid: *mut bindings::smb_fid,
+    out: *mut bindings::smb_open_info,
+) -> c_int {
+    if args.is_null() || fid.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (clnt, a) = unsafe { (borrow(c), &*args) };
+    // SAFETY: the header's contract.
+    let path = match unsafe { cstr(a.path, 4096) } {
+        Ok(p) => p,
+        Err(e) => return e.to_errno(),
+    };
+    let Ok(path) = core::str::from_utf8(path) else {
+        return EINVAL.to_errno();
+    };
+    match clnt.open(
+        path,
+        a.desired_access,
+        a.disposition,
+        a.create_options,
+        a.oplock_level,
+        &signer_for,
+    ) {
+        Ok((f, info)) => {
+            // SAFETY: the header's contract.
+            unsafe {
+                fid.write(bindings::smb_fid {
+                    persistent: f.persistent,
+                    volatile_id: f.volatile,
+                });
+                if !out.is_null() {
+                    out.write(bindings::smb_open_info {
+                        end_of_file: info.end_of_file,
+                        oplock_level: info.oplock_level,
+                    });
+                }
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
 
 /// Registers `e` for its transport's events; returns the handle.
 pub(crate) fn watch_transport(e: &Arc<SessionEntry>) -> Result<usize> {
@@ -174,7 +529,9 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
             cstr(args.domain, 256)?,
         )
     };
-    if args.nt_hash.is_null() || args.flags & !bindings::SMB_CLNT_SIGN != 0 {
+    if args.nt_hash.is_null()
+        || args.flags & !(bindings::SMB_CLNT_SIGN | bindings::SMB_CLNT_SEAL) != 0
+    {
         return Err(EINVAL);
     }
     let mut h = [0u8; 16];
@@ -253,6 +610,9 @@ pub unsafe extern "C" fn smb_clnt_release(c: *mut bindings::smb_clnt) {
     }
     // SAFETY: the caller's contract: ownership comes back.
     let b = unsafe { KBox::from_raw(c.cast::<Clnt>()) };
+    // The events' callback uses the handle where it is: remove them (and
+    // wait for one running) before the handle moves out of its box.
+    let _ = b.set_listener(None);
     match SESSIONS.get() {
         Some(s) => KBox::into_inner(b).release(&s),
         None => drop(b),
@@ -278,7 +638,8 @@ pub unsafe extern "C" fn smb_clnt_info(
         guest: u8::from(s.guest),
         tree_id: clnt.tree_id(),
         session_id: s.session_id,
-        share_flags: clnt.share_flags,
+        share_flags: clnt.share_flags(),
+        encrypted: u8::from(clnt.seals()),
     };
     // SAFETY: the header's contract.
     unsafe { out.write(v) };
@@ -358,6 +719,7 @@ pub unsafe extern "C" fn smb_clnt_open(
         desired_access,
         disposition,
         create_options,
+        0,
         &signer_for,
     ) {
         Ok((f, info)) => {
@@ -611,9 +973,125 @@ pub unsafe extern "C" fn smb_call_sync(
     errno(r)
 }
 
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_flush(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    errno(clnt.flush(fid, &signer_for))
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_lock(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    offset: u64,
+    length: u64,
+    flags: u32,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    let known = bindings::SMB_LOCK_SHARED
+        | bindings::SMB_LOCK_EXCLUSIVE
+        | bindings::SMB_LOCK_UNLOCK
+        | bindings::SMB_LOCK_FAIL_IMMEDIATELY;
+    // Exactly one of shared, exclusive and unlock (MS-SMB2 2.2.26.1).
+    let kind = flags
+        & (bindings::SMB_LOCK_SHARED | bindings::SMB_LOCK_EXCLUSIVE | bindings::SMB_LOCK_UNLOCK);
+    if flags & !known != 0 || kind.count_ones() != 1 {
+        return EINVAL.to_errno();
+    }
+    errno(clnt.lock(fid, offset, length, flags, &signer_for))
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `buf` writable for `size` bytes and
+/// `len` writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_query_info(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    info_type: u8,
+    info_class: u8,
+    additional: u32,
+    buf: *mut c_void,
+    size: usize,
+    len: *mut usize,
+) -> c_int {
+    if buf.is_null() || len.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (clnt, fid, out) = unsafe {
+        (
+            borrow(c),
+            fid_of(&*fid),
+            core::slice::from_raw_parts_mut(buf.cast::<u8>(), size),
+        )
+    };
+    match clnt.query_info(fid, info_type, info_class, additional, out, &signer_for) {
+        Ok(n) => {
+            // SAFETY: the header's contract.
+            unsafe { len.write(n) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `fid` valid; `buf` readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_set_info(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    info_type: u8,
+    info_class: u8,
+    additional: u32,
+    buf: *const c_void,
+    len: usize,
+) -> c_int {
+    if buf.is_null() && len != 0 {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract (an empty buffer may be NULL).
+    let (clnt, fid, data) = unsafe {
+        (
+            borrow(c),
+            fid_of(&*fid),
+            if len == 0 {
+                &[][..]
+            } else {
+                core::slice::from_raw_parts(buf.cast::<u8>(), len)
+            },
+        )
+    };
+    errno(clnt.set_info_raw(fid, info_type, info_class, additional, data, &signer_for))
+}
+
 crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
     smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
-    smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir);
+    smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir, smb_clnt_flush, smb_clnt_lock,
+    smb_clnt_query_info, smb_clnt_set_info, smb_clnt_watch_fid, smb_clnt_watch_lease,
+    smb_clnt_unwatch, smb_clnt_oplock_ack, smb_clnt_open_ex, smb_clnt_set_events);
 
 /// A task handed to C: the setup's raw pointers, its phase, and the work
 /// item that runs it when asynchronous.

@@ -151,6 +151,11 @@ pub unsafe extern "C" fn smb_xprt_negotiated(
         server_guid: n.server_guid,
         preauth_hash: n.preauth_hash,
         generation: n.generation,
+        client_guid: n.client_guid,
+        client_capabilities: n.client_capabilities,
+        client_security_mode: n.client_security_mode,
+        dialect_count: n.dialect_count,
+        dialects: n.dialects,
     };
     // SAFETY: the header's contract.
     unsafe { out.write(v) };
@@ -255,6 +260,7 @@ pub unsafe extern "C" fn smb_xprt_call(
         Some(&mut sign_fn)
     };
     let replayable = call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
+    let seal = call.flags & bindings::SMB_XPRT_CALL_SEAL != 0;
     let mut data = CallData {
         send: send.as_mut(),
         recv: recv.as_mut(),
@@ -266,6 +272,7 @@ pub unsafe extern "C" fn smb_xprt_call(
         call.reply_size,
         timeout_ms(call.timeout),
         replayable,
+        seal,
         sign,
     );
     // The C convention: iterators come back advanced by what was used.
@@ -409,7 +416,50 @@ pub unsafe extern "C" fn smb_xprt_unregister_handler(
     }
 }
 
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `enc` and `dec` are readable for
+/// `key_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_set_session_keys(
+    x: *mut bindings::smb_xprt,
+    generation: u64,
+    session_id: u64,
+    enc: *const u8,
+    dec: *const u8,
+    key_len: usize,
+) -> c_int {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    if enc.is_null() || dec.is_null() || key_len > super::seal::MAX_KEY_LEN {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract: both are readable for `key_len`.
+    let (enc, dec) = unsafe {
+        (
+            core::slice::from_raw_parts(enc, key_len),
+            core::slice::from_raw_parts(dec, key_len),
+        )
+    };
+    errno(x.set_session_keys(generation, session_id, enc, dec))
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_clear_session_keys(x: *mut bindings::smb_xprt, session_id: u64) {
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    x.keyring.lock().clear(session_id);
+}
+
 crate::abi_check!(bindings;
     smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
     smb_xprt_call, smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
+    smb_xprt_set_session_keys, smb_xprt_clear_session_keys,
 );

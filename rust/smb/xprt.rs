@@ -158,6 +158,37 @@ impl Transport {
         Ok(call.reply_len)
     }
 
+    /// Gives the transport a session's encryption keys for connection
+    /// `generation` (`smb_xprt_set_session_keys`).
+    pub fn set_session_keys(
+        &self,
+        generation: u64,
+        session_id: u64,
+        enc: &[u8],
+        dec: &[u8],
+    ) -> Result {
+        if enc.len() != dec.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: we hold a reference; both keys are readable for the length.
+        check(unsafe {
+            bindings::smb_xprt_set_session_keys(
+                self.as_ptr(),
+                generation,
+                session_id,
+                enc.as_ptr(),
+                dec.as_ptr(),
+                enc.len(),
+            )
+        })
+    }
+
+    /// Makes the transport forget a session's keys.
+    pub fn clear_session_keys(&self, session_id: u64) {
+        // SAFETY: we hold a reference.
+        unsafe { bindings::smb_xprt_clear_session_keys(self.as_ptr(), session_id) };
+    }
+
     /// One ECHO round trip.
     pub fn echo(&self, timeout_ms: Option<u32>) -> Result {
         // SAFETY: we hold a reference.

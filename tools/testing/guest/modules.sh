@@ -111,6 +111,18 @@ for i in range(999):
 	t_check "list a directory of 1,000 entries (999 files, 1 directory)" clnt ls "0 dir1000"
 	t_check "... every entry came back, with its size ($(cat $C/result))" \
 		sh -c "grep -q '^entries 1002 dirs 3 bytes $bytes$' $C/result"
+	# Byte-range locks between two opens, FLUSH, SET_INFO and QUERY_INFO.
+	cp "$SMB_SHARE_DIR/put1.bin" "$SMB_SHARE_DIR/locks.bin"
+	t_check "locks, flush, set_info and query_info on two opens of locks.bin" clnt locks "0 locks.bin"
+	t_check "... a lock, the other open's conflicting one refused (EAGAIN), granted after unlock; unlocking an unlocked range ENOLCK; flush; the end of file set to 12345 and read back; a 4-byte buffer refused by ksmbd (INFO_LENGTH_MISMATCH, EINVAL) ($(cat $C/result))" \
+		grep -q '^lock 0 conflict -11 unlock 0 after 0 stray_unlock -37 flush 0 truncate 0 eof 12345 small -22$' $C/result
+	t_check "... the server's file is 12345 bytes now" test "$(stat -c %s "$SMB_SHARE_DIR/locks.bin")" = 12345
+	# An oplock break: the batch oplock of one open is broken by a second
+	# open; the watch's callback gets it (on smbclient's workqueue) and
+	# acknowledges it, and the second open goes through.
+	t_check "a batch oplock, broken by a second open" clnt oplock "0 locks.bin"
+	t_check "... granted (9), the watch's callback got exactly one break, its acknowledgement succeeded, and so did the second open ($(cat $C/result))" \
+		grep -q '^granted 9 breaks 1 to [01] ack 0 second 0$' $C/result
 	# A compound: CREATE + READ + CLOSE in one frame (smb_call_sync).
 	t_check "a CREATE + READ + CLOSE compound on put1.bin" clnt cat "0 put1.bin"
 	want=$(head -c 65536 "$SMB_SHARE_DIR/put1.bin" | sha256sum | cut -d" " -f1)
@@ -138,6 +150,7 @@ want=$(head -c 65536 "$SMB_SHARE_DIR/put1.bin" | sha256sum | cut -d' ' -f1)
 if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/null; then
 	old_session=$(info_field 0 session)
 	t_check "hard transport: open a file and keep its FileId" clnt hold "0 put1.bin"
+	t_check "hard transport: the handle listens for re-authentication (smb_clnt_set_events)" clnt events 0
 	t_check "hard transport: the compound works before the restart" clnt cat "0 put1.bin"
 	(
 		for i in $(seq 12); do
@@ -159,6 +172,8 @@ if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/n
 		test "$(grep -c '^ok' /tmp/cat.log)" = 12
 	t_check "restart: the session was set up again by itself ($old_session, then $(info_field 0 session))" \
 		sh -c "dmesg | grep -q 'set up again after a reconnect'"
+	t_check "restart: the handle was told, once its tree was connected again, with no error ($(cat $C/reconnects))" \
+		grep -q '^[1-9][0-9]* err 0$' $C/reconnects
 	err=$(clnt readheld x)
 	t_check "restart: a READ on the FileId opened before fails clearly (${err:-it succeeded})" \
 		sh -c "echo '$err' | grep -q 'Bad file descriptor'"
@@ -184,7 +199,140 @@ else
 fi
 sed -i '/server signing = mandatory/d' /etc/ksmbd/ksmbd.conf
 t_check "ksmbd restarted with the default configuration" restart_ksmbd
+
+# Encryption (MS-SMB2 3.1.4.3), through tools/testing/smbproxy.py: it relays
+# to ksmbd, logs whether each frame the client sent was sealed, and can say
+# that the share requires encryption, or spoil sealed replies.
+PLOG=/tmp/smbproxy.log PCTL=/tmp/smbproxy.mode PPORT=4450
+echo pass >$PCTL
+python3 "$SMBFS_REPO/tools/testing/smbproxy.py" $PCTL $PPORT 445 $PLOG &
+PROXY=$!
+for _ in $(seq 300); do
+	grep -q '^listening' $PLOG 2>/dev/null && break
+	sleep 0.1
+done
+proxy() { # proxy MODE: the next connections get MODE, with a fresh log
+	echo "$1" >$PCTL
+	: >$PLOG
+}
+plain_after_sealed() { # client frames sent plain after its first sealed one
+	awk '$1 == "c2s" { if ($3 == "sealed") s++; else if (s) p++ } END { print p + 0 }' $PLOG
+}
+frames() { # frames DIR KIND: how many DIR (c2s, s2c) frames were KIND
+	awk -v d="$1" -v k="$2" '$1 == d && $3 == k' $PLOG | wc -l
+}
+sealed_io() { # sealed_io TAG: on slot 0, write a file, check it on the
+	# server's disk, read its first 64 KiB back in a compound and compare
+	local f=seal-$1.bin size=300007
+	clnt put "0 $f $size" &&
+		test "$(sha256sum <"$SMB_SHARE_DIR/$f" | cut -d' ' -f1)" = "$(pattern_sha $size)" &&
+		clnt cat "0 $f" &&
+		grep -q "^statuses 0x0 0x0 0x0 read 65536 sha256 $(head -c 65536 "$SMB_SHARE_DIR/$f" | sha256sum | cut -d' ' -f1)$" $C/result
+}
+sealed_session() { # sealed_session WHAT DIALECT FLAGS: a session that must seal
+	proxy pass
+	if ! clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS $2 $2 $3" >/dev/null; then
+		t_fail "$1, SMB $2: session and tree connect ($(cat /tmp/clnt.err))"
+		return
+	fi
+	t_check "$1, SMB $2: the handle seals (encrypted $(info_field 0 encrypted))" test "$(info_field 0 encrypted)" = 1
+	t_check "$1, SMB $2: write 300007 bytes, the server has them, a compound reads them back" sealed_io "$2-$3"
+	t_check "$1, SMB $2: every request after SESSION_SETUP was sealed ($(frames c2s sealed) sealed, $(plain_after_sealed) plain after the first), and so were the replies ($(frames s2c sealed))" \
+		test "$(frames c2s sealed)" -ge 4 -a "$(plain_after_sealed)" = 0 -a "$(frames s2c sealed)" -ge 4
+	if [ "$2" = 311 ]; then
+		dd if=/dev/urandom of="$SMB_SHARE_DIR/sealbig.bin" bs=1M count=4 status=none
+		want=$(sha256sum <"$SMB_SHARE_DIR/sealbig.bin" | cut -d' ' -f1)
+		t_check "$1, SMB $2: 4 parallel sealed 1 MiB READs" clnt aread "0 sealbig.bin 4 1048576"
+		t_check "... return the file ($(cut -c1-40 $C/result))" \
+			grep -q "^tasks 4 ok 4 callbacks 4 bytes 4194304 sha256 $want$" $C/result
+		rm -f "$SMB_SHARE_DIR/sealbig.bin"
+	fi
+	clnt release all
+}
+# The caller asks (SMB_CLNT_SEAL): 3.0 and 3.0.2 seal with AES-128-CCM,
+# 3.1.1 with the cipher NEGOTIATE settled; 2.1 cannot.
+for dl in 300 302 311; do
+	sealed_session "SMB_CLNT_SEAL" $dl 2
+done
+err=$(clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 210 210 2")
+t_check "SMB_CLNT_SEAL on SMB 2.1 is refused with EOPNOTSUPP (${err:-accepted})" \
+	sh -c "echo '$err' | grep -q 'not supported'"
+# The share requires it (SMB2_SHAREFLAG_ENCRYPT_DATA, set by the proxy): the
+# TREE_CONNECT goes plain, everything after it sealed.
+proxy encrypt-share
+if clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 311 311" >/dev/null; then
+	t_check "a share that requires encryption (share_flags $(info_field 0 share_flags)): the handle seals (encrypted $(info_field 0 encrypted))" \
+		test "$(($(info_field 0 share_flags) & 0x8000))" != 0 -a "$(info_field 0 encrypted)" = 1
+	t_check "... write, check on the server, read back" sealed_io share
+	t_check "... the requests after TREE_CONNECT were sealed ($(frames c2s sealed) sealed, $(plain_after_sealed) plain after the first, $(frames c2s 'plain') plain in all)" \
+		test "$(frames c2s sealed)" -ge 4 -a "$(plain_after_sealed)" = 0
+	clnt release all
+else
+	t_fail "a share that requires encryption: $(cat /tmp/clnt.err)"
+fi
+proxy encrypt-share
+err=$(clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 210 210")
+t_check "... on SMB 2.1, which cannot seal, the tree connect is refused with EOPNOTSUPP (${err:-accepted})" \
+	sh -c "echo '$err' | grep -q 'not supported'"
+# A sealed reply spoiled on the way (one ciphertext byte flipped) is not
+# used: it does not open, is dropped, and the call fails as if unanswered
+# (soft, T = 2 s).
+proxy tamper
+if clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 311 311 0 2000 1" >/dev/null; then
+	err=$(clnt echo "0 1")
+	t_check "a spoiled sealed reply is dropped: the call fails with ETIMEDOUT (${err:-it succeeded})" \
+		sh -c "echo '$err' | grep -q 'timed out'"
+	t_check "... the transport logged why" sh -c "dmesg | grep -q 'encrypted message that does not open (BadTag'"
+	t_check "... and the proxy did spoil one ($(grep -c tampered $PLOG))" grep -q tampered $PLOG
+	clnt release all
+else
+	t_fail "a session for the spoiled reply: $(cat /tmp/clnt.err)"
+fi
+# VALIDATE_NEGOTIATE_INFO (SMB 3.0 and 3.0.2, which have no preauth
+# integrity): a signed IOCTL after each tree connect, whose signed answer
+# must match what NEGOTIATE said. The proxy's downgrade mode strips the
+# encryption capability from the NEGOTIATE response on the way.
+for dl in 300 302; do
+	proxy pass
+	if clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS $dl $dl" >/dev/null; then
+		t_check "SMB $dl: the tree connect was followed by VALIDATE_NEGOTIATE_INFO ($(grep -c 'c2s conn=[0-9]* plain 11$' $PLOG) IOCTL), and the answer matched (the handle exists)" \
+			test "$(grep -c 'c2s conn=[0-9]* plain 11$' $PLOG)" = 1 -a "$(grep -c 's2c conn=[0-9]* plain 11$' $PLOG)" = 1
+		clnt release all
+	else
+		t_fail "SMB $dl: a session whose NEGOTIATE is validated: $(cat /tmp/clnt.err)"
+	fi
+done
+proxy downgrade
+err=$(clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 300 300")
+t_check "SMB 300: a NEGOTIATE changed on the way is caught, the handle refused with ECONNABORTED (${err:-accepted})" \
+	sh -c "echo '$err' | grep -q 'connection abort'"
+t_check "... with a message that says why" sh -c "dmesg | grep -q 'the server saw a different NEGOTIATE'"
+clnt release all
+# ksmbd with "smb3 encryption = mandatory": sessions seal without being asked.
+sed -i 's/^\(\s*\)\[global\]$/&\n    smb3 encryption = mandatory/' /etc/ksmbd/ksmbd.conf
+t_check "ksmbd restarted with smb3 encryption = mandatory" restart_ksmbd
+for dl in 300 311; do
+	sealed_session "server encryption mandatory" $dl 0
+done
+# The setting is for SMB 3: ksmbd still lets 2.1 in, unencrypted, and the
+# handle must say so.
+if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 210 210" >/dev/null; then
+	t_check "SMB 2.1 with encryption mandatory: ksmbd lets it in unencrypted, and the handle says so (encrypted $(info_field 0 encrypted))" \
+		test "$(info_field 0 dialect)" = 0x210 -a "$(info_field 0 encrypted)" = 0
+	clnt release all
+else
+	t_fail "SMB 2.1 with encryption mandatory: $(cat /tmp/clnt.err)"
+fi
+sed -i '/smb3 encryption = mandatory/d' /etc/ksmbd/ksmbd.conf
+t_check "ksmbd restarted with the default configuration" restart_ksmbd
+kill $PROXY
 t_check "rmmod smbclient_test" rmmod smbclient_test
+
+# The Rust wrapper of <smb/clnt.h> (rust/smb/clnt.rs): the KUnit suite of
+# smbclient_rust_test.ko runs at insmod, against this ksmbd; the gate reads
+# its KTAP (suite smbclient_rust).
+t_check "insmod smbclient_rust_test (its KUnit suite runs)" insmod "$d/smbclient_rust_test.ko"
+t_check "rmmod smbclient_rust_test" rmmod smbclient_rust_test
 
 # The sample consumer (samples/smbclient/smb_sample.c): it reads a file of
 # an odd size through smb_clnt_open/read/close and logs its SHA-256.

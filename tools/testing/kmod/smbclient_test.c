@@ -11,7 +11,8 @@
  *              smb_clnt_create() into the next free slot (8). The write
  *              fails with its error; `info` shows the handle.
  *     info     read: a line per handle: "SLOT dialect 0x311 session
- *              0x... tree N signing 0|1 guest 0|1 share_flags 0x..".
+ *              0x... tree N signing 0|1 guest 0|1 share_flags 0x..
+ *              encrypted 0|1".
  *     echo     write "SLOT N": N ECHOs on the handle's session.
  *     put      write "SLOT PATH SIZE": create (or overwrite) PATH and write
  *              SIZE bytes of the pattern byte(i) = (i * 7 + i / 251) & 0xff
@@ -34,7 +35,21 @@
  *     hold     write "SLOT PATH": open PATH and keep the FileId (one).
  *     readheld write anything: one READ of 4 KiB with the kept FileId (on
  *              the slot it was opened on); fails with its error.
- *     result   read: the last stat, ls, cat or aread.
+ *     locks    write "SLOT PATH": two opens of PATH; byte-range locks
+ *              between them, an unlock of a range never locked, FLUSH,
+ *              SET_INFO of the end of file to 12345 and QUERY_INFO of
+ *              FileStandardInformation (and into a 4-byte buffer); `result`
+ *              shows each call's return, "lock R conflict R unlock R after
+ *              R stray_unlock R flush R truncate R eof N small R".
+ *     oplock   write "SLOT PATH": open PATH with a batch oplock and watch
+ *              its FileId (smb_clnt_watch_fid); open it again, which makes
+ *              the server break the oplock; the callback acknowledges the
+ *              break (smb_clnt_oplock_ack). `result` shows "granted L
+ *              breaks N to L ack R second R".
+ *     events   write "SLOT": smb_clnt_set_events() on the handle, with a
+ *              callback that counts re-authentications.
+ *     reconnects read: "N err E": the callback's count and its last error.
+ *     result   read: the last stat, ls, cat, aread, locks or oplock.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -152,9 +167,9 @@ static int info_show(struct seq_file *m, void *v)
 	for (i = 0; i < SLOTS; i++) {
 		if (!slots[i] || smb_clnt_info(slots[i], &ci))
 			continue;
-		seq_printf(m, "%d dialect %#x session %#llx tree %u signing %u guest %u share_flags %#x\n",
+		seq_printf(m, "%d dialect %#x session %#llx tree %u signing %u guest %u share_flags %#x encrypted %u\n",
 			   i, ci.dialect, (unsigned long long)ci.session_id, ci.tree_id,
-			   ci.signing, ci.guest, ci.share_flags);
+			   ci.signing, ci.guest, ci.share_flags, ci.encrypted);
 	}
 	mutex_unlock(&slots_lock);
 	return 0;
@@ -327,6 +342,199 @@ PATH_OP(stat);
 PATH_OP(mv);
 PATH_OP(rm);
 PATH_OP(ls);
+
+/* MS-SMB2 2.2.13 and MS-FSCC values. */
+#define READ_DATA		0x00000001
+#define WRITE_DATA		0x00000002
+#define INFO_FILE		1
+#define FILE_STANDARD_INFO	5
+#define FILE_END_OF_FILE_INFO	20
+
+static ssize_t locks_write(struct file *f, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	int lk, conflict, unlock, after, stray, flush, trunc, q, small;
+	struct smb_fid a, b;
+	char buf[256], path[200];
+	struct smb_clnt *c;
+	unsigned int slot;
+	u8 info[64], tiny[4];
+	__le64 eof = cpu_to_le64(12345);
+	size_t got = 0, got_small = 0;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	c = slots[slot];
+	err = c ? 0 : -ENOENT;
+	if (err)
+		goto out;
+	err = smb_clnt_open(c, path, READ_DATA | WRITE_DATA | READ_ATTRIBUTES,
+			    FILE_OPEN, 0, &a, NULL);
+	if (err)
+		goto out;
+	err = smb_clnt_open(c, path, READ_DATA | READ_ATTRIBUTES, FILE_OPEN, 0, &b, NULL);
+	if (err) {
+		smb_clnt_close(c, &a);
+		goto out;
+	}
+	lk = smb_clnt_lock(c, &a, 0, 4096, SMB_LOCK_EXCLUSIVE | SMB_LOCK_FAIL_IMMEDIATELY);
+	conflict = smb_clnt_lock(c, &b, 0, 4096, SMB_LOCK_SHARED | SMB_LOCK_FAIL_IMMEDIATELY);
+	unlock = smb_clnt_lock(c, &a, 0, 4096, SMB_LOCK_UNLOCK);
+	after = smb_clnt_lock(c, &b, 0, 4096, SMB_LOCK_SHARED | SMB_LOCK_FAIL_IMMEDIATELY);
+	if (!after)
+		smb_clnt_lock(c, &b, 0, 4096, SMB_LOCK_UNLOCK);
+	stray = smb_clnt_lock(c, &a, 8192, 10, SMB_LOCK_UNLOCK);
+	flush = smb_clnt_flush(c, &a);
+	trunc = smb_clnt_set_info(c, &a, INFO_FILE, FILE_END_OF_FILE_INFO, 0, &eof, sizeof(eof));
+	q = smb_clnt_query_info(c, &a, INFO_FILE, FILE_STANDARD_INFO, 0, info, sizeof(info), &got);
+	small = smb_clnt_query_info(c, &a, INFO_FILE, FILE_STANDARD_INFO, 0, tiny, sizeof(tiny),
+				    &got_small);
+	smb_clnt_close(c, &b);
+	smb_clnt_close(c, &a);
+	/* FileStandardInformation: AllocationSize, then EndOfFile. */
+	snprintf(result, sizeof(result),
+		 "lock %d conflict %d unlock %d after %d stray_unlock %d flush %d truncate %d eof %llu small %d\n",
+		 lk, conflict, unlock, after, stray, flush, trunc,
+		 q || got < 16 ? 0ULL : get_unaligned_le64(info + 8), small);
+out:
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations locks_fops = { .owner = THIS_MODULE, .write = locks_write };
+
+/* The break the oplock test's callback saw, and its acknowledgement. */
+static struct {
+	struct smb_clnt *clnt;
+	struct smb_fid fid;
+	int breaks, level, ack;
+	struct completion acked;
+} brk_seen;
+
+static void test_break(void *ctx, const struct smb_break *b)
+{
+	if (b->kind != SMB_BREAK_OPLOCK || b->fid.persistent != brk_seen.fid.persistent ||
+	    b->fid.volatile_id != brk_seen.fid.volatile_id)
+		return;
+	brk_seen.breaks++;
+	brk_seen.level = b->oplock_level;
+	brk_seen.ack = smb_clnt_oplock_ack(brk_seen.clnt, &b->fid, b->oplock_level);
+	complete(&brk_seen.acked);
+}
+
+static const struct smb_break_ops test_break_ops = {
+	.owner = THIS_MODULE,
+	.brk = test_break,
+};
+
+#define OPLOCK_BATCH 9
+
+static ssize_t oplock_write(struct file *f, const char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	struct smb_open_args args = {
+		.desired_access = READ_DATA | READ_ATTRIBUTES,
+		.disposition = FILE_OPEN,
+		.oplock_level = OPLOCK_BATCH,
+	};
+	struct smb_break_watch *w;
+	struct smb_open_info info;
+	char buf[256], path[200];
+	struct smb_fid second;
+	struct smb_clnt *c;
+	unsigned int slot;
+	int err, second_err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	args.path = path;
+	mutex_lock(&slots_lock);
+	c = slots[slot];
+	err = c ? 0 : -ENOENT;
+	if (err)
+		goto out;
+	memset(&brk_seen, 0, sizeof(brk_seen));
+	init_completion(&brk_seen.acked);
+	brk_seen.ack = 1;
+	brk_seen.clnt = c;
+	err = smb_clnt_open_ex(c, &args, &brk_seen.fid, &info);
+	if (err)
+		goto out;
+	w = smb_clnt_watch_fid(c, &brk_seen.fid, &test_break_ops, NULL);
+	if (IS_ERR(w)) {
+		err = PTR_ERR(w);
+		smb_clnt_close(c, &brk_seen.fid);
+		goto out;
+	}
+	args.oplock_level = 0;
+	second_err = smb_clnt_open(c, path, READ_DATA | READ_ATTRIBUTES, FILE_OPEN, 0,
+				   &second, NULL);
+	/* The break may be delivered after the second open returned. */
+	if (info.oplock_level == OPLOCK_BATCH)
+		wait_for_completion_timeout(&brk_seen.acked, 10 * HZ);
+	smb_clnt_unwatch(w);
+	if (!second_err)
+		smb_clnt_close(c, &second);
+	smb_clnt_close(c, &brk_seen.fid);
+	snprintf(result, sizeof(result), "granted %u breaks %d to %d ack %d second %d\n",
+		 info.oplock_level, brk_seen.breaks, brk_seen.level, brk_seen.ack, second_err);
+out:
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations oplock_fops = { .owner = THIS_MODULE, .write = oplock_write };
+
+static atomic_t reconnects = ATOMIC_INIT(0);
+static int reconnect_err;
+
+static void test_reconnected(void *ctx, struct smb_clnt *clnt, int err)
+{
+	WRITE_ONCE(reconnect_err, err);
+	atomic_inc(&reconnects);
+}
+
+static const struct smb_clnt_events test_events = {
+	.owner = THIS_MODULE,
+	.reconnected = test_reconnected,
+};
+
+static ssize_t events_write(struct file *f, const char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	unsigned int slot;
+	char buf[32];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (kstrtouint(buf, 10, &slot) || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	atomic_set(&reconnects, 0);
+	WRITE_ONCE(reconnect_err, 0);
+	err = slots[slot] ? smb_clnt_set_events(slots[slot], &test_events, NULL) : -ENOENT;
+	mutex_unlock(&slots_lock);
+	return err ? err : len;
+}
+
+static int reconnects_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d err %d\n", atomic_read(&reconnects), READ_ONCE(reconnect_err));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(reconnects);
+
+static const struct file_operations events_fops = { .owner = THIS_MODULE, .write = events_write };
 
 #define CAT_LEN 65536
 
@@ -650,6 +858,10 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("aread", 0200, test_dir, NULL, &aread_fops);
 	debugfs_create_file("hold", 0200, test_dir, NULL, &hold_fops);
 	debugfs_create_file("readheld", 0200, test_dir, NULL, &readheld_fops);
+	debugfs_create_file("locks", 0200, test_dir, NULL, &locks_fops);
+	debugfs_create_file("oplock", 0200, test_dir, NULL, &oplock_fops);
+	debugfs_create_file("events", 0200, test_dir, NULL, &events_fops);
+	debugfs_create_file("reconnects", 0400, test_dir, NULL, &reconnects_fops);
 	return 0;
 }
 

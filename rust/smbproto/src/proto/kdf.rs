@@ -102,6 +102,13 @@ impl CipherKey {
             .get(..self.cipher.key_len())
             .unwrap_or(&self.bytes)
     }
+
+    /// Overwrites the key bytes with zeros (for a copy about to go out of
+    /// scope). `black_box` keeps the stores from being elided as dead.
+    pub fn wipe(&mut self) {
+        self.bytes = [0; 32];
+        core::hint::black_box(&mut self.bytes);
+    }
 }
 
 impl core::fmt::Debug for CipherKey {

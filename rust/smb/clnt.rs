@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Safe Rust wrapper over smbclient's C ABI (`include/smb/clnt.h`), for
+//! in-kernel consumers written in Rust. Including this file makes a module
+//! depend on smbclient.ko (and import the "SMB" namespace).
+//!
+//! Ownership follows the C rules, enforced by the types:
+//! - a [`Clnt`] is one handle (`smb_clnt_release` on drop, which waits for
+//!   the handle's tasks);
+//! - a [`File`] borrows its handle and closes its open on drop (or with
+//!   [`File::close`], which reports the error);
+//! - a [`Watch`] borrows its handle and unwatches on drop.
+//!
+//! Every call sleeps (TASK_KILLABLE): process context only.
+
+use super::bindings;
+use super::kext::iter::KernelIter;
+use super::kext::net::addr::SockAddr;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::error::{code::*, Error, Result};
+use kernel::ffi::{c_char, c_void};
+use kernel::str::{CStr, CStrExt};
+
+fn check(r: kernel::ffi::c_int) -> Result {
+    if r < 0 {
+        Err(Error::from_errno(r))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_len(r: isize) -> Result<usize> {
+    if r < 0 {
+        Err(Error::from_errno(r as i32))
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// What a handle connects to, and as whom (`struct smb_clnt_args`).
+pub struct ClntArgs<'a> {
+    /// Server address and port (0: 445).
+    pub addr: SockAddr,
+    /// `\\server\share`.
+    pub unc: &'a CStr,
+    /// User name.
+    pub user: &'a CStr,
+    /// Domain ("" for a local account).
+    pub domain: &'a CStr,
+    /// NT hash of the password (`super::smb_auth::nt_hash`).
+    pub nt_hash: &'a [u8; 16],
+    /// `SMB_DIALECT_*` range.
+    pub dialect_min: u16,
+    /// Highest dialect offered.
+    pub dialect_max: u16,
+    /// `SMB_CLNT_SIGN`, `SMB_CLNT_SEAL`.
+    pub flags: u32,
+    /// Transport request timer in ms (0: default).
+    pub timeo_ms: u32,
+    /// `SMB_XPRT_SOFT` or `SMB_XPRT_HARD` (0: default).
+    pub xprt_flags: u32,
+}
+
+/// What a handle is connected to (`struct smb_clnt_info`).
+pub type ClntInfo = bindings::smb_clnt_info;
+/// A file's attributes (`struct smb_file_info`).
+pub type FileInfo = bindings::smb_file_info;
+
+/// A handle on a tree connect (`smb_clnt_create`/`smb_clnt_release`).
+pub struct Clnt {
+    ptr: NonNull<bindings::smb_clnt>,
+}
+
+// SAFETY: a handle may be used and released from any task (the C ABI's
+// rules); smbclient synchronises internally.
+unsafe impl Send for Clnt {}
+// SAFETY: as above: every entry point takes a shared handle.
+unsafe impl Sync for Clnt {}
+
+impl Clnt {
+    /// Connects (or shares a connection), authenticates (or shares a
+    /// session) and connects to the tree.
+    pub fn create(args: &ClntArgs<'_>) -> Result<Self> {
+        let raw = args.addr.to_raw();
+        let c = bindings::smb_clnt_args {
+            addr: raw.as_ptr().cast(),
+            addrlen: raw.len(),
+            unc: args.unc.as_char_ptr(),
+            user: args.user.as_char_ptr(),
+            domain: args.domain.as_char_ptr(),
+            nt_hash: args.nt_hash.as_ptr(),
+            dialect_min: args.dialect_min,
+            dialect_max: args.dialect_max,
+            flags: args.flags,
+            timeo_ms: args.timeo_ms,
+            xprt_flags: args.xprt_flags,
+        };
+        // SAFETY: `c` and everything it points to are valid for the call.
+        let p = kernel::error::from_err_ptr(unsafe { bindings::smb_clnt_create(&c) })?;
+        Ok(Self {
+            ptr: NonNull::new(p).ok_or(ENOMEM)?,
+        })
+    }
+
+    fn raw(&self) -> *mut bindings::smb_clnt {
+        self.ptr.as_ptr()
+    }
+
+    /// What the handle is connected to.
+    pub fn info(&self) -> Result<ClntInfo> {
+        let mut out = core::mem::MaybeUninit::<ClntInfo>::zeroed();
+        // SAFETY: a live handle; `out` is writable.
+        check(unsafe { bindings::smb_clnt_info(self.raw(), out.as_mut_ptr()) })?;
+        // SAFETY: zeroed plain data, filled in by the call.
+        Ok(unsafe { out.assume_init() })
+    }
+
+    /// One ECHO on the handle's session.
+    pub fn echo(&self, timeout_ms: Option<u32>) -> Result {
+        let t = match timeout_ms {
+            None => kernel::ffi::c_long::MAX,
+            Some(ms) => kernel::ffi::c_long::try_from(kernel::time::msecs_to_jiffies(ms))
+                .unwrap_or(kernel::ffi::c_long::MAX),
+        };
+        // SAFETY: a live handle.
+        check(unsafe { bindings::smb_clnt_echo(self.raw(), t) })
+    }
+
+    /// Opens (or creates) `path` relative to the share; see
+    /// `smb_clnt_open_ex` for the values. The open closes when the
+    /// [`File`] is dropped.
+    pub fn open(&self, path: &CStr, how: &OpenHow) -> Result<File<'_>> {
+        let args = bindings::smb_open_args {
+            path: path.as_char_ptr(),
+            desired_access: how.desired_access,
+            disposition: how.disposition,
+            create_options: how.create_options,
+            oplock_level: how.oplock_level,
+        };
+        let mut fid = bindings::smb_fid::default();
+        let mut info = bindings::smb_open_info::default();
+        // SAFETY: a live handle; `args`, its path, `fid` and `info` are valid
+        // for the call.
+        check(unsafe { bindings::smb_clnt_open_ex(self.raw(), &args, &mut fid, &mut info) })?;
+        Ok(File {
+            clnt: self,
+            fid,
+            end_of_file: info.end_of_file,
+            oplock_level: info.oplock_level,
+            open: true,
+        })
+    }
+}
+
+impl Drop for Clnt {
+    fn drop(&mut self) {
+        // SAFETY: the handle this value owns is given back once; every
+        // `File` and `Watch` borrowing it is gone (the borrow checker).
+        unsafe { bindings::smb_clnt_release(self.raw()) };
+    }
+}
+
+/// How to open (`struct smb_open_args` without the path).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenHow {
+    /// FILE_READ_DATA, ... (MS-SMB2 2.2.13.1).
+    pub desired_access: u32,
+    /// FILE_OPEN, FILE_CREATE, ... (MS-SMB2 2.2.13).
+    pub disposition: u32,
+    /// FILE_DIRECTORY_FILE, ... (MS-SMB2 2.2.13).
+    pub create_options: u32,
+    /// SMB2_OPLOCK_LEVEL_* requested.
+    pub oplock_level: u8,
+}
+
+/// An open file or directory on a [`Clnt`].
+pub struct File<'a> {
+    clnt: &'a Clnt,
+    fid: bindings::smb_fid,
+    /// EndOfFile when opened.
+    pub end_of_file: u64,
+    /// The oplock granted.
+    pub oplock_level: u8,
+    open: bool,
+}
+
+impl File<'_> {
+    /// The FileId (persistent, volatile).
+    pub fn id(&self) -> (u64, u64) {
+        (self.fid.persistent, self.fid.volatile_id)
+    }
+
+    /// One READ at `offset` into `dest` (kernel-backed, advanced by what
+    /// arrived); returns the bytes read, 0 at the end of the file.
+    pub fn read(&self, offset: u64, dest: &mut KernelIter<'_>) -> Result<usize> {
+        // SAFETY: a live handle and open; `dest` is a kernel-backed
+        // iterator over memory valid for the call.
+        check_len(unsafe {
+            bindings::smb_clnt_read(self.clnt.raw(), &self.fid, offset, dest.as_raw())
+        })
+    }
+
+    /// One WRITE at `offset` from `src` (advanced by what was sent);
+    /// returns the bytes the server took.
+    pub fn write(&self, offset: u64, src: &mut KernelIter<'_>) -> Result<usize> {
+        // SAFETY: as `read`.
+        check_len(unsafe {
+            bindings::smb_clnt_write(self.clnt.raw(), &self.fid, offset, src.as_raw())
+        })
+    }
+
+    /// The file's attributes.
+    pub fn getattr(&self) -> Result<FileInfo> {
+        let mut out = FileInfo::default();
+        // SAFETY: a live handle and open; `out` is writable.
+        check(unsafe { bindings::smb_clnt_getattr(self.clnt.raw(), &self.fid, &mut out) })?;
+        Ok(out)
+    }
+
+    /// Renames the file (opened with DELETE access).
+    pub fn rename(&self, new_path: &CStr, replace: bool) -> Result {
+        // SAFETY: a live handle and open; a valid C string.
+        check(unsafe {
+            bindings::smb_clnt_rename(self.clnt.raw(), &self.fid, new_path.as_char_ptr(), replace)
+        })
+    }
+
+    /// Deletes the file when it is closed (opened with DELETE access).
+    pub fn delete(&self) -> Result {
+        // SAFETY: a live handle and open.
+        check(unsafe { bindings::smb_clnt_delete(self.clnt.raw(), &self.fid) })
+    }
+
+    /// FLUSH.
+    pub fn flush(&self) -> Result {
+        // SAFETY: a live handle and open.
+        check(unsafe { bindings::smb_clnt_flush(self.clnt.raw(), &self.fid) })
+    }
+
+    /// A byte-range lock (`SMB_LOCK_*` flags).
+    pub fn lock(&self, offset: u64, length: u64, flags: u32) -> Result {
+        // SAFETY: a live handle and open.
+        check(unsafe { bindings::smb_clnt_lock(self.clnt.raw(), &self.fid, offset, length, flags) })
+    }
+
+    /// QUERY_INFO into `out`; the length of the answer.
+    pub fn query_info(
+        &self,
+        info_type: u8,
+        class: u8,
+        additional: u32,
+        out: &mut [u8],
+    ) -> Result<usize> {
+        let mut len = 0usize;
+        // SAFETY: a live handle and open; `out` is writable for its length.
+        check(unsafe {
+            bindings::smb_clnt_query_info(
+                self.clnt.raw(),
+                &self.fid,
+                info_type,
+                class,
+                additional,
+                out.as_mut_ptr().cast(),
+                out.len(),
+                &mut len,
+            )
+        })?;
+        Ok(len)
+    }
+
+    /// SET_INFO with `buf`.
+    pub fn set_info(&self, info_type: u8, class: u8, additional: u32, buf: &[u8]) -> Result {
+        // SAFETY: a live handle and open; `buf` is readable for its length.
+        check(unsafe {
+            bindings::smb_clnt_set_info(
+                self.clnt.raw(),
+                &self.fid,
+                info_type,
+                class,
+                additional,
+                buf.as_ptr().cast(),
+                buf.len(),
+            )
+        })
+    }
+
+    /// Lists the directory: `f` gets each entry's name (UTF-8), its
+    /// attributes and its file id, and returns false to stop. Returns the
+    /// number of entries seen.
+    pub fn readdir<F: FnMut(&[u8], &FileInfo, u64) -> bool>(&self, mut f: F) -> Result<usize> {
+        /// # Safety
+        ///
+        /// Called by smbclient as `smb_dir_actor_t`, with `ctx` the closure.
+        unsafe extern "C" fn actor<F: FnMut(&[u8], &FileInfo, u64) -> bool>(
+            ctx: *mut c_void,
+            name: *const c_char,
+            len: usize,
+            info: *const FileInfo,
+            ino: u64,
+        ) -> bool {
+            // SAFETY: `ctx` is the closure below, alive for the call;
+            // `name` is readable for `len` bytes and `info` valid (the
+            // header's contract for the actor).
+            unsafe {
+                let f = &mut *ctx.cast::<F>();
+                f(
+                    core::slice::from_raw_parts(name.cast::<u8>(), len),
+                    &*info,
+                    ino,
+                )
+            }
+        }
+        // SAFETY: a live handle and open; the actor is called only during
+        // the call, with the closure as its context.
+        let r = unsafe {
+            bindings::smb_clnt_readdir(
+                self.clnt.raw(),
+                &self.fid,
+                Some(actor::<F>),
+                core::ptr::from_mut(&mut f).cast(),
+            )
+        };
+        check(r)?;
+        Ok(r as usize)
+    }
+
+    /// Closes the open, reporting the server's answer.
+    pub fn close(mut self) -> Result {
+        self.open = false;
+        // SAFETY: a live handle; the open is closed once.
+        check(unsafe { bindings::smb_clnt_close(self.clnt.raw(), &self.fid) })
+    }
+
+    /// Watches this open's oplock: `f` is called (on smbclient's
+    /// workqueue) with each break until the [`Watch`] is dropped; it may
+    /// acknowledge it ([`Break::ack`]).
+    pub fn watch<F: Fn(&Break<'_>) + Send + Sync + 'static>(&self, f: F) -> Result<Watch<'_, F>> {
+        let ctx = kernel::alloc::KBox::new(
+            WatchCtx {
+                f,
+                clnt: self.clnt.raw(),
+            },
+            kernel::alloc::flags::GFP_KERNEL,
+        )?;
+        let ctx = kernel::alloc::KBox::into_raw(ctx);
+        // SAFETY: a live handle and open; the table is static; `ctx` stays
+        // valid until the watch is gone (`Watch::drop` frees it after
+        // unwatching, which waits for a running callback).
+        let w = unsafe {
+            bindings::smb_clnt_watch_fid(self.clnt.raw(), &self.fid, Watch::<F>::TABLE, ctx.cast())
+        };
+        match kernel::error::from_err_ptr(w) {
+            Ok(w) => Ok(Watch {
+                w,
+                ctx,
+                _clnt: PhantomData,
+            }),
+            Err(e) => {
+                // SAFETY: not registered: ours to free.
+                drop(unsafe { kernel::alloc::KBox::from_raw(ctx) });
+                Err(e)
+            }
+        }
+    }
+
+    /// Acknowledges an oplock break to `level`.
+    pub fn oplock_ack(&self, level: u8) -> Result {
+        // SAFETY: a live handle and open.
+        check(unsafe { bindings::smb_clnt_oplock_ack(self.clnt.raw(), &self.fid, level) })
+    }
+}
+
+impl Drop for File<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // SAFETY: a live handle; the open is closed once.
+            let _ = unsafe { bindings::smb_clnt_close(self.clnt.raw(), &self.fid) };
+        }
+    }
+}
+
+/// A break, as a watch's callback gets it.
+pub struct Break<'a> {
+    /// What the server said (`struct smb_break`).
+    pub raw: &'a bindings::smb_break,
+    clnt: *mut bindings::smb_clnt,
+}
+
+impl Break<'_> {
+    /// Acknowledges an oplock break to the level it named.
+    pub fn ack(&self) -> Result {
+        // SAFETY: the handle outlives its watches (`Watch` borrows it), and
+        // the callback only runs while the watch is registered.
+        check(unsafe {
+            bindings::smb_clnt_oplock_ack(self.clnt, &self.raw.fid, self.raw.oplock_level)
+        })
+    }
+}
+
+struct WatchCtx<F> {
+    f: F,
+    clnt: *mut bindings::smb_clnt,
+}
+
+/// A break watch with its callback (`smb_clnt_watch_fid`); unwatches on
+/// drop.
+pub struct Watch<'a, F: Fn(&Break<'_>) + Send + Sync + 'static> {
+    w: *mut bindings::smb_break_watch,
+    ctx: *mut WatchCtx<F>,
+    _clnt: PhantomData<&'a Clnt>,
+}
+
+struct BreakTable(bindings::smb_break_ops);
+// SAFETY: immutable: a module pointer and a function pointer.
+unsafe impl Sync for BreakTable {}
+
+impl<F: Fn(&Break<'_>) + Send + Sync + 'static> Watch<'_, F> {
+    const TABLE: &'static bindings::smb_break_ops = &BreakTable(bindings::smb_break_ops {
+        // The owner is the module this wrapper is compiled into; its
+        // handles are gone before it unloads.
+        owner: core::ptr::null_mut(),
+        brk: Some(Self::trampoline),
+    })
+    .0;
+
+    /// # Safety
+    ///
+    /// Called by smbclient as the table's `brk`, with `ctx` the watch's
+    /// boxed context.
+    unsafe extern "C" fn trampoline(ctx: *mut c_void, b: *const bindings::smb_break) {
+        // SAFETY: `ctx` is the boxed context, alive while the watch is
+        // registered; `b` is valid for the call.
+        unsafe {
+            let ctx = &*ctx.cast::<WatchCtx<F>>();
+            (ctx.f)(&Break {
+                raw: &*b,
+                clnt: ctx.clnt,
+            });
+        }
+    }
+}
+
+impl<F: Fn(&Break<'_>) + Send + Sync + 'static> Drop for Watch<'_, F> {
+    fn drop(&mut self) {
+        // SAFETY: the watch is given back once; afterwards no callback runs
+        // (the C ABI's guarantee), so the closure can go.
+        unsafe {
+            bindings::smb_clnt_unwatch(self.w);
+            drop(kernel::alloc::KBox::from_raw(self.ctx));
+        }
+    }
+}
