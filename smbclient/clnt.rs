@@ -135,7 +135,15 @@ impl SessionEntry {
             .negotiated()
             .is_ok_and(|n| n.generation == old.generation);
         if !current {
+            // One SESSION_SETUP exchange at a time, as when sessions are
+            // first set up (under the list's lock): after a reconnect every
+            // session on the connection re-authenticates at once, and ksmbd
+            // was seen failing one of two interleaved 3.1.1 setups
+            // (STATUS_INSUFFICIENT_RESOURCES).
+            let sessions = crate::SESSIONS.get();
+            let serial = sessions.as_ref().map(|s| s.list.lock());
             let fresh = setup(old.xprt.clone(), &self.creds, self.flags);
+            drop(serial);
             match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
                 Ok(s) => {
                     pr_info!(

@@ -118,7 +118,8 @@ pub(crate) struct Session {
 impl Drop for Session {
     fn drop(&mut self) {
         if self.keys_set {
-            self.xprt.clear_session_keys(self.session_id);
+            self.xprt
+                .clear_session_keys(self.generation, self.session_id);
         }
     }
 }

@@ -97,9 +97,12 @@ impl Keyring {
         Ok(())
     }
 
-    /// Forgets `session_id`'s keys (its session ended).
-    pub(crate) fn clear(&mut self, session_id: u64) {
-        self.keys.retain(|e| e.session_id != session_id);
+    /// Forgets the keys of `session_id` set up on connection `generation`
+    /// (its session ended). A server may give a later session on a newer
+    /// connection the same SessionId: its keys stay.
+    pub(crate) fn clear(&mut self, generation: u64, session_id: u64) {
+        self.keys
+            .retain(|e| e.session_id != session_id || e.generation != generation);
     }
 
     /// The keys of `session_id`.

@@ -205,8 +205,11 @@ int smb_xprt_set_session_keys(struct smb_xprt *xprt, u64 generation,
 			      u64 session_id, const u8 *enc, const u8 *dec,
 			      size_t key_len);
 
-/* smb_xprt_clear_session_keys() - forget a session's keys (it ended). */
-void smb_xprt_clear_session_keys(struct smb_xprt *xprt, u64 session_id);
+/* smb_xprt_clear_session_keys() - forget the keys of the session set up on
+ * connection @generation (it ended); a later session that the server gave
+ * the same SessionId keeps its own. */
+void smb_xprt_clear_session_keys(struct smb_xprt *xprt, u64 generation,
+				 u64 session_id);
 
 /* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28); as smb_xprt_call,
  * replayable. */

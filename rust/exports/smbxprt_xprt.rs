@@ -452,10 +452,14 @@ pub unsafe extern "C" fn smb_xprt_set_session_keys(
 ///
 /// `x` is a transport the caller holds.
 #[no_mangle]
-pub unsafe extern "C" fn smb_xprt_clear_session_keys(x: *mut bindings::smb_xprt, session_id: u64) {
+pub unsafe extern "C" fn smb_xprt_clear_session_keys(
+    x: *mut bindings::smb_xprt,
+    generation: u64,
+    session_id: u64,
+) {
     // SAFETY: the header's contract.
     let x = unsafe { borrow(x) };
-    x.keyring.lock().clear(session_id);
+    x.keyring.lock().clear(generation, session_id);
 }
 
 crate::abi_check!(bindings;

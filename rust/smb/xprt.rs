@@ -184,9 +184,9 @@ impl Transport {
     }
 
     /// Makes the transport forget a session's keys.
-    pub fn clear_session_keys(&self, session_id: u64) {
+    pub fn clear_session_keys(&self, generation: u64, session_id: u64) {
         // SAFETY: we hold a reference.
-        unsafe { bindings::smb_xprt_clear_session_keys(self.as_ptr(), session_id) };
+        unsafe { bindings::smb_xprt_clear_session_keys(self.as_ptr(), generation, session_id) };
     }
 
     /// One ECHO round trip.

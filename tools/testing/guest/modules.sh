@@ -151,6 +151,8 @@ if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/n
 	old_session=$(info_field 0 session)
 	t_check "hard transport: open a file and keep its FileId" clnt hold "0 put1.bin"
 	t_check "hard transport: the handle listens for re-authentication (smb_clnt_set_events)" clnt events 0
+	t_check "hard transport: a second handle, sealed (SMB_CLNT_SEAL)" \
+		clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 2 5000 2"
 	t_check "hard transport: the compound works before the restart" clnt cat "0 put1.bin"
 	(
 		for i in $(seq 12); do
@@ -174,6 +176,10 @@ if clnt create "127.0.0.1 445 $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/n
 		sh -c "dmesg | grep -q 'set up again after a reconnect'"
 	t_check "restart: the handle was told, once its tree was connected again, with no error ($(cat $C/reconnects))" \
 		grep -q '^[1-9][0-9]* err 0$' $C/reconnects
+	t_check "restart: the sealed handle seals on the new session too (encrypted $(info_field 1 encrypted))" \
+		test "$(info_field 1 encrypted)" = 1
+	t_check "restart: ... and its compound returns the file's data" \
+		sh -c "printf '1 put1.bin' >$C/cat && grep -q '^statuses 0x0 0x0 0x0 read 65536 sha256 $want$' $C/result"
 	err=$(clnt readheld x)
 	t_check "restart: a READ on the FileId opened before fails clearly (${err:-it succeeded})" \
 		sh -c "echo '$err' | grep -q 'Bad file descriptor'"
