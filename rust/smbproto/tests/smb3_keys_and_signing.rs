@@ -179,6 +179,22 @@ fn kdf_smb30_matches_the_encryption_blog() {
 }
 
 #[test]
+fn a_wiped_cipher_key_is_all_zeros_and_keeps_its_cipher() {
+    let keys = derive_session_keys(
+        &HostCrypto,
+        KeySchedule::Smb30,
+        &hex("B4546771B515F766A86735532DD6C4F0"),
+        Some(Cipher::Aes128Ccm),
+    )
+    .unwrap();
+    let mut k = keys.encryption_key.unwrap();
+    assert!(k.as_bytes().iter().any(|b| *b != 0));
+    k.wipe();
+    assert_eq!(k.as_bytes(), &[0u8; 16][..]);
+    assert_eq!(k.cipher(), Cipher::Aes128Ccm);
+}
+
+#[test]
 fn preauth_chain_matches_the_blog() {
     let p = HostCrypto;
     let packets: Vec<Vec<u8>> = PACKETS.iter().map(|s| hex(s)).collect();
