@@ -47,7 +47,7 @@ module! {
     imports_ns: ["SMB"],
 }
 
-pub(crate) struct SmbClient;
+struct SmbClient;
 
 impl kernel::Module for SmbClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {

@@ -110,7 +110,7 @@ static SESSION_HANDLER: HandlerTable = HandlerTable(bindings::smb_xprt_handler_o
     // registered, so smbclient cannot be unloaded under a live session (a
     // consumer that leaked a handle keeps it loaded rather than leaving
     // the transport a dangling table).
-    owner: <crate::SmbClient as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
+    owner: <crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
     event: Some(session_event),
     message: Some(session_message),
 });

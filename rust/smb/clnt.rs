@@ -416,9 +416,9 @@ unsafe impl Sync for BreakTable {}
 
 impl<F: Fn(&Break<'_>) + Send + Sync + 'static> Watch<'_, F> {
     const TABLE: &'static bindings::smb_break_ops = &BreakTable(bindings::smb_break_ops {
-        // The owner is the module this wrapper is compiled into; its
-        // handles are gone before it unloads.
-        owner: core::ptr::null_mut(),
+        // The module this wrapper is compiled into: smbclient pins it while
+        // the watch lives (Documentation/abi.rst).
+        owner: <crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
         brk: Some(Self::trampoline),
     })
     .0;
