@@ -10,6 +10,7 @@ use super::bindings;
 use super::clnt::{Clnt, ClntArgs, SessionEntry};
 use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
+use super::kext::module::ModuleRef;
 use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
@@ -169,6 +170,7 @@ pub(crate) static WATCHES: super::kext::global::Global<crate::breaks::Watches> =
 struct CBreakSink {
     ops: *const bindings::smb_break_ops,
     ctx: *mut c_void,
+    _owner: ModuleRef,
 }
 
 // SAFETY: the table is static and the context is the owner's, which the
@@ -215,13 +217,6 @@ impl crate::breaks::BreakSink for CBreakSink {
     }
 }
 
-impl Drop for CBreakSink {
-    fn drop(&mut self) {
-        // SAFETY: taken when the watch was made.
-        unsafe { bindings::module_put((*self.ops).owner) };
-    }
-}
-
 /// # Safety
 ///
 /// `c` is a live handle; `ops` a valid `'static` table.
@@ -240,18 +235,21 @@ unsafe fn watch(
     let Some(watches) = WATCHES.get() else {
         return ENODEV.to_ptr();
     };
-    // SAFETY: `owner` is NULL or a module.
-    if !unsafe { bindings::smb_helper_try_module_get((*ops).owner) } {
-        return ENODEV.to_ptr();
-    }
-    // From here the sink owns the module reference.
-    let sink = match KBox::new(CBreakSink { ops, ctx }, GFP_KERNEL) {
+    // SAFETY: `owner` is NULL or a module (the header's contract).
+    let owner = match unsafe { ModuleRef::get((*ops).owner) } {
+        Ok(o) => o,
+        Err(e) => return e.to_ptr(),
+    };
+    let sink = match KBox::new(
+        CBreakSink {
+            ops,
+            ctx,
+            _owner: owner,
+        },
+        GFP_KERNEL,
+    ) {
         Ok(s) => s,
-        Err(_) => {
-            // SAFETY: taken above.
-            unsafe { bindings::module_put((*ops).owner) };
-            return ENOMEM.to_ptr();
-        }
+        Err(_) => return ENOMEM.to_ptr(),
     };
     match watches.add(clnt.entry_id(), key, sink) {
         Ok(w) => Arc::into_raw(w).cast_mut().cast(),
@@ -327,6 +325,7 @@ struct CReconnectSink {
     clnt: *const Clnt,
     ops: *const bindings::smb_clnt_events,
     ctx: *mut c_void,
+    _owner: ModuleRef,
 }
 
 // SAFETY: the table is static, the handle outlives its listener (release
@@ -353,13 +352,6 @@ impl crate::clnt::ReconnectSink for CReconnectSink {
     }
 }
 
-impl Drop for CReconnectSink {
-    fn drop(&mut self) {
-        // SAFETY: taken when the listener was set.
-        unsafe { bindings::module_put((*self.ops).owner) };
-    }
-}
-
 /// See `include/smb/clnt.h`.
 ///
 /// # Safety
@@ -377,21 +369,21 @@ pub unsafe extern "C" fn smb_clnt_set_events(
         return errno(clnt.set_listener(None));
     }
     // SAFETY: `owner` is NULL or a module (the header's contract).
-    if !unsafe { bindings::smb_helper_try_module_get((*ev).owner) } {
-        return ENODEV.to_errno();
-    }
-    // From here the sink owns the module reference.
+    let owner = match unsafe { ModuleRef::get((*ev).owner) } {
+        Ok(o) => o,
+        Err(e) => return e.to_errno(),
+    };
     let sink = CReconnectSink {
         clnt: core::ptr::from_ref(clnt),
         ops: ev,
         ctx,
+        _owner: owner,
     };
     match KBox::new(sink, GFP_KERNEL) {
         Ok(b) => {
             let b: KBox<dyn crate::clnt::ReconnectSink> = b;
             errno(clnt.set_listener(Some(b)))
         }
-        // The sink was dropped with the error, putting the module.
         Err(_) => ENOMEM.to_errno(),
     }
 }
@@ -1102,6 +1094,9 @@ pub(crate) struct Task {
     /// the handle, so that releasing the handle waits.
     drain: Arc<super::clnt::Drain>,
     setup: bindings::smb_task_setup,
+    /// The callbacks' owner, pinned until after `release` (fields drop
+    /// after `drop`).
+    _owner: Option<ModuleRef>,
     #[pin]
     phase: SpinLock<Phase>,
     #[pin]
@@ -1136,13 +1131,12 @@ impl PinnedDrop for Task {
         if cb.is_null() {
             return;
         }
-        // SAFETY: the table is valid while the task lives (its owner was
-        // pinned at `smb_run_task`); `release` gets the setup's data.
+        // SAFETY: the table is valid while the task lives (its owner is
+        // pinned in `_owner`); `release` gets the setup's data.
         unsafe {
             if let Some(release) = (*cb).release {
                 release(self.setup.data);
             }
-            bindings::module_put((*cb).owner);
         }
     }
 }
@@ -1274,11 +1268,12 @@ unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
         return Err(EINVAL);
     }
     let cb = s.callbacks;
-    // SAFETY: `cb` is NULL or a valid table whose owner is NULL or a
-    // module.
-    if !cb.is_null() && !unsafe { bindings::smb_helper_try_module_get((*cb).owner) } {
-        return Err(ENODEV);
-    }
+    let owner = if cb.is_null() {
+        None
+    } else {
+        // SAFETY: `cb` is a valid table whose owner is NULL or a module.
+        Some(unsafe { ModuleRef::get((*cb).owner) }?)
+    };
     // SAFETY: the header's contract: a live handle.
     let clnt = unsafe { borrow(s.clnt) };
     let drain = clnt.tasks.clone();
@@ -1291,6 +1286,7 @@ unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
             clnt: core::ptr::from_ref(clnt),
             drain: for_task,
             setup,
+            _owner: owner,
             phase <- kernel::new_spinlock!(Phase::Queued, "Task::phase"),
             done <- crate::new_wait_queue!("Task::done"),
             work <- new_work!("Task::work"),
@@ -1301,10 +1297,6 @@ unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
         Ok(t) => Ok(t),
         Err(e) => {
             drain.leave();
-            if !cb.is_null() {
-                // SAFETY: taken above; no task owns it.
-                unsafe { bindings::module_put((*cb).owner) };
-            }
             Err(e)
         }
     }

@@ -9,6 +9,7 @@
 use super::bindings;
 use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
+use super::kext::module::ModuleRef;
 use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
 use super::negotiate::valid_range;
@@ -192,16 +193,12 @@ unsafe fn run_signer(
         return Err(EINVAL);
     };
     // SAFETY: `owner` is NULL or a module; pinning it keeps `sign` callable.
-    if !unsafe { bindings::smb_helper_try_module_get(owner) } {
-        return Err(ENODEV);
-    }
+    let _owner = unsafe { ModuleRef::get(owner) }?;
     let data_ptr = data.as_mut().map_or(core::ptr::null_mut(), |d| d.as_raw());
     // SAFETY: the iovs describe the request parts, valid for the call;
     // `data_ptr` is NULL or a cursor the signer may advance, over memory
     // valid for the call.
     let r = unsafe { sign(ctx, iov.as_mut_ptr(), parts.len() as u32, data_ptr) };
-    // SAFETY: taken above.
-    unsafe { bindings::module_put(owner) };
     if r < 0 {
         Err(Error::from_errno(r))
     } else {
@@ -315,6 +312,7 @@ pub unsafe extern "C" fn smb_xprt_echo(x: *mut bindings::smb_xprt, timeout: c_lo
 pub(crate) struct Handler {
     ops: *const bindings::smb_xprt_handler_ops,
     ctx: *mut c_void,
+    _owner: ModuleRef,
 }
 
 // SAFETY: the ops table is `'static` and immutable; what `ctx` points to is
@@ -355,14 +353,6 @@ impl Handler {
     }
 }
 
-impl Drop for Handler {
-    fn drop(&mut self) {
-        // SAFETY: `ops` is valid until here; the reference on its owner was
-        // taken at registration.
-        unsafe { bindings::module_put((*self.ops).owner) };
-    }
-}
-
 /// See `include/smb/xprt.h`.
 ///
 /// # Safety
@@ -381,17 +371,20 @@ pub unsafe extern "C" fn smb_xprt_register_handler(
     }
     // SAFETY: `ops` is valid (the header's contract); its owner is NULL or
     // a live module.
-    if !unsafe { bindings::smb_helper_try_module_get((*ops).owner) } {
-        return ENODEV.to_ptr();
-    }
-    // From here on the handler owns the module reference.
-    let h = match KBox::new(Handler { ops, ctx }, GFP_KERNEL) {
+    let owner = match unsafe { ModuleRef::get((*ops).owner) } {
+        Ok(o) => o,
+        Err(e) => return e.to_ptr(),
+    };
+    let h = match KBox::new(
+        Handler {
+            ops,
+            ctx,
+            _owner: owner,
+        },
+        GFP_KERNEL,
+    ) {
         Ok(h) => h,
-        Err(_) => {
-            // SAFETY: taken above, not handed to a handler.
-            unsafe { bindings::module_put((*ops).owner) };
-            return ENOMEM.to_ptr();
-        }
+        Err(_) => return ENOMEM.to_ptr(),
     };
     match x.register_handler(h) {
         Ok(id) => id as *mut bindings::smb_xprt_handler,

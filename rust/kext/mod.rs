@@ -15,6 +15,7 @@ pub mod global;
 pub mod hex;
 pub mod iter;
 pub mod layout;
+pub mod module;
 pub mod net;
 pub mod nofs;
 pub mod random;
