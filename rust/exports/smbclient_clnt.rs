@@ -696,39 +696,21 @@ pub unsafe extern "C" fn smb_clnt_open(
     fid: *mut bindings::smb_fid,
     size: *mut u64,
 ) -> c_int {
-    // SAFETY: the header's contract.
-    let clnt = unsafe { borrow(c) };
-    // SAFETY: the header's contract.
-    let path = match unsafe { cstr(path, 4096) } {
-        Ok(p) => p,
-        Err(e) => return e.to_errno(),
-    };
-    let Ok(path) = core::str::from_utf8(path) else {
-        return EINVAL.to_errno();
-    };
-    match clnt.open(
+    let args = bindings::smb_open_args {
         path,
         desired_access,
         disposition,
         create_options,
-        0,
-        &signer_for,
-    ) {
-        Ok((f, info)) => {
-            // SAFETY: the header's contract.
-            unsafe {
-                fid.write(bindings::smb_fid {
-                    persistent: f.persistent,
-                    volatile_id: f.volatile,
-                });
-                if !size.is_null() {
-                    size.write(info.end_of_file);
-                }
-            }
-            0
-        }
-        Err(e) => e.to_errno(),
+        oplock_level: 0,
+    };
+    let mut info = bindings::smb_open_info::default();
+    // SAFETY: the header's contract, which is `smb_clnt_open_ex`'s.
+    let r = unsafe { smb_clnt_open_ex(c, &args, fid, &mut info) };
+    if r == 0 && !size.is_null() {
+        // SAFETY: the header's contract.
+        unsafe { size.write(info.end_of_file) };
     }
+    r
 }
 
 /// See `include/smb/clnt.h`.

@@ -17,6 +17,15 @@ pub fn timeout_ms(t: c_long) -> Option<u32> {
     Some(unsafe { bindings::smb_helper_jiffies_to_msecs(t as kernel::ffi::c_ulong) })
 }
 
+/// The other way: milliseconds (`None`: no limit) as a C timeout in
+/// jiffies (`MAX_SCHEDULE_TIMEOUT` for none).
+pub fn jiffies(timeout_ms: Option<u32>) -> c_long {
+    match timeout_ms {
+        None => c_long::MAX,
+        Some(ms) => c_long::try_from(kernel::time::msecs_to_jiffies(ms)).unwrap_or(c_long::MAX),
+    }
+}
+
 /// A result as the C convention has it: 0 or a negative errno.
 pub fn errno(r: Result) -> c_int {
     match r {

@@ -13,21 +13,14 @@
 //! Every call sleeps (TASK_KILLABLE): process context only.
 
 use super::bindings;
+use super::kext::abi::jiffies;
 use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::error::{code::*, Error, Result};
+use kernel::error::{code::*, to_result as check, Error, Result};
 use kernel::ffi::{c_char, c_void};
 use kernel::str::{CStr, CStrExt};
-
-fn check(r: kernel::ffi::c_int) -> Result {
-    if r < 0 {
-        Err(Error::from_errno(r))
-    } else {
-        Ok(())
-    }
-}
 
 fn check_len(r: isize) -> Result<usize> {
     if r < 0 {
@@ -117,13 +110,8 @@ impl Clnt {
 
     /// One ECHO on the handle's session.
     pub fn echo(&self, timeout_ms: Option<u32>) -> Result {
-        let t = match timeout_ms {
-            None => kernel::ffi::c_long::MAX,
-            Some(ms) => kernel::ffi::c_long::try_from(kernel::time::msecs_to_jiffies(ms))
-                .unwrap_or(kernel::ffi::c_long::MAX),
-        };
         // SAFETY: a live handle.
-        check(unsafe { bindings::smb_clnt_echo(self.raw(), t) })
+        check(unsafe { bindings::smb_clnt_echo(self.raw(), jiffies(timeout_ms)) })
     }
 
     /// Opens (or creates) `path` relative to the share; see

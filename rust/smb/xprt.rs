@@ -4,27 +4,12 @@
 //! makes a module depend on smbxprt.ko.
 
 use super::bindings;
+use super::kext::abi::jiffies;
 use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
 use core::ptr::NonNull;
-use kernel::error::{code::*, Error, Result};
-use kernel::ffi::{c_long, c_void};
-
-/// `MAX_SCHEDULE_TIMEOUT`, or a timeout in milliseconds as jiffies.
-fn jiffies(timeout_ms: Option<u32>) -> c_long {
-    match timeout_ms {
-        None => c_long::MAX,
-        Some(ms) => c_long::try_from(kernel::time::msecs_to_jiffies(ms)).unwrap_or(c_long::MAX),
-    }
-}
-
-fn check(r: kernel::ffi::c_int) -> Result {
-    if r < 0 {
-        Err(Error::from_errno(r))
-    } else {
-        Ok(())
-    }
-}
+use kernel::error::{code::*, to_result as check, Result};
+use kernel::ffi::c_void;
 
 /// What a transport is for: `smb_xprt_config` without the pointers.
 #[derive(Clone, Copy, Debug)]
