@@ -425,6 +425,33 @@ impl Session {
             .call(parts, flags, reply, timeout_ms, signer, data)
     }
 
+    /// A request of the session's own (TREE_CONNECT,
+    /// VALIDATE_NEGOTIATE_INFO): it skips the credit line, waits the setup
+    /// timeout, and is sealed when the session encrypts everything (MS-SMB2
+    /// 3.2.4.1.8).
+    fn setup_call(
+        &self,
+        req: &mut [u8],
+        tree_id: u32,
+        reply: &mut [u8],
+        signer: Option<&Signer>,
+    ) -> Result<usize> {
+        let seal = if self.encrypt {
+            crate::bindings::SMB_XPRT_CALL_SEAL
+        } else {
+            0
+        };
+        self.call(
+            &mut [req],
+            tree_id,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
+            reply,
+            Some(SETUP_TIMEOUT_MS),
+            signer,
+            CallData::default(),
+        )
+    }
+
     /// TREE_CONNECT to `\\server\share` (`unc`, UTF-8); returns the TreeId
     /// and the share flags.
     pub(crate) fn tree_connect(&self, unc: &str, signer: Option<&Signer>) -> Result<(u32, u32)> {
@@ -438,21 +465,7 @@ impl Session {
         let n =
             encode(&Header::request(Command::TreeConnect), &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
-        // MS-SMB2 3.2.4.1.8: sealed when the session encrypts everything.
-        let seal = if self.encrypt {
-            crate::bindings::SMB_XPRT_CALL_SEAL
-        } else {
-            0
-        };
-        let rlen = self.call(
-            &mut [&mut req[..n]],
-            0,
-            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
-            &mut reply,
-            Some(SETUP_TIMEOUT_MS),
-            signer,
-            CallData::default(),
-        )?;
+        let rlen = self.setup_call(&mut req[..n], 0, &mut reply, signer)?;
         let r = &reply[..rlen];
         let h = header_of(r)?;
         if h.status != code::STATUS_SUCCESS {
@@ -502,21 +515,8 @@ impl Session {
         };
         let mut req = [0u8; HEADER_LEN + 56 + 32];
         let n = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-        let seal = if self.encrypt {
-            crate::bindings::SMB_XPRT_CALL_SEAL
-        } else {
-            0
-        };
         let mut reply = [0u8; 256];
-        let rlen = self.call(
-            &mut [&mut req[..n]],
-            tree_id,
-            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
-            &mut reply,
-            Some(SETUP_TIMEOUT_MS),
-            signer,
-            CallData::default(),
-        )?;
+        let rlen = self.setup_call(&mut req[..n], tree_id, &mut reply, signer)?;
         let r = &reply[..rlen];
         let rh = header_of(r)?;
         // A sealed reply is authenticated by its AEAD tag; a plain one must
