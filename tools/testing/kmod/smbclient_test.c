@@ -343,6 +343,34 @@ PATH_OP(mv);
 PATH_OP(rm);
 PATH_OP(ls);
 
+/*
+ * A "SLOT PATH" command (PATH of at most 199 bytes): on success the slot's
+ * handle is in *@c, its number in *@slotp (if not NULL), PATH in @path,
+ * and slots_lock is held for the caller to drop.
+ */
+static int lock_slot_path(const char __user *ubuf, size_t len, struct smb_clnt **c,
+			  unsigned int *slotp, char path[200])
+{
+	unsigned int slot;
+	char buf[256];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
+		return -EINVAL;
+	mutex_lock(&slots_lock);
+	*c = slots[slot];
+	if (!*c) {
+		mutex_unlock(&slots_lock);
+		return -ENOENT;
+	}
+	if (slotp)
+		*slotp = slot;
+	return 0;
+}
+
 /* MS-SMB2 2.2.13 and MS-FSCC values. */
 #define READ_DATA		0x00000001
 #define WRITE_DATA		0x00000002
@@ -355,24 +383,16 @@ static ssize_t locks_write(struct file *f, const char __user *ubuf, size_t len,
 {
 	int lk, conflict, unlock, after, stray, flush, trunc, q, small;
 	struct smb_fid a, b;
-	char buf[256], path[200];
+	char path[200];
 	struct smb_clnt *c;
-	unsigned int slot;
 	u8 info[64], tiny[4];
 	__le64 eof = cpu_to_le64(12345);
 	size_t got = 0, got_small = 0;
 	int err;
 
-	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	err = lock_slot_path(ubuf, len, &c, NULL, path);
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
-		return -EINVAL;
-	mutex_lock(&slots_lock);
-	c = slots[slot];
-	err = c ? 0 : -ENOENT;
-	if (err)
-		goto out;
 	err = smb_clnt_open(c, path, READ_DATA | WRITE_DATA | READ_ATTRIBUTES,
 			    FILE_OPEN, 0, &a, NULL);
 	if (err)
@@ -444,23 +464,15 @@ static ssize_t oplock_write(struct file *f, const char __user *ubuf, size_t len,
 	};
 	struct smb_break_watch *w;
 	struct smb_open_info info;
-	char buf[256], path[200];
 	struct smb_fid second;
 	struct smb_clnt *c;
-	unsigned int slot;
+	char path[200];
 	int err, second_err;
 
-	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	err = lock_slot_path(ubuf, len, &c, NULL, path);
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
-		return -EINVAL;
 	args.path = path;
-	mutex_lock(&slots_lock);
-	c = slots[slot];
-	err = c ? 0 : -ENOENT;
-	if (err)
-		goto out;
 	memset(&brk_seen, 0, sizeof(brk_seen));
 	init_completion(&brk_seen.acked);
 	brk_seen.ack = 1;
@@ -762,18 +774,15 @@ static unsigned int held_slot = SLOTS;
 static ssize_t hold_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *ppos)
 {
-	char buf[256], path[180];
+	struct smb_clnt *c;
 	unsigned int slot;
+	char path[200];
 	int err;
 
-	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	err = lock_slot_path(ubuf, len, &c, &slot, path);
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %179s", &slot, path) != 2 || slot >= SLOTS)
-		return -EINVAL;
-	mutex_lock(&slots_lock);
-	err = slots[slot] ? smb_clnt_open(slots[slot], path, 0x81, FILE_OPEN, 0x40,
-					  &held_fid, NULL) : -ENOENT;
+	err = smb_clnt_open(c, path, 0x81, FILE_OPEN, 0x40, &held_fid, NULL);
 	if (!err)
 		held_slot = slot;
 	mutex_unlock(&slots_lock);
