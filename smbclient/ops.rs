@@ -361,35 +361,18 @@ impl Clnt {
     ) -> Result<FileInfo> {
         let mut out = FileInfo::default();
         for class in [file_info_class::BASIC, file_info_class::STANDARD] {
-            let body = QueryInfoRequest {
-                info_type: info_type::FILE,
-                file_info_class: class,
-                output_buffer_length: 256,
-                input: &[],
-                additional_information: 0,
-                flags: 0,
-                file_id: fid,
-            };
-            let mut req = [0u8; HEADER_LEN + 41];
-            let len = encode(&Header::request(Command::QueryInfo), &body, &mut req)
-                .map_err(|_| EINVAL)?;
-            let mut reply = [0u8; 512];
-            let n = self.simple(
-                &mut req[..len],
-                crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-                &mut reply,
-                make,
-            )?;
-            let rsp = QueryInfoResponse::parse(&reply[..n]).map_err(|_| EPROTO)?;
+            let mut buf = [0u8; 256];
+            let n = self.query_info(fid, info_type::FILE, class, 0, &mut buf, make)?;
+            let output = &buf[..n];
             if class == file_info_class::BASIC {
-                let b = FileBasicInformation::parse(rsp.output).map_err(|_| EPROTO)?;
+                let b = FileBasicInformation::parse(output).map_err(|_| EPROTO)?;
                 out.creation_time = b.creation_time;
                 out.last_access_time = b.last_access_time;
                 out.last_write_time = b.last_write_time;
                 out.change_time = b.change_time;
                 out.attributes = b.file_attributes;
             } else {
-                let s = FileStandardInformation::parse(rsp.output).map_err(|_| EPROTO)?;
+                let s = FileStandardInformation::parse(output).map_err(|_| EPROTO)?;
                 out.allocation_size = s.allocation_size;
                 out.end_of_file = s.end_of_file;
                 out.nlink = s.number_of_links;
@@ -447,7 +430,7 @@ impl Clnt {
 
     /// SET_INFO (MS-SMB2 2.2.39) of any type and class, with `buffer`
     /// encoded as MS-FSCC says.
-    pub(crate) fn set_info_raw(
+    pub(crate) fn set_info(
         &self,
         fid: FileId,
         info_type: u8,
@@ -567,28 +550,6 @@ impl Clnt {
         }
     }
 
-    fn set_info(
-        &self,
-        fid: FileId,
-        class: u8,
-        buffer: &[u8],
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
-        let body = SetInfoRequest {
-            info_type: info_type::FILE,
-            file_info_class: class,
-            buffer,
-            additional_information: 0,
-            file_id: fid,
-        };
-        let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + buffer.len().max(1), GFP_KERNEL)?;
-        let len =
-            encode(&Header::request(Command::SetInfo), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        self.simple(&mut req[..len], 0, &mut reply, make)
-            .map(|_| ())
-    }
-
     /// Renames the open `fid` to `new_path` (relative to the share).
     pub(crate) fn rename(
         &self,
@@ -615,7 +576,14 @@ impl Clnt {
         };
         let mut buf = KVec::from_elem(0u8, FileRenameInformation::NAME_OFFSET + n, GFP_KERNEL)?;
         let blen = info.emit(&mut buf).map_err(|_| EINVAL)?;
-        self.set_info(fid, file_info_class::RENAME, &buf[..blen], make)
+        self.set_info(
+            fid,
+            info_type::FILE,
+            file_info_class::RENAME,
+            0,
+            &buf[..blen],
+            make,
+        )
     }
 
     /// Marks the open `fid` for deletion when it is closed.
@@ -630,7 +598,14 @@ impl Clnt {
         }
         .emit(&mut buf)
         .map_err(|_| EINVAL)?;
-        self.set_info(fid, file_info_class::DISPOSITION, &buf[..blen], make)
+        self.set_info(
+            fid,
+            info_type::FILE,
+            file_info_class::DISPOSITION,
+            0,
+            &buf[..blen],
+            make,
+        )
     }
 
     /// Lists the directory open as `fid` (pattern "*"), calling `f` with

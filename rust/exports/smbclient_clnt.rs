@@ -1058,7 +1058,7 @@ pub unsafe extern "C" fn smb_clnt_set_info(
             },
         )
     };
-    errno(clnt.set_info_raw(fid, info_type, info_class, additional, data, &signer_for))
+    errno(clnt.set_info(fid, info_type, info_class, additional, data, &signer_for))
 }
 
 crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
