@@ -98,7 +98,9 @@ impl Clnt {
         let dialect = self.session().dialect;
         let guard_replay = dialect >= 0x0300 && !matches!(disposition, disp::OPEN | disp::OPEN_IF);
         let mut create_guid = [0u8; 16];
-        crate::kext::random::fill(&mut create_guid);
+        if guard_replay {
+            crate::kext::random::fill(&mut create_guid);
+        }
         let dh2q = [CreateContext::DurableV2Request(DurableV2Request {
             timeout: 0,
             flags: 0,

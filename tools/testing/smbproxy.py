@@ -36,6 +36,8 @@ import struct
 import sys
 import threading
 
+from fakesmb import recv_exact  # same directory
+
 PROTO = b'\xfeSMB'
 TRANSFORM = b'\xfdSMB'
 NEGOTIATE, TREE_CONNECT = 0x0000, 0x0003
@@ -49,16 +51,6 @@ log_lock = threading.Lock()
 def log(path, line):
     with log_lock, open(path, 'a') as f:
         f.write(line + '\n')
-
-
-def recv_exact(sock, n):
-    buf = b''
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 def read_frame(sock):
