@@ -691,15 +691,7 @@ impl Xprt {
             }
         };
         // A session that seals gets its CLOSE sealed too.
-        let sid = parts
-            .first()
-            .and_then(|p| crate::proto::wire::get_u64(p, 40).ok())
-            .unwrap_or(0);
-        let keys = self
-            .keyring
-            .lock()
-            .find(sid)
-            .filter(|k| k.generation == generation);
+        let keys = self.sealing_keys(parts, generation);
         self.transmit(sock, &rqst, parts, None, &pdus, keys.as_deref(), None)?;
         XprtStats::inc(&self.stats.requests);
         rqst.detach();
@@ -913,14 +905,7 @@ impl Xprt {
         // A sealed request needs its session's keys for this connection
         // (see `seal`): without them it is not sent at all.
         let keys = if seal {
-            let sid = parts
-                .first()
-                .and_then(|p| crate::proto::wire::get_u64(p, 40).ok())
-                .ok_or(EINVAL)?;
-            match self.keyring.lock().find(sid) {
-                Some(k) if k.generation == generation => Some(k),
-                _ => return Err(ENOKEY),
-            }
+            Some(self.sealing_keys(parts, generation).ok_or(ENOKEY)?)
         } else {
             None
         };
@@ -1272,6 +1257,16 @@ impl Xprt {
             Ok(_) => sock.request_disconnect(EPIPE),
             Err(e) => sock.request_disconnect(e),
         }
+    }
+
+    /// The keys of the session a request's first header names, if they
+    /// were set up on connection `generation` (see `seal`).
+    fn sealing_keys(&self, parts: &[&mut [u8]], generation: u64) -> Option<Arc<SessionKeys>> {
+        let sid = crate::proto::wire::get_u64(parts.first()?, 40).ok()?;
+        self.keyring
+            .lock()
+            .find(sid)
+            .filter(|k| k.generation == generation)
     }
 
     /// Takes a session's keys for connection `generation` (see `seal`).
