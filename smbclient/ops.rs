@@ -160,24 +160,13 @@ impl Clnt {
         fid: FileId,
         make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result {
-        let mut req = [0u8; HEADER_LEN + 24];
         let body = CloseRequest {
             flags: 0,
             file_id: fid,
         };
-        let len = encode(&Header::request(Command::Close), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
         // Closing twice is harmless (the second gets FILE_CLOSED): safe to
         // send again after a reconnect.
-        let rlen = self.call(
-            &mut [&mut req[..len]],
-            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-            &mut reply,
-            Some(OP_TIMEOUT_MS),
-            CallData::default(),
-            make,
-        )?;
-        check(&reply[..rlen]).map(|_| ())
+        self.fixed(&body, crate::bindings::SMB_XPRT_CALL_REPLAYABLE, make)
     }
 
     /// Reads up to `dest.count()` bytes at `offset` into `dest` (one READ,
@@ -355,6 +344,21 @@ impl Clnt {
         Ok(n)
     }
 
+    /// A request with a small fixed body (CLOSE, FLUSH, an oplock break
+    /// acknowledgement) whose reply only says whether it worked.
+    fn fixed<'a, M: Message<'a>>(
+        &self,
+        body: &M,
+        flags: u32,
+        make: &dyn Fn(&crate::session::Session) -> Signer,
+    ) -> Result {
+        let mut req = [0u8; HEADER_LEN + 32];
+        let len = encode(&Header::request(M::COMMAND), body, &mut req).map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 256];
+        self.simple(&mut req[..len], flags, &mut reply, make)
+            .map(|_| ())
+    }
+
     /// QUERY_INFO of FileBasicInformation and FileStandardInformation.
     pub(crate) fn getattr(
         &self,
@@ -471,12 +475,7 @@ impl Clnt {
             oplock_level: level,
             file_id: fid,
         };
-        let mut req = [0u8; HEADER_LEN + 24];
-        let len =
-            encode(&Header::request(Command::OplockBreak), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        self.simple(&mut req[..len], 0, &mut reply, make)
-            .map(|_| ())
+        self.fixed(&body, 0, make)
     }
 
     /// FLUSH (MS-SMB2 2.2.17): the server writes the open's data to
@@ -486,21 +485,11 @@ impl Clnt {
         fid: FileId,
         make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result {
-        let mut req = [0u8; HEADER_LEN + 24];
-        let len = encode(
-            &Header::request(Command::Flush),
+        self.fixed(
             &FlushRequest { file_id: fid },
-            &mut req,
-        )
-        .map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        self.simple(
-            &mut req[..len],
             crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-            &mut reply,
             make,
         )
-        .map(|_| ())
     }
 
     /// LOCK (MS-SMB2 2.2.26) of one byte range: `flags` are
