@@ -471,7 +471,6 @@ impl Clnt {
         mut data: crate::smb_xprt::CallData<'_, '_>,
         make: &dyn Fn(&Session) -> Signer,
     ) -> Result<usize> {
-        let replayable = flags & crate::bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
         let mut attempt = 0;
         loop {
             let (session, tree_id) = self.current(timeout_ms, make)?;
@@ -486,24 +485,45 @@ impl Clnt {
                 send: data.send.as_deref_mut(),
                 recv: data.recv.as_deref_mut(),
             };
-            let flags = if session.seals_tree(self.share_flags())? {
-                flags | crate::bindings::SMB_XPRT_CALL_SEAL
-            } else {
-                flags
-            };
+            let flags = self.flags_for(&session, flags)?;
             attempt += 1;
-            let n = match session.call(parts, tree_id, flags, reply, timeout_ms, Some(&signer), d) {
-                Err(e) if e == ENOKEY && attempt < 3 => continue,
-                r => r?,
-            };
-            let status = crate::proto::header::Header::parse(&reply[..n])
-                .map(|h| h.status)
-                .unwrap_or(0);
-            if replayable && attempt < 3 && STALE_STATUSES.contains(&status) {
+            let r = session.call(parts, tree_id, flags, reply, timeout_ms, Some(&signer), d);
+            if Self::again(flags, attempt, &r, reply) {
                 continue;
             }
-            return Ok(n);
+            return r;
         }
+    }
+
+    /// `flags` for a request on `session`: sealed if the session or the
+    /// share asks.
+    pub(crate) fn flags_for(&self, session: &Session, flags: u32) -> Result<u32> {
+        Ok(if session.seals_tree(self.share_flags())? {
+            flags | crate::bindings::SMB_XPRT_CALL_SEAL
+        } else {
+            flags
+        })
+    }
+
+    /// Whether attempt number `attempt` (from 1) of a request, which gave
+    /// `r` (the reply's length in `reply`), is to be made again: the
+    /// transport refused to seal it with a lost connection's keys
+    /// (`ENOKEY`: nothing was sent), or a replayable request found its
+    /// session or tree gone with a reconnect. At most three attempts.
+    pub(crate) fn again(flags: u32, attempt: u32, r: &Result<usize>, reply: &[u8]) -> bool {
+        if attempt >= 3 {
+            return false;
+        }
+        let n = match r {
+            Err(e) => return *e == ENOKEY,
+            Ok(n) => *n,
+        };
+        let replayable = flags & crate::bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
+        let status = reply
+            .get(..n)
+            .and_then(|r| crate::proto::header::Header::parse(r).ok())
+            .map_or(0, |h| h.status);
+        replayable && STALE_STATUSES.contains(&status)
     }
 
     /// Sets (or removes) this handle's re-authentication listener.

@@ -417,12 +417,27 @@ impl Session {
         signer: Option<&Signer>,
         data: CallData<'_, '_>,
     ) -> Result<usize> {
+        let signer = if self.prepare(parts, tree_id, flags)? {
+            signer
+        } else {
+            None
+        };
+        self.xprt
+            .call(parts, flags, reply, timeout_ms, signer, data)
+    }
+
+    /// Stamps this session's SessionId and `tree_id` into `parts`; returns
+    /// whether the request is to be signed (never when sealed).
+    pub(crate) fn prepare(
+        &self,
+        parts: &mut [&mut [u8]],
+        tree_id: u32,
+        flags: u32,
+    ) -> Result<bool> {
         stamp(parts, self.session_id, tree_id)?;
         let sealed = flags & crate::bindings::SMB_XPRT_CALL_SEAL != 0;
         let asks = parts.first().is_some_and(|p| self.signs_request(p));
-        let signer = if asks && !sealed { signer } else { None };
-        self.xprt
-            .call(parts, flags, reply, timeout_ms, signer, data)
+        Ok(asks && !sealed)
     }
 
     /// A request of the session's own (TREE_CONNECT,

@@ -97,37 +97,14 @@ impl Clnt {
         make: &dyn Fn(&Session) -> Signer,
     ) -> Result {
         let n = ops.len();
-        if n == 0 || n > MAX_OPS {
-            return Err(EINVAL);
-        }
         let mut pads: [[u8; 8]; MAX_OPS] = [[0; 8]; MAX_OPS];
-        let mut rsp_total = 0usize;
-        for (i, op) in ops.iter_mut().enumerate() {
-            if op.req.len() < HEADER_LEN {
-                return Err(EINVAL);
-            }
-            let command = Command::from_u16(op.command).ok_or(EINVAL)?;
-            let mut h = Header::request(command);
-            h.credit_charge = op.credit_charge.max(1);
-            if i > 0 {
-                h.flags |= RELATED_OPERATIONS;
-            }
-            if i + 1 < n {
-                let len = op.req.len();
-                h.next_command = u32::try_from(len + pad_of(len)).map_err(|_| EINVAL)?;
-            }
-            h.emit(op.req).map_err(|_| EINVAL)?;
-            rsp_total = rsp_total
-                .checked_add(op.rsp.len().max(HEADER_LEN + 16))
-                .and_then(|t| t.checked_add(8))
-                .ok_or(EINVAL)?;
-        }
+        let rsp_total = emit_headers(ops)?;
         // Parts: each request, then its padding (none after the last).
         let mut parts: KVec<&mut [u8]> = KVec::with_capacity(2 * n, GFP_KERNEL)?;
         for (i, (op, pad)) in ops.iter_mut().zip(pads.iter_mut()).enumerate() {
-            let p = pad_of(op.req.len());
+            let p = pad_after(i, n, op.req.len());
             parts.push(&mut *op.req, GFP_KERNEL)?;
-            if i + 1 < n && p > 0 {
+            if p > 0 {
                 parts.push(&mut pad[..p], GFP_KERNEL)?;
             }
         }
@@ -137,6 +114,48 @@ impl Clnt {
         let len = self.call(&mut parts, flags, &mut reply, timeout_ms, data, make)?;
         drop(parts);
         split_reply(&reply[..len], ops)
+    }
+}
+
+/// Writes each operation's header (command, credit charge, NextCommand
+/// and the related flag; SessionId and TreeId are stamped per attempt)
+/// and returns how large a buffer the whole reply may need.
+pub(crate) fn emit_headers(ops: &mut [Op<'_>]) -> Result<usize> {
+    let n = ops.len();
+    if n == 0 || n > MAX_OPS {
+        return Err(EINVAL);
+    }
+    let mut rsp_total = 0usize;
+    for (i, op) in ops.iter_mut().enumerate() {
+        if op.req.len() < HEADER_LEN {
+            return Err(EINVAL);
+        }
+        let command = Command::from_u16(op.command).ok_or(EINVAL)?;
+        let mut h = Header::request(command);
+        h.credit_charge = op.credit_charge.max(1);
+        if i > 0 {
+            h.flags |= RELATED_OPERATIONS;
+        }
+        if i + 1 < n {
+            let len = op.req.len();
+            h.next_command = u32::try_from(len + pad_of(len)).map_err(|_| EINVAL)?;
+        }
+        h.emit(op.req).map_err(|_| EINVAL)?;
+        rsp_total = rsp_total
+            .checked_add(op.rsp.len().max(HEADER_LEN + 16))
+            .and_then(|t| t.checked_add(8))
+            .ok_or(EINVAL)?;
+    }
+    Ok(rsp_total)
+}
+
+/// Padding after request `i` of `n` so that the next one starts 8-byte
+/// aligned (none after the last).
+pub(crate) fn pad_after(i: usize, n: usize, len: usize) -> usize {
+    if i + 1 < n {
+        pad_of(len)
+    } else {
+        0
     }
 }
 
@@ -201,6 +220,35 @@ mod tests {
         assert!(!reissue(true, EACCES));
         assert!(!reissue(true, EINTR));
         assert!(!reissue(true, ETIMEDOUT));
+    }
+
+    #[test]
+    fn attempts_go_again_for_enokey_or_a_replayable_request_on_a_stale_session() {
+        let replayable = crate::bindings::SMB_XPRT_CALL_REPLAYABLE;
+        // Refused before anything was sent: any request, up to 3 attempts.
+        assert!(Clnt::again(0, 1, &Err(ENOKEY), &[]));
+        assert!(Clnt::again(0, 2, &Err(ENOKEY), &[]));
+        assert!(!Clnt::again(0, 3, &Err(ENOKEY), &[]));
+        // The transport's own failures are final here.
+        assert!(!Clnt::again(replayable, 1, &Err(EIO), &[]));
+        assert!(!Clnt::again(replayable, 1, &Err(ETIMEDOUT), &[]));
+        let mut reply = [0u8; HEADER_LEN];
+        for (status, stale) in [
+            (0xC000_0203u32, true), // STATUS_USER_SESSION_DELETED
+            (0xC000_00C9, true),    // STATUS_NETWORK_NAME_DELETED
+            (0xC000_0022, false),   // STATUS_ACCESS_DENIED
+            (0, false),
+        ] {
+            let mut h = Header::request(Command::Read);
+            h.flags = crate::proto::header::flags::SERVER_TO_REDIR;
+            h.status = status;
+            h.emit(&mut reply).unwrap();
+            let ok = Ok(HEADER_LEN);
+            assert_eq!(Clnt::again(replayable, 1, &ok, &reply), stale);
+            // Only a replayable request is sent again, at most 3 times.
+            assert!(!Clnt::again(0, 1, &ok, &reply));
+            assert!(!Clnt::again(replayable, 3, &ok, &reply));
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ EXPORT_SYMBOL_NS_GPL(smb_xprt_put, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_wait_connected, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_negotiated, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_call, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_call_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_echo, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_register_handler, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_unregister_handler, "SMB");

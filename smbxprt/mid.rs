@@ -12,6 +12,7 @@
 //! while copying data.
 #![forbid(unsafe_code)]
 
+use crate::acall::AsyncCall;
 use crate::kext::iter::IterSlot;
 use crate::kext::sync::wait::WaitQueue;
 use crate::proto::credits::Charge;
@@ -104,6 +105,11 @@ pub(crate) struct Rqst {
     /// call. Lock order: `buf` → `data`.
     #[pin]
     pub(crate) data: IterSlot,
+    /// An asynchronous call to resume when this request finishes (taken,
+    /// and kicked, by whoever finishes it). Lock order: `state` → (released)
+    /// → `hook`.
+    #[pin]
+    hook: SpinLockIrq<Option<Arc<AsyncCall>>>,
 }
 
 impl Rqst {
@@ -128,6 +134,7 @@ impl Rqst {
                 ),
                 wait <- crate::new_wait_queue!("Rqst::wait"),
                 data <- IterSlot::new(),
+                hook <- new_spinlock_irq!(None, "Rqst::hook"),
             }),
             GFP_KERNEL,
         )
@@ -308,6 +315,7 @@ impl Rqst {
             s.reply_len = reply_len;
         }
         self.wait.wake_all();
+        self.resume();
     }
 
     /// Fails the request with `err` and wakes the waiter. Any context.
@@ -320,6 +328,30 @@ impl Rqst {
             s.phase = Phase::Failed(err.to_errno());
         }
         self.wait.wake_all();
+        self.resume();
+    }
+
+    /// Has `call` resumed when this request finishes (at once if it has).
+    pub(crate) fn set_hook(&self, call: Arc<AsyncCall>) {
+        *self.hook.lock() = Some(call);
+        if self.is_finished() {
+            self.resume();
+        }
+    }
+
+    /// Forgets the call to resume (it stopped waiting). Returns it, so that
+    /// the caller, not this lock's holder, drops the reference.
+    pub(crate) fn clear_hook(&self) -> Option<Arc<AsyncCall>> {
+        self.hook.lock().take()
+    }
+
+    /// Kicks the waiting asynchronous call, if any. Any context: it only
+    /// queues the call's work on smbiod.
+    fn resume(&self) {
+        let call = self.hook.lock().take();
+        if let Some(c) = call {
+            c.kick();
+        }
     }
 
     /// Stops anyone writing into the reply buffer; returns once a copy in

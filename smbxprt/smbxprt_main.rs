@@ -2,6 +2,7 @@
 //! smbxprt.ko: the SMB2/3 transport, modelled on sunrpc's.
 //!
 //! - `xprt`: the shared transport object, its connect worker and send path;
+//! - `acall`: asynchronous calls, whose steps run on smbiod;
 //! - `conn`: one connection's socket callbacks and receive placement;
 //! - `rx`: the resumable receive state machine;
 //! - `mid`: requests in flight and the MessageId table;
@@ -28,6 +29,7 @@ pub mod proto;
 #[path = "../rust/smb/crypto.rs"]
 pub mod smb_crypto;
 
+mod acall;
 mod conn;
 mod credit_queue;
 mod mid;

@@ -68,6 +68,10 @@ pub(crate) struct XprtStats {
     /// unanswered (each drops the connection).
     pub(crate) probes: AtomicU64,
     pub(crate) probe_failures: AtomicU64,
+    /// Asynchronous calls started, and how many waited parked (for the
+    /// connection or for credits) at least once.
+    pub(crate) async_calls: AtomicU64,
+    pub(crate) async_parked: AtomicU64,
     rtt: [AtomicU64; RTT_BOUNDS_US.len() + 1],
     rtt_sum_us: AtomicU64,
 }
@@ -100,7 +104,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 32] = [
+        let rows: [(&str, &AtomicU64); 34] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -132,6 +136,8 @@ impl XprtStats {
             ("timeouts", &self.timeouts),
             ("probes", &self.probes),
             ("probe_failures", &self.probe_failures),
+            ("async_calls", &self.async_calls),
+            ("async_parked", &self.async_parked),
             ("rtt_sum_us", &self.rtt_sum_us),
         ];
         for (name, c) in rows {

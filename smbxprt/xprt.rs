@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use crate::acall::AsyncCall;
 use crate::conn::{Conn, ConnSock};
 use crate::credit_queue::{Ticket, TicketNode};
 use crate::exports_xprt::Handler;
@@ -40,7 +41,10 @@ use crate::seal::{self, Keyring, SessionKeys};
 use crate::stats::XprtStats;
 use crate::Globals;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{
+    flags::{GFP_ATOMIC, GFP_KERNEL},
+    KBox, KVec,
+};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, new_spinlock_irq, Arc, Mutex, SpinLockIrq};
@@ -253,6 +257,10 @@ pub(crate) struct Xprt {
     /// Tells the handlers, on smbiod.
     #[pin]
     notify_work: Work<Xprt, 1>,
+    /// Asynchronous calls waiting for the connection or for credits,
+    /// resumed by [`Xprt::wake`].
+    #[pin]
+    parked: SpinLockIrq<KVec<Arc<AsyncCall>>>,
 }
 
 impl_has_delayed_work! {
@@ -334,6 +342,7 @@ impl Xprt {
                 notes <- new_mutex!(Notes::default(), "Xprt::notes"),
                 keyring <- new_mutex!(Keyring::default(), "Xprt::keyring"),
                 notify_work <- new_work!("Xprt::notify_work"),
+                parked <- new_spinlock_irq!(KVec::new(), "Xprt::parked"),
             }),
             GFP_KERNEL,
         )?;
@@ -373,7 +382,7 @@ impl Xprt {
 
     fn set_state(&self, s: State) {
         self.state.store(s as u32, Ordering::Release);
-        self.events.wake_all();
+        self.wake();
     }
 
     fn schedule_connect(self: &Arc<Self>, delay_ms: u32) {
@@ -396,7 +405,7 @@ impl Xprt {
             drop(s);
         }
         self.mids.fail_all(err);
-        self.events.wake_all();
+        self.wake();
     }
 
     /// The connection went away (RST, close, malformed input, send
@@ -802,11 +811,90 @@ impl Xprt {
         }
     }
 
+    /// [`Xprt::charge`] that never waits, for asynchronous calls: the
+    /// charge, or `None` if the call must wait for the next [`Xprt::wake`]
+    /// (an ordinary charge then holds `ticket`, its place in line, until it
+    /// is charged or fails). `ECONNRESET` if the connection changed.
+    /// Process context.
+    pub(crate) fn try_charge(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        ticket: &mut Option<Ticket>,
+    ) -> Result<Option<Charge>> {
+        let mut node = if ticket.is_none() && class == ChargeClass::Normal {
+            Some(TicketNode::new(GFP_KERNEL)?)
+        } else {
+            None
+        };
+        let mut stuck = false;
+        let mut left = false;
+        let out = {
+            let mut credits = self.credits.lock();
+            let out = if u64::from(credits.generation()) != generation {
+                Err(ECONNRESET)
+            } else if credits.is_turn(class, *ticket) {
+                match credits.charge(count, class) {
+                    Ok(c) => Ok(Some(c)),
+                    Err(CreditError::NotEnoughCredits)
+                        if credits.zero_credits_nothing_in_flight() =>
+                    {
+                        stuck = true;
+                        Ok(None)
+                    }
+                    Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => Ok(None),
+                    Err(_) => Err(EIO),
+                }
+            } else {
+                Ok(None)
+            };
+            match (&out, ticket.take()) {
+                (Ok(None), None) => *ticket = node.take().map(|n| credits.join(n)),
+                (Ok(None), t) => *ticket = t,
+                (_, Some(t)) => {
+                    credits.leave(t);
+                    left = true;
+                }
+                (_, None) => {}
+            }
+            out
+        };
+        drop(node);
+        if stuck {
+            self.reset_stuck(generation);
+        }
+        if left {
+            // Whoever is next in line may be able to go now.
+            self.wake();
+        }
+        out
+    }
+
+    /// Gives up a place in the credit line taken by [`Xprt::try_charge`].
+    pub(crate) fn leave_line(&self, ticket: Ticket) {
+        self.credits.lock().leave(ticket);
+        self.wake();
+    }
+
+    /// Whether a parked call holding `ticket` should try again now: the
+    /// connection changed, or its charge would succeed.
+    pub(crate) fn could_charge(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        ticket: Option<Ticket>,
+    ) -> bool {
+        let c = self.credits.lock();
+        u64::from(c.generation()) != generation || c.would_charge(count, class, ticket)
+    }
+
     /// A server that leaves us without credits and owes no reply can never
     /// be sent anything again on this connection: reconnect (MS-SMB2 3.2.5.1.4
     /// has the server grant at least one credit; one that does not is
     /// broken).
-    fn reset_stuck(&self, generation: u64) {
+    pub(crate) fn reset_stuck(&self, generation: u64) {
         let sock = self.ctl.lock().sock.clone();
         if let Some(s) = sock.filter(|s| s.generation() == generation) {
             XprtStats::inc(&self.stats.zero_credit_resets);
@@ -972,7 +1060,7 @@ impl Xprt {
     /// failure before the send gives the charge back and leaves nothing in
     /// the MID table.
     #[allow(clippy::too_many_arguments)]
-    fn transmit(
+    pub(crate) fn transmit(
         &self,
         sock: &ConnSock,
         rqst: &Arc<Rqst>,
@@ -1165,7 +1253,7 @@ impl Xprt {
 
     /// One ECHO on the connection `sock`, with its own timeout: is the
     /// server there?
-    fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
+    pub(crate) fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
         let mut buf = echo_request()?;
         XprtStats::inc(&self.stats.probes);
         let reply = self.call_on(
@@ -1189,7 +1277,7 @@ impl Xprt {
     /// reply, the CANCEL is async and names it. `parts[0]` is the original
     /// request, whose SessionId and TreeId the CANCEL carries. Best effort:
     /// a failure only means the server keeps working on the request.
-    fn cancel(
+    pub(crate) fn cancel(
         &self,
         sock: &ConnSock,
         rqst: &Rqst,
@@ -1261,7 +1349,11 @@ impl Xprt {
 
     /// The keys of the session a request's first header names, if they
     /// were set up on connection `generation` (see `seal`).
-    fn sealing_keys(&self, parts: &[&mut [u8]], generation: u64) -> Option<Arc<SessionKeys>> {
+    pub(crate) fn sealing_keys(
+        &self,
+        parts: &[&mut [u8]],
+        generation: u64,
+    ) -> Option<Arc<SessionKeys>> {
         let sid = crate::proto::wire::get_u64(parts.first()?, 40).ok()?;
         self.keyring
             .lock()
@@ -1366,6 +1458,16 @@ impl Xprt {
     /// changed). Any context.
     pub(crate) fn wake(&self) {
         self.events.wake_all();
+        let parked = core::mem::take(&mut *self.parked.lock());
+        for c in parked.iter() {
+            c.unpark();
+        }
+    }
+
+    /// Parks `call` until the next [`Xprt::wake`]. False if there was no
+    /// room (the caller polls instead).
+    pub(crate) fn park(&self, call: &Arc<AsyncCall>) -> bool {
+        self.parked.lock().push(call.clone(), GFP_ATOMIC).is_ok()
     }
 }
 
@@ -1410,14 +1512,14 @@ impl Deadline {
 }
 
 /// An ECHO request (MS-SMB2 2.2.28).
-fn echo_request() -> Result<[u8; HEADER_LEN + 4]> {
+pub(crate) fn echo_request() -> Result<[u8; HEADER_LEN + 4]> {
     let mut buf = [0u8; HEADER_LEN + 4];
     encode(&Header::request(Command::Echo), &EchoRequest, &mut buf).map_err(|_| EINVAL)?;
     Ok(buf)
 }
 
 /// `EPROTO` unless the reply's status is STATUS_SUCCESS.
-fn reply_status_ok(reply: &[u8]) -> Result {
+pub(crate) fn reply_status_ok(reply: &[u8]) -> Result {
     match crate::proto::wire::get_u32(reply, 8) {
         Ok(0) => Ok(()),
         _ => Err(EPROTO),
@@ -1451,7 +1553,7 @@ fn write_pdu_headers(
 /// The PDUs of a request: for each, the part it begins at and its credit
 /// charge. A fixed array: the send path allocates nothing but the request.
 #[derive(Default)]
-struct Pdus {
+pub(crate) struct Pdus {
     at: [(usize, u16); MAX_PARTS],
     n: usize,
 }
@@ -1471,7 +1573,7 @@ impl core::ops::Deref for Pdus {
 /// NextCommand (MS-SMB2 §2.2.1) must lead exactly to the next such part. A
 /// PDU's CreditCharge as the caller set it (a multi-credit READ or WRITE) is
 /// kept, 0 meaning 1.
-fn pdu_layout(parts: &[&mut [u8]]) -> Result<(Pdus, u16)> {
+pub(crate) fn pdu_layout(parts: &[&mut [u8]]) -> Result<(Pdus, u16)> {
     let mut pdus = Pdus::default();
     let mut total: u16 = 0;
     let mut part = 0usize;
@@ -1543,7 +1645,7 @@ fn negotiated_max_frame(n: &Negotiated) -> usize {
 }
 
 /// Errors that mean "the connection went away before the reply".
-fn is_connection_loss(e: Error) -> bool {
+pub(crate) fn is_connection_loss(e: Error) -> bool {
     e == ECONNRESET || e == EPIPE || e == ENOTCONN || e == ECONNABORTED
 }
 
@@ -1556,7 +1658,7 @@ fn next_backoff(cur: u32, tun: &Tunables) -> u32 {
 }
 
 /// The error recorded in `Ctl::last_error`, or `fallback` if none was.
-fn recorded_error(errno: i32, fallback: Error) -> Error {
+pub(crate) fn recorded_error(errno: i32, fallback: Error) -> Error {
     if errno < 0 {
         Error::from_errno(errno)
     } else {

@@ -324,9 +324,15 @@ int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
  * Tasks, in the manner of rpc_run_task(). A task runs the operations of
  * its setup, then calls ->done. Without SMB_TASK_ASYNC it runs in the
  * caller's context (sleeping TASK_KILLABLE) and ->done is called before
- * smb_run_task() returns; with it, it runs on smbclient's workqueue
- * ("smbclient", WQ_UNBOUND | WQ_MEM_RECLAIM), where ->done is called.
- * ->release is called when the last reference goes, in process context.
+ * smb_run_task() returns. With it, ->prepare and the request's
+ * construction run on smbclient's workqueue ("smbclient", WQ_UNBOUND |
+ * WQ_MEM_RECLAIM), which may wait there for a re-authentication; the
+ * request then goes to the transport as an asynchronous call
+ * (smb_xprt_call_async()), nothing waits for its reply, and ->done is
+ * called on smbiod (on smbclient's workqueue only if the task failed
+ * before anything was sent). ->done may sleep and start tasks, but must
+ * not wait for a reply. ->release is called when the last reference
+ * goes, in process context.
  * The ops table names its owner module, pinned while the task lives.
  *
  * The setup's operations, their buffers and the iterators must stay valid

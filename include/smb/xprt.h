@@ -191,6 +191,44 @@ struct smb_xprt_call {
 int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
 
 /*
+ * An asynchronous call (smb_xprt_call_async()): @call as for
+ * smb_xprt_call(), then @ops->done(@a, result) once it is over. The
+ * caller keeps @a, and everything @call points to (buffers, kvecs,
+ * iterators, the signer's context), valid and untouched until @done is
+ * called; @done may free it. The table is const and names its owner
+ * module, which the transport pins until @done has returned.
+ */
+struct smb_xprt_async;
+
+struct smb_xprt_async_ops {
+	struct module *owner;
+	void (*done)(struct smb_xprt_async *a, int result);
+};
+
+struct smb_xprt_async {
+	struct smb_xprt_call call;
+	const struct smb_xprt_async_ops *ops;
+};
+
+/*
+ * smb_xprt_call_async() - start a call and return at once. Returns 0, and
+ * then @a->ops->done is called exactly once, with what smb_xprt_call()
+ * would have returned (except -EINTR: nothing waits to be killed), on the
+ * smbiod workqueue, in process context, never from within this function.
+ * Or returns an error (-EINVAL, -ENOMEM, -ENODEV) and never calls @done.
+ *
+ * Nothing of the call blocks smbiod: a call that must wait for the
+ * connection or for credits is parked and resumed when they come; the
+ * request timer (then the ECHO probe on hard transports, or the failure on
+ * soft ones) runs from a timer; a replayable call is sent again from the
+ * connection's next generation. Only the send itself (the transmit lock
+ * and socket buffer space) may sleep briefly on smbiod. @done may sleep,
+ * and may start calls, but must not wait for a reply (see the handlers
+ * below). Any context that may allocate with GFP_KERNEL.
+ */
+int smb_xprt_call_async(struct smb_xprt *xprt, struct smb_xprt_async *a);
+
+/*
  * smb_xprt_set_session_keys() - give the transport a session's encryption
  * keys (MS-SMB2 3.2.5.3.1: Session.EncryptionKey and DecryptionKey, each
  * as long as the negotiated cipher's key), for the connection @generation

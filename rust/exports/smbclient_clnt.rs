@@ -15,8 +15,9 @@ use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
-use super::task::{Op, Phase, MAX_OPS};
+use super::task::{emit_headers, pad_after, split_reply, Op, Phase, MAX_OPS};
 use super::SESSIONS;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::Result;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
@@ -1079,6 +1080,8 @@ pub(crate) struct Task {
     /// The callbacks' owner, pinned until after `release` (fields drop
     /// after `drop`).
     _owner: Option<ModuleRef>,
+    /// Attempts made so far (asynchronous tasks; see `Clnt::again`).
+    attempts: AtomicU32,
     #[pin]
     phase: SpinLock<Phase>,
     #[pin]
@@ -1102,7 +1105,7 @@ impl WorkItem for Task {
     type Pointer = Arc<Task>;
 
     fn run(this: Arc<Task>) {
-        this.execute();
+        this.submit();
     }
 }
 
@@ -1162,23 +1165,241 @@ impl Task {
             }
             Err(e) => Err(e),
         };
+        self.finish(result);
+    }
+
+    /// Records the result, lets the handle go, calls `done`, wakes waiters.
+    fn finish(self: &Arc<Self>, result: Result) {
         let _ = self.phase.lock().finish(result);
         self.drain.leave();
         self.call_back(false);
         self.done.wake_all();
     }
+
+    /// An asynchronous task's next attempt, on smbclient's workqueue: the
+    /// first one calls `prepare`. Getting the session may wait for a
+    /// re-authentication; the request itself is then handed to the
+    /// transport, which completes it on smbiod (`flight_done`), and this
+    /// worker is free.
+    fn submit(self: &Arc<Self>) {
+        let n = self.attempts.fetch_add(1, Ordering::AcqRel) + 1;
+        if n == 1 {
+            let started = self.phase.lock().start();
+            if let Err(e) = started {
+                return self.finish(Err(e));
+            }
+            self.call_back(true);
+        }
+        // SAFETY: the handle is alive while `drain` is entered; the setup's
+        // operations and iterators are valid until `done`.
+        if let Err(e) = unsafe { self.launch() } {
+            self.finish(Err(e));
+        }
+    }
+
+    /// Builds one attempt's request (`Flight`) and starts it.
+    ///
+    /// # Safety
+    ///
+    /// The handle and the setup are valid (see `submit`).
+    unsafe fn launch(self: &Arc<Self>) -> Result {
+        // SAFETY: the caller's contract.
+        let clnt = unsafe { &*self.clnt };
+        let s = &self.setup;
+        // SAFETY: the caller's contract.
+        let mut list = unsafe { ops_of(s) }?;
+        let rsp_total = emit_headers(&mut list)?;
+        let (session, tree_id) = clnt.current(timeout_ms(s.timeout), &signer_for)?;
+        let flags = clnt.flags_for(&session, s.flags & bindings::SMB_TASK_REPLAYABLE)?;
+        let mut f = KBox::new(
+            Flight {
+                a: bindings::smb_xprt_async::default(),
+                task: self.clone(),
+                session: session.clone(),
+                iov: [bindings::kvec::default(); 2 * MAX_OPS],
+                pads: [[0; 8]; MAX_OPS],
+                reply: KVec::from_elem(0u8, rsp_total, GFP_KERNEL)?,
+                // SAFETY: the setup's iterators are valid (caller); the
+                // copies are the transport's cursors, written back when
+                // done.
+                send: unsafe { copy_iter(s.send_data) },
+                // SAFETY: as above.
+                recv: unsafe { copy_iter(s.recv_data) },
+                flags,
+            },
+            GFP_KERNEL,
+        )?;
+        let n = list.len();
+        let sign = {
+            let fl = &mut *f;
+            let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
+            let mut nr = 0;
+            for (i, (op, pad)) in list.iter_mut().zip(fl.pads.iter_mut()).enumerate() {
+                let p = pad_after(i, n, op.req.len());
+                parts[nr] = &mut *op.req;
+                nr += 1;
+                if p > 0 {
+                    parts[nr] = &mut pad[..p];
+                    nr += 1;
+                }
+            }
+            let sign = session.prepare(&mut parts[..nr], tree_id, flags)?;
+            for (v, p) in fl.iov.iter_mut().zip(parts[..nr].iter_mut()) {
+                v.iov_base = p.as_mut_ptr().cast();
+                v.iov_len = p.len();
+            }
+            fl.a.call = bindings::smb_xprt_call {
+                iov: fl.iov.as_mut_ptr(),
+                nr_iov: nr as u32,
+                send_data: fl
+                    .send
+                    .as_mut()
+                    .map_or(core::ptr::null_mut(), core::ptr::from_mut),
+                recv_data: fl
+                    .recv
+                    .as_mut()
+                    .map_or(core::ptr::null_mut(), core::ptr::from_mut),
+                flags,
+                reply: fl.reply.as_mut_ptr().cast(),
+                reply_size: fl.reply.len(),
+                reply_len: 0,
+                timeout: s.timeout,
+                signer: core::ptr::null(),
+                signer_ctx: core::ptr::null_mut(),
+            };
+            fl.a.ops = &FLIGHT_OPS.0;
+            sign
+        };
+        if sign {
+            f.a.call.signer = &SESSION_SIGNER.0;
+            f.a.call.signer_ctx = Arc::as_ptr(&f.session).cast_mut().cast();
+        }
+        drop(list);
+        let xprt = session.xprt.as_ptr();
+        let raw = KBox::into_raw(f);
+        // SAFETY: `raw` is a `Flight` whose first field is the call, valid
+        // (and untouched by us) until `flight_done` takes it back; its
+        // buffers are the setup's (valid until `done`) and its own.
+        let r = unsafe { bindings::smb_xprt_call_async(xprt, raw.cast()) };
+        if r < 0 {
+            // SAFETY: not started: `done` will never be called, the box is
+            // still ours.
+            drop(unsafe { KBox::from_raw(raw) });
+            return Err(Error::from_errno(r));
+        }
+        Ok(())
+    }
+
+    /// An attempt is over (on smbiod): go again on smbclient's workqueue if
+    /// `Clnt::again` says so, or finish the task here.
+    fn landed(self: &Arc<Self>, f: KBox<Flight>, result: c_int) {
+        let r = if result < 0 {
+            Err(Error::from_errno(result))
+        } else {
+            Ok(f.a.call.reply_len)
+        };
+        let n = self.attempts.load(Ordering::Acquire);
+        if Clnt::again(f.flags, n, &r, &f.reply) {
+            drop(f);
+            let queued = match TASKQ.get() {
+                Some(q) => q.0.enqueue::<Arc<Task>, 0>(self.clone()).is_ok(),
+                None => false,
+            };
+            if !queued {
+                self.finish(Err(ENODEV));
+            }
+            return;
+        }
+        let s = &self.setup;
+        // SAFETY: the setup is valid until `done` (the header's contract);
+        // the cursors were made from its iterators.
+        let result = unsafe {
+            if let (Some(i), false) = (&f.recv, s.recv_data.is_null()) {
+                core::ptr::write(s.recv_data, core::ptr::read(i));
+            }
+            if let (Some(i), false) = (&f.send, s.send_data.is_null()) {
+                core::ptr::write(s.send_data, core::ptr::read(i));
+            }
+            r.and_then(|len| {
+                let mut list = ops_of(s)?;
+                split_reply(f.reply.get(..len).ok_or(EPROTO)?, &mut list)?;
+                let cops = core::slice::from_raw_parts_mut(s.ops, s.nr_ops as usize);
+                for (o, l) in cops.iter_mut().zip(list.iter()) {
+                    o.rsp_len = l.rsp_len;
+                    o.status = l.status;
+                }
+                Ok(())
+            })
+        };
+        // The session (and so the transport) before the handle may go.
+        drop(f);
+        self.finish(result);
+    }
 }
 
-/// Runs a setup's operations on `clnt`.
+/// One attempt of an asynchronous task, handed to the transport: the call
+/// (first, so that the transport's pointer is the box's), the kvecs over
+/// the setup's requests and the padding between them, the reply, and
+/// copies of the setup's iterators as the transport's cursors.
+#[repr(C)]
+struct Flight {
+    a: bindings::smb_xprt_async,
+    task: Arc<Task>,
+    /// The session the request was stamped for; the signer's context.
+    session: Arc<Session>,
+    iov: [bindings::kvec; 2 * MAX_OPS],
+    pads: [[u8; 8]; MAX_OPS],
+    reply: KVec<u8>,
+    send: Option<bindings::iov_iter>,
+    recv: Option<bindings::iov_iter>,
+    flags: u32,
+}
+
+/// The transport's completion of a `Flight`, on smbiod.
 ///
 /// # Safety
 ///
-/// The setup's operations, buffers and iterators are valid and unused by
-/// others for the call.
-unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
+/// Called by smbxprt once per started `Flight`, with its call.
+unsafe extern "C" fn flight_done(a: *mut bindings::smb_xprt_async, result: c_int) {
+    // SAFETY: the call is the first field of a `Flight` made by `launch`
+    // with `KBox::into_raw`; the transport is done with it.
+    let f = unsafe { KBox::from_raw(a.cast::<Flight>()) };
+    let task = f.task.clone();
+    task.landed(f, result);
+}
+
+/// The completion table of asynchronous tasks.
+struct FlightTable(bindings::smb_xprt_async_ops);
+
+// SAFETY: immutable: the module pointer and function pointer.
+unsafe impl Sync for FlightTable {}
+
+static FLIGHT_OPS: FlightTable = FlightTable(bindings::smb_xprt_async_ops {
+    // smbclient: pinned by the transport until `flight_done` returns.
+    owner: <crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
+    done: Some(flight_done),
+});
+
+/// A copy of the iterator `p` points to (NULL: none).
+///
+/// # Safety
+///
+/// `p` is NULL or a valid iterator.
+unsafe fn copy_iter(p: *const bindings::iov_iter) -> Option<bindings::iov_iter> {
+    // SAFETY: the caller's contract; an iov_iter is copied by value.
+    unsafe { p.as_ref().map(|i| core::ptr::read(i)) }
+}
+
+/// The setup's operations as `Op`s over the caller's buffers.
+///
+/// # Safety
+///
+/// The setup's operations and their buffers are valid and unused by
+/// others while the result lives.
+unsafe fn ops_of<'a>(s: &bindings::smb_task_setup) -> Result<KVec<Op<'a>>> {
     let n = s.nr_ops as usize;
     // SAFETY: the caller's contract.
-    let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, n) };
+    let cops = unsafe { core::slice::from_raw_parts(s.ops, n) };
     let mut list: KVec<Op<'_>> = KVec::with_capacity(n, GFP_KERNEL)?;
     for o in cops.iter() {
         if o.req.is_null() || o.rsp.is_null() {
@@ -1204,6 +1425,18 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
             GFP_KERNEL,
         )?;
     }
+    Ok(list)
+}
+
+/// Runs a setup's operations on `clnt`.
+///
+/// # Safety
+///
+/// The setup's operations, buffers and iterators are valid and unused by
+/// others for the call.
+unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
+    // SAFETY: the caller's contract.
+    let mut list = unsafe { ops_of(s) }?;
     // SAFETY: the caller's contract for the iterators.
     let mut recv = unsafe { KernelIter::from_raw_opt(s.recv_data, Direction::Dest) }?;
     // SAFETY: as above.
@@ -1227,6 +1460,8 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
             i.write_back(s.send_data);
         }
     }
+    // SAFETY: the caller's contract.
+    let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, s.nr_ops as usize) };
     for (o, l) in cops.iter_mut().zip(list.iter()) {
         o.rsp_len = l.rsp_len;
         o.status = l.status;
@@ -1269,6 +1504,7 @@ unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
             drain: for_task,
             setup,
             _owner: owner,
+            attempts: AtomicU32::new(0),
             phase <- kernel::new_spinlock!(Phase::Queued, "Task::phase"),
             done <- crate::new_wait_queue!("Task::done"),
             work <- new_work!("Task::work"),

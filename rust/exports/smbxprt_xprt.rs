@@ -8,7 +8,7 @@
 
 use super::bindings;
 use super::kext::abi::{errno, timeout_ms};
-use super::kext::iter::{Direction, KernelIter};
+use super::kext::iter::{kvec_slices, Direction, KernelIter};
 use super::kext::module::ModuleRef;
 use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
@@ -204,6 +204,163 @@ unsafe fn run_signer(
     } else {
         Ok(())
     }
+}
+
+/// The request side of an asynchronous call, over the caller's
+/// `struct smb_xprt_async` (see `include/smb/xprt.h`).
+struct CSource {
+    a: *mut bindings::smb_xprt_async,
+    /// Where the last attempt's payload cursor ended, written back to the
+    /// caller's iterator when the call is over.
+    send_end: Option<KernelIter<'static>>,
+    /// The owner of `done`, pinned until it has returned (fields drop after
+    /// `finish`).
+    _owner: ModuleRef,
+}
+
+// SAFETY: the caller's structure is valid, and not touched by the caller,
+// until `done` (the header's contract), from whichever task runs the call's
+// steps; they run one at a time.
+unsafe impl Send for CSource {}
+
+impl super::acall::AsyncSource for CSource {
+    fn with_request(&mut self, f: &mut super::acall::RequestFn<'_>) -> Result {
+        // SAFETY: the header's contract: valid and the transport's until
+        // `done`.
+        let call = unsafe { &(*self.a).call };
+        let mut parts: [&mut [u8]; 7] = Default::default();
+        let (iov, nr) = (call.iov, call.nr_iov as usize);
+        // SAFETY: as above: `iov` describes `nr_iov` writable buffers.
+        let n = unsafe { kvec_slices(iov, nr, &mut parts) }?;
+        // A fresh cursor each attempt: the caller's iterator is only
+        // written at the end.
+        let raw = call.send_data;
+        // SAFETY: as above: NULL or a kernel-backed iterator over memory
+        // valid until `done`.
+        let send = unsafe { KernelIter::<'static>::from_raw_opt(raw, Direction::Source) };
+        let mut send = send?;
+        let (signer, ctx) = (call.signer, call.signer_ctx);
+        let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
+            // SAFETY: the header's contract for `signer`.
+            unsafe { run_signer(signer, ctx, parts, data) }
+        };
+        let sign: Option<super::xprt::Signer<'_>> = if signer.is_null() {
+            None
+        } else {
+            Some(&mut sign_fn)
+        };
+        let r = f(&mut parts[..n], send.as_mut(), sign);
+        if send.as_ref().is_some_and(|i| i.consumed() > 0) {
+            self.send_end = send;
+        }
+        r
+    }
+
+    fn recv_cursor(&mut self) -> Result<Option<KBox<KernelIter<'static>>>> {
+        // SAFETY: as in `with_request`.
+        let raw = unsafe { (*self.a).call.recv_data };
+        // SAFETY: as above: NULL or a kernel-backed iterator over memory
+        // valid until `done`.
+        let it = unsafe { KernelIter::<'static>::from_raw_opt(raw, Direction::Dest) };
+        let it = it?;
+        it.map(|i| KBox::new(i, GFP_KERNEL))
+            .transpose()
+            .map_err(Error::from)
+    }
+
+    fn finish(
+        &mut self,
+        result: Result<kernel::alloc::KVec<u8>>,
+        recv: Option<KBox<KernelIter<'static>>>,
+    ) {
+        // SAFETY: as in `with_request`; after `done` we touch nothing.
+        let a = unsafe { &mut *self.a };
+        let call = &mut a.call;
+        // SAFETY: each cursor was made from the caller's iterator.
+        unsafe {
+            if let Some(i) = &self.send_end {
+                i.write_back(call.send_data);
+            }
+            if let Some(i) = &recv {
+                i.write_back(call.recv_data);
+            }
+        }
+        let r = result.and_then(|reply| {
+            if reply.len() > call.reply_size {
+                return Err(EMSGSIZE);
+            }
+            // SAFETY: the header's contract for `reply`.
+            unsafe {
+                core::ptr::copy_nonoverlapping(reply.as_ptr(), call.reply.cast::<u8>(), reply.len())
+            };
+            call.reply_len = reply.len();
+            Ok(())
+        });
+        // SAFETY: checked non-NULL when the call started; the table is
+        // const and its owner pinned.
+        let done = unsafe { (*a.ops).done };
+        if let Some(done) = done {
+            // SAFETY: the header's contract: `done` gets its structure
+            // back, and may free it.
+            unsafe { done(self.a, errno(r)) };
+        }
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `a` is valid as the header says,
+/// until its `done` is called.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_call_async(
+    x: *mut bindings::smb_xprt,
+    a: *mut bindings::smb_xprt_async,
+) -> c_int {
+    if a.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (x, ar) = unsafe { (borrow(x), &*a) };
+    // SAFETY: `ops` is NULL or a valid, const table.
+    let Some(ops) = (unsafe { ar.ops.as_ref() }) else {
+        return EINVAL.to_errno();
+    };
+    if ops.done.is_none() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `owner` is NULL or a module.
+    let owner = match unsafe { ModuleRef::get(ops.owner) } {
+        Ok(o) => o,
+        Err(e) => return e.to_errno(),
+    };
+    let call = &ar.call;
+    let params = super::acall::AsyncParams {
+        class: if call.flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
+            ChargeClass::Priority
+        } else {
+            ChargeClass::Normal
+        },
+        replayable: call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0,
+        seal: call.flags & bindings::SMB_XPRT_CALL_SEAL != 0,
+        reply_capacity: call.reply_size,
+        timeout_ms: timeout_ms(call.timeout),
+        only_on: None,
+    };
+    let src = KBox::new(
+        CSource {
+            a,
+            send_end: None,
+            _owner: owner,
+        },
+        GFP_KERNEL,
+    );
+    let x: Arc<Xprt> = x.into();
+    errno(
+        src.map_err(Error::from)
+            .and_then(|s| super::acall::AsyncCall::start(&x, s, params)),
+    )
 }
 
 /// See `include/smb/xprt.h`.
@@ -458,5 +615,5 @@ pub unsafe extern "C" fn smb_xprt_clear_session_keys(
 crate::abi_check!(bindings;
     smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
     smb_xprt_call, smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
-    smb_xprt_set_session_keys, smb_xprt_clear_session_keys,
+    smb_xprt_set_session_keys, smb_xprt_clear_session_keys, smb_xprt_call_async,
 );

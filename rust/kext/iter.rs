@@ -376,15 +376,20 @@ fn dir_flag(dir: Direction) -> u32 {
     }
 }
 
-/// A pointer to a lent iterator; only [`IterSlot`] makes and uses one.
-struct Lent(NonNull<KernelIter<'static>>);
+/// What a slot holds: an iterator borrowed for the duration of
+/// [`IterSlot::lend`], or one handed over with [`IterSlot::give`].
+enum Lent {
+    Borrowed(NonNull<KernelIter<'static>>),
+    Owned(KBox<KernelIter<'static>>),
+}
 
-// SAFETY: a `KernelIter` is `Send`; the pointer is only dereferenced under
-// the slot's lock while the lender is blocked in `IterSlot::lend`.
+// SAFETY: a `KernelIter` is `Send`; a borrowed one is only dereferenced
+// under the slot's lock while the lender is blocked in `IterSlot::lend`.
 unsafe impl Send for Lent {}
 
-/// A place through which an iterator is lent to other contexts for the
-/// duration of a closure.
+/// A place through which an iterator is lent to other contexts: for the
+/// duration of a closure ([`IterSlot::lend`]), or from [`IterSlot::give`]
+/// until [`IterSlot::take`] (a call that does not wait for its reply).
 #[pin_data]
 pub struct IterSlot {
     #[pin]
@@ -413,11 +418,38 @@ impl IterSlot {
             // The lifetime is erased here and restored (shortened to a
             // lock guard's) in `with`; the slot is emptied before `iter`'s
             // borrow ends.
-            *s = Some(Lent(NonNull::from(iter).cast()));
+            *s = Some(Lent::Borrowed(NonNull::from(iter).cast()));
         }
         let r = f();
         self.lent.lock().take();
         Ok(r)
+    }
+
+    /// Hands `iter` over to the slot, for [`IterSlot::with`] callers, until
+    /// [`IterSlot::take`] gives it back. `EBUSY` (and `iter` is dropped) if
+    /// the slot is not empty.
+    pub fn give(&self, iter: KBox<KernelIter<'static>>) -> Result {
+        let mut s = self.lent.lock();
+        if s.is_some() {
+            return Err(EBUSY);
+        }
+        *s = Some(Lent::Owned(iter));
+        Ok(())
+    }
+
+    /// Takes back an iterator handed over with [`IterSlot::give`]; once
+    /// this returns, nobody uses it any more (a use in progress ended under
+    /// the slot's lock). `None` if the slot holds none (or a borrowed one,
+    /// which only its lender removes).
+    pub fn take(&self) -> Option<KBox<KernelIter<'static>>> {
+        let mut s = self.lent.lock();
+        match s.take() {
+            Some(Lent::Owned(b)) => Some(b),
+            other => {
+                *s = other;
+                None
+            }
+        }
     }
 
     /// Runs `f` on the lent iterator, if any, with the slot locked: any
@@ -430,7 +462,8 @@ impl IterSlot {
             // before `lend` returns), so it is valid and, while we hold the
             // lock, used by nobody else. The reference does not outlive the
             // guard.
-            Some(l) => f(Some(unsafe { l.0.as_mut() })),
+            Some(Lent::Borrowed(l)) => f(Some(unsafe { l.as_mut() })),
+            Some(Lent::Owned(b)) => f(Some(&mut **b)),
             None => f(None),
         }
     }

@@ -132,8 +132,8 @@ for i in range(999):
 	dd if=/dev/urandom of="$SMB_SHARE_DIR/big.bin" bs=1M count=32 status=none
 	want=$(sha256sum <"$SMB_SHARE_DIR/big.bin" | cut -d' ' -f1)
 	t_check "32 parallel asynchronous 1 MiB READs (smb_run_task)" clnt aread "0 big.bin 32 1048576"
-	t_check "... all completed, their done callbacks ran, the bytes are the file's ($(cut -c1-60 $C/result))" \
-		sh -c "grep -q '^tasks 32 ok 32 callbacks 32 bytes 33554432 sha256 $want$' $C/result"
+	t_check "... all completed, their done callbacks ran on smbiod, the bytes are the file's ($(cut -c1-72 $C/result))" \
+		sh -c "grep -q '^tasks 32 ok 32 callbacks 32 on_smbiod 32 bytes 33554432 sha256 $want$' $C/result"
 	rm -f "$SMB_SHARE_DIR/big.bin"
 	clnt cat "0 nosuch.bin" 2>/dev/null
 	t_check "... on a missing file the CREATE fails and the rest does not run ($(cat $C/result))" \
@@ -250,7 +250,7 @@ sealed_session() { # sealed_session WHAT DIALECT FLAGS: a session that must seal
 		want=$(sha256sum <"$SMB_SHARE_DIR/sealbig.bin" | cut -d' ' -f1)
 		t_check "$1, SMB $2: 4 parallel sealed 1 MiB READs" clnt aread "0 sealbig.bin 4 1048576"
 		t_check "... return the file ($(cut -c1-40 $C/result))" \
-			grep -q "^tasks 4 ok 4 callbacks 4 bytes 4194304 sha256 $want$" $C/result
+			grep -q "^tasks 4 ok 4 callbacks 4 on_smbiod 4 bytes 4194304 sha256 $want$" $C/result
 		rm -f "$SMB_SHARE_DIR/sealbig.bin"
 	fi
 	clnt release all

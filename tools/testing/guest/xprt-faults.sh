@@ -290,6 +290,45 @@ for _ in $(seq 30); do seen '^cancel ' && break; sleep 0.1; done
 t_check "hard: the server saw a CANCEL ($(grep '^cancel' $FAKELOG | tail -n1))" seen '^cancel conn=[0-9]+ mid=[0-9]+ async=-$'
 release
 
+# Asynchronous calls (smb_xprt_call_async): the same rules with nobody
+# waiting. Every completion must run on smbiod.
+fake rst && connect 1
+printf '8 2 15000' >$T/acall
+t_check "async, rst: 8 replayable calls started at once all complete after the reset ($(cat $T/result))" \
+	grep -q '^acalls 8 ok 8 eio 0 etimedout 0 other 0 smbiod 8$' $T/result
+t_check "async, rst: they were replayed on conn 2 ($(stat_of replays) replays of $(stat_of async_calls) async calls)" \
+	sh -c "grep -q '^conn 2$' $FAKELOG && test '$(stat_of replays)' -ge 8"
+release
+fake rst && connect 1
+printf '8 0 15000' >$T/acall
+t_check "async, rst: 8 calls that are not replayable fail with EIO ($(cat $T/result))" \
+	grep -q '^acalls 8 ok 0 eio 8 etimedout 0 other 0 smbiod 8$' $T/result
+release
+
+fake silence
+printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect
+t0=$(date +%s%N)
+printf '2 2 60000' >$T/acall
+ms=$((($(date +%s%N) - t0) / 1000000))
+t_check "async, soft, T = 2 s: both calls fail with ETIMEDOUT ($(cat $T/result))" \
+	grep -q '^acalls 2 ok 0 eio 0 etimedout 2 other 0 smbiod 2$' $T/result
+t_check "async, soft: within [T, T + 5 s] (${ms} ms)" test "$ms" -ge 2000 -a "$ms" -le 7000
+for _ in $(seq 30); do [ "$(grep -c '^cancel ' $FAKELOG)" -ge 2 ] && break; sleep 0.1; done
+t_check "async, soft: the server saw a CANCEL for each ($(grep -c '^cancel conn=1 mid=[0-9]* async=-$' $FAKELOG))" \
+	test "$(grep -c '^cancel conn=1 mid=[0-9]* async=-$' $FAKELOG)" -ge 2
+release
+
+fake silence
+printf '127.0.0.1 %s 210 210 1 5000 2000 2' "$PORT" >$T/connect
+t0=$(date +%s%N)
+printf '1 2 9000' >$T/acall
+ms=$((($(date +%s%N) - t0) / 1000000))
+t_check "async, hard, T = 2 s: a replayable call with a 9 s timeout fails with ETIMEDOUT at its deadline, not at T (${ms} ms, $(cat $T/result))" \
+	sh -c "grep -q '^acalls 1 ok 0 eio 0 etimedout 1 other 0 smbiod 1$' $T/result && test $ms -ge 9000 -a $ms -le 15000"
+t_check "async, hard: its unanswered probes made it reconnect ($(stat_of probe_failures) failed probes, server saw conn 2)" \
+	sh -c "test '$(stat_of probe_failures)' -ge 1 && grep -q '^conn 2$' $FAKELOG"
+release
+
 kill "$FAKE"
 wait "$FAKE" 2>/dev/null
 t_check "rmmod smbxprt_test" rmmod smbxprt_test

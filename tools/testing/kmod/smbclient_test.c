@@ -30,8 +30,10 @@
  *     aread    write "SLOT PATH N SIZE": N asynchronous tasks (smb_run_task
  *              with SMB_TASK_ASYNC), task i one READ of SIZE bytes at
  *              i * SIZE straight into its own buffer; waits for all;
- *              `result` shows "tasks N ok N bytes N sha256 HEX" (of the
- *              buffers in order).
+ *              `result` shows "tasks N ok N callbacks N on_smbiod N
+ *              bytes N sha256 HEX" (on_smbiod: done callbacks that ran in
+ *              a work item of smbxprt's, i.e. on smbiod; the hash is of
+ *              the buffers in order).
  *     hold     write "SLOT PATH": open PATH and keep the FileId (one).
  *     readheld write anything: one READ of 4 KiB with the kept FileId (on
  *              the slot it was opened on); fails with its error.
@@ -58,6 +60,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -66,6 +69,7 @@
 #include <linux/uio.h>
 #include <linux/completion.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <linux/unaligned.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -654,13 +658,29 @@ struct aread_one {
 struct aread_all {
 	atomic_t left;
 	atomic_t done_calls;
+	atomic_t on_smbiod;
 	struct completion all_done;
 };
+
+/* Whether current runs a work item whose function is smbxprt's: smbxprt
+ * queues work on smbiod only. */
+static bool in_smbxprt_work(void)
+{
+	struct work_struct *w = current_work();
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!w || in_interrupt())
+		return false;
+	sprint_symbol(sym, (unsigned long)w->func);
+	return strstr(sym, "[smbxprt]") != NULL;
+}
 
 static void aread_done(struct smb_task *task, void *data)
 {
 	struct aread_all *all = data;
 
+	if (in_smbxprt_work())
+		atomic_inc(&all->on_smbiod);
 	atomic_inc(&all->done_calls);
 	if (atomic_dec_and_test(&all->left))
 		complete(&all->all_done);
@@ -756,8 +776,9 @@ static ssize_t aread_write(struct file *f, const char __user *ubuf,
 		smb_task_put(o->task);
 	}
 	sha256_final(&sha, digest);
-	snprintf(result, sizeof(result), "tasks %u ok %u callbacks %d bytes %llu sha256 %*phN\n",
-		 n, ok, atomic_read(&all.done_calls), bytes, 32, digest);
+	snprintf(result, sizeof(result),
+		 "tasks %u ok %u callbacks %d on_smbiod %d bytes %llu sha256 %*phN\n", n, ok,
+		 atomic_read(&all.done_calls), atomic_read(&all.on_smbiod), bytes, 32, digest);
 	smb_clnt_close(c, &fid);
 out:
 	mutex_unlock(&slots_lock);

@@ -21,6 +21,12 @@
  *                 replayable or not), TAG in the ECHO's Reserved field (a
  *                 fake server logs it, to tell callers apart); the write
  *                 fails with the first error.
+ *     acall       write "N FLAGS [TIMEOUT_MS [TAG]]": N ECHO requests as
+ *                 call does, all started at once with smb_xprt_call_async();
+ *                 waits for every completion, then `result` says "acalls N
+ *                 ok K eio E etimedout T other O smbiod S" (S: completions
+ *                 that ran in a work item of smbxprt's, i.e. on smbiod).
+ *                 The write fails only if a call could not be started.
  *     create      write "TREE_ID [TIMEOUT_MS]": one CREATE of "late.txt"
  *                 (MS-SMB2 2.2.13, not replayable) on tree TREE_ID; the write
  *                 fails with its error.
@@ -46,6 +52,10 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/in.h>
+#include <linux/completion.h>
+#include <linux/kallsyms.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
 #include <linux/kernel.h>
@@ -264,6 +274,120 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 				flags, err, task_pid_nr(current));
 	}
 	up_read(&test_sem);
+	return err ? err : len;
+}
+
+struct acall_all {
+	atomic_t left, on_smbiod;
+	struct completion all_done;
+};
+
+/* One call of `acall`; the transport's until its done has been called. */
+struct acall_one {
+	struct smb_xprt_async a;
+	struct kvec iov;
+	u8 req[64 + 4], reply[128];
+	int result;
+	struct acall_all *all;
+};
+
+/* Whether current runs a work item whose function is smbxprt's: smbxprt
+ * queues work on smbiod only. */
+static bool in_smbxprt_work(void)
+{
+	struct work_struct *w = current_work();
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!w || in_interrupt())
+		return false;
+	sprint_symbol(sym, (unsigned long)w->func);
+	return strstr(sym, "[smbxprt]") != NULL;
+}
+
+static void acall_done(struct smb_xprt_async *a, int result)
+{
+	struct acall_one *o = container_of(a, struct acall_one, a);
+	struct acall_all *all = o->all;
+
+	o->result = result;
+	if (in_smbxprt_work())
+		atomic_inc(&all->on_smbiod);
+	/* The writer frees both once the last one is done. */
+	if (atomic_dec_and_test(&all->left))
+		complete(&all->all_done);
+}
+
+static const struct smb_xprt_async_ops acall_ops = {
+	.owner = THIS_MODULE,
+	.done = acall_done,
+};
+
+static ssize_t acall_write(struct file *f, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	unsigned long n, i, timeout_ms = 10000;
+	unsigned int flags, tag = 0, ok = 0, eio = 0, etimedout = 0, other = 0;
+	struct acall_all all;
+	struct acall_one *one;
+	char buf[64];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%lu %u %lu %u", &n, &flags, &timeout_ms, &tag) < 2 || !n || n > 64)
+		return -EINVAL;
+	one = kcalloc(n, sizeof(*one), GFP_KERNEL);
+	if (!one)
+		return -ENOMEM;
+	atomic_set(&all.left, n);
+	atomic_set(&all.on_smbiod, 0);
+	init_completion(&all.all_done);
+	down_read(&test_sem);
+	err = test_xprt ? 0 : -ENOTCONN;
+	for (i = 0; i < n; i++) {
+		struct acall_one *o = &one[i];
+		int r = err;
+
+		fill_header(o->req, 0x000d, 1);
+		put_unaligned_le16(4, o->req + 64);
+		put_unaligned_le16(tag, o->req + 66);
+		o->all = &all;
+		o->iov = (struct kvec){ .iov_base = o->req, .iov_len = sizeof(o->req) };
+		o->a.call = (struct smb_xprt_call){
+			.iov = &o->iov, .nr_iov = 1, .flags = flags,
+			.reply = o->reply, .reply_size = sizeof(o->reply),
+			.timeout = msecs_to_jiffies(timeout_ms),
+		};
+		o->a.ops = &acall_ops;
+		if (!r)
+			r = smb_xprt_call_async(test_xprt, &o->a);
+		if (r) {
+			/* Never started: its done will not come. */
+			o->result = r;
+			err = err ?: r;
+			if (atomic_dec_and_test(&all.left))
+				complete(&all.all_done);
+		}
+	}
+	/* Uninterruptible: the buffers are the calls' until they are done. */
+	wait_for_completion(&all.all_done);
+	up_read(&test_sem);
+	for (i = 0; i < n; i++) {
+		switch (one[i].result) {
+		case 0: ok++; break;
+		case -EIO: eio++; break;
+		case -ETIMEDOUT: etimedout++; break;
+		default:
+			other++;
+			pr_info("acall %lu of %lu (flags %#x) failed: %d\n", i + 1, n, flags,
+				one[i].result);
+		}
+	}
+	snprintf(test_result, sizeof(test_result),
+		 "acalls %lu ok %u eio %u etimedout %u other %u smbiod %d\n", n, ok, eio,
+		 etimedout, other, atomic_read(&all.on_smbiod));
+	kfree(one);
 	return err ? err : len;
 }
 
@@ -496,6 +620,7 @@ static const struct file_operations connect_fops = { .owner = THIS_MODULE, .writ
 static const struct file_operations echo_fops = { .owner = THIS_MODULE, .write = echo_write };
 static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write = bench_write };
 static const struct file_operations call_fops = { .owner = THIS_MODULE, .write = call_write };
+static const struct file_operations acall_fops = { .owner = THIS_MODULE, .write = acall_write };
 static const struct file_operations create_fops = { .owner = THIS_MODULE, .write = create_write };
 static const struct file_operations iodata_fops = { .owner = THIS_MODULE, .write = iodata_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
@@ -509,6 +634,7 @@ static int __init smbxprt_test_init(void)
 	debugfs_create_file("release", 0200, test_dir, NULL, &release_fops);
 	debugfs_create_file("iodata", 0200, test_dir, NULL, &iodata_fops);
 	debugfs_create_file("call", 0200, test_dir, NULL, &call_fops);
+	debugfs_create_file("acall", 0200, test_dir, NULL, &acall_fops);
 	debugfs_create_file("create", 0200, test_dir, NULL, &create_fops);
 	debugfs_create_file("events", 0400, test_dir, NULL, &events_fops);
 	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
