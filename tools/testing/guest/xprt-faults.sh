@@ -264,6 +264,17 @@ t_check "one credit: while all four waited ($window calls) they took turns: long
 t_check "one credit: counted as credit stalls ($(stat_of credit_stalls))" test "$(stat_of credit_stalls)" -ge 4
 release
 
+# Asynchronous calls wait for credits parked on the transport, holding no
+# worker: 16 started at once on a window of one credit.
+fake one-credit
+connect 1
+printf '16 2 30000 9' >$T/acall
+t_check "async, one credit: 16 calls started at once all complete ($(cat $T/result))" \
+	grep -q '^acalls 16 ok 16 eio 0 etimedout 0 other 0 smbiod 16$' $T/result
+t_check "async, one credit: they waited parked ($(stat_of async_parked) of $(stat_of async_calls)), the server saw 16 ECHOs ($(grep -c '^echo conn=1 .*tag=9$' $FAKELOG))" \
+	sh -c "test '$(stat_of async_parked)' -ge 8 -a '$(grep -c '^echo conn=1 .*tag=9$' $FAKELOG)' = 16"
+release
+
 # The request timer, T = 2 s, against a server that never answers.
 fake silence
 printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect
