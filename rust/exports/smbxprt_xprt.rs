@@ -206,6 +206,29 @@ unsafe fn run_signer(
     }
 }
 
+/// Runs `f` with the call's C signer as the transport's (`None` without
+/// one).
+///
+/// # Safety
+///
+/// `call.signer` is NULL or a valid, `'static` signer table, and
+/// `call.signer_ctx` is valid for it while `f` runs.
+unsafe fn with_c_signer<R>(
+    call: &bindings::smb_xprt_call,
+    f: impl FnOnce(Option<super::xprt::Signer<'_>>) -> R,
+) -> R {
+    let (signer, ctx) = (call.signer, call.signer_ctx);
+    let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
+        // SAFETY: the caller's contract.
+        unsafe { run_signer(signer, ctx, parts, data) }
+    };
+    f(if signer.is_null() {
+        None
+    } else {
+        Some(&mut sign_fn)
+    })
+}
+
 /// The request side of an asynchronous call, over the caller's
 /// `struct smb_xprt_async` (see `include/smb/xprt.h`).
 struct CSource {
@@ -239,17 +262,8 @@ impl super::acall::AsyncSource for CSource {
         // valid until `done`.
         let send = unsafe { KernelIter::<'static>::from_raw_opt(raw, Direction::Source) };
         let mut send = send?;
-        let (signer, ctx) = (call.signer, call.signer_ctx);
-        let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
-            // SAFETY: the header's contract for `signer`.
-            unsafe { run_signer(signer, ctx, parts, data) }
-        };
-        let sign: Option<super::xprt::Signer<'_>> = if signer.is_null() {
-            None
-        } else {
-            Some(&mut sign_fn)
-        };
-        let r = f(&mut parts[..n], send.as_mut(), sign);
+        // SAFETY: the header's contract for `signer`.
+        let r = unsafe { with_c_signer(call, |sign| f(&mut parts[..n], send.as_mut(), sign)) };
         if send.as_ref().is_some_and(|i| i.consumed() > 0) {
             self.send_end = send;
         }
@@ -403,32 +417,27 @@ pub unsafe extern "C" fn smb_xprt_call(
         Err(e) => return e.to_errno(),
     };
     let (mut send, mut recv) = (send, recv);
-    let (signer, ctx) = (call.signer, call.signer_ctx);
-    let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
-        // SAFETY: the header's contract for `signer`.
-        unsafe { run_signer(signer, ctx, parts, data) }
-    };
-    let sign: Option<super::xprt::Signer<'_>> = if signer.is_null() {
-        None
-    } else {
-        Some(&mut sign_fn)
-    };
     let replayable = call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
     let seal = call.flags & bindings::SMB_XPRT_CALL_SEAL != 0;
     let mut data = CallData {
         send: send.as_mut(),
         recv: recv.as_mut(),
     };
-    let result = x.call(
-        &mut parts[..n],
-        &mut data,
-        class,
-        call.reply_size,
-        timeout_ms(call.timeout),
-        replayable,
-        seal,
-        sign,
-    );
+    // SAFETY: the header's contract for `signer`.
+    let result = unsafe {
+        with_c_signer(call, |sign| {
+            x.call(
+                &mut parts[..n],
+                &mut data,
+                class,
+                call.reply_size,
+                timeout_ms(call.timeout),
+                replayable,
+                seal,
+                sign,
+            )
+        })
+    };
     // The C convention: iterators come back advanced by what was used.
     // SAFETY: each is the caller's iterator the cursor was made from.
     unsafe {

@@ -303,18 +303,20 @@ release
 
 # Asynchronous calls (smb_xprt_call_async): the same rules with nobody
 # waiting. Every completion must run on smbiod.
-fake rst && connect 1
-printf '8 2 15000' >$T/acall
-t_check "async, rst: 8 replayable calls started at once all complete after the reset ($(cat $T/result))" \
-	grep -q '^acalls 8 ok 8 eio 0 etimedout 0 other 0 smbiod 8$' $T/result
-t_check "async, rst: they were replayed on conn 2 ($(stat_of replays) replays of $(stat_of async_calls) async calls)" \
-	sh -c "grep -q '^conn 2$' $FAKELOG && test '$(stat_of replays)' -ge 8"
-release
-fake rst && connect 1
-printf '8 0 15000' >$T/acall
-t_check "async, rst: 8 calls that are not replayable fail with EIO ($(cat $T/result))" \
-	grep -q '^acalls 8 ok 0 eio 8 etimedout 0 other 0 smbiod 8$' $T/result
-release
+# acall_rst FLAGS WHAT RESULT: 8 async calls with FLAGS across a reset.
+acall_rst() {
+	fake rst && connect 1
+	printf '8 %s 15000' "$1" >$T/acall
+	t_check "async, rst: 8 $2 ($(cat $T/result))" grep -q "^acalls 8 $3 smbiod 8$" $T/result
+	t_check "async, rst: the server did reset conn 1" seen '^reset conn=1$'
+	if [ "$1" = 2 ]; then
+		t_check "async, rst: they were replayed on conn 2 ($(stat_of replays) replays of $(stat_of async_calls) async calls)" \
+			sh -c "grep -q '^conn 2$' $FAKELOG && test '$(stat_of replays)' -ge 8"
+	fi
+	release
+}
+acall_rst 2 "replayable calls started at once all complete after it" "ok 8 eio 0 etimedout 0 other 0"
+acall_rst 0 "calls that are not replayable fail with EIO" "ok 0 eio 8 etimedout 0 other 0"
 
 fake silence
 printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect

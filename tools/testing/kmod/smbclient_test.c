@@ -60,7 +60,6 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/inet.h>
-#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -76,6 +75,8 @@
 #include <smb/auth.h>
 #include <smb/clnt.h>
 #include <smb/xprt.h>
+
+#include "smbtest.h"
 
 MODULE_DESCRIPTION("Test driver for smbclient.ko (debugfs)");
 MODULE_LICENSE("GPL");
@@ -662,24 +663,11 @@ struct aread_all {
 	struct completion all_done;
 };
 
-/* Whether current runs a work item whose function is smbxprt's: smbxprt
- * queues work on smbiod only. */
-static bool in_smbxprt_work(void)
-{
-	struct work_struct *w = current_work();
-	char sym[KSYM_SYMBOL_LEN];
-
-	if (!w || in_interrupt())
-		return false;
-	sprint_symbol(sym, (unsigned long)w->func);
-	return strstr(sym, "[smbxprt]") != NULL;
-}
-
 static void aread_done(struct smb_task *task, void *data)
 {
 	struct aread_all *all = data;
 
-	if (in_smbxprt_work())
+	if (smbtest_on_smbiod())
 		atomic_inc(&all->on_smbiod);
 	atomic_inc(&all->done_calls);
 	if (atomic_dec_and_test(&all->left))

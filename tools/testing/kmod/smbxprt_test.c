@@ -53,7 +53,6 @@
 #include <linux/gfp.h>
 #include <linux/in.h>
 #include <linux/completion.h>
-#include <linux/kallsyms.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <linux/in6.h>
@@ -69,6 +68,8 @@
 #include <linux/uio.h>
 #include <linux/unaligned.h>
 #include <smb/xprt.h>
+
+#include "smbtest.h"
 
 MODULE_DESCRIPTION("Test driver for smbxprt.ko (debugfs)");
 MODULE_LICENSE("GPL");
@@ -291,26 +292,13 @@ struct acall_one {
 	struct acall_all *all;
 };
 
-/* Whether current runs a work item whose function is smbxprt's: smbxprt
- * queues work on smbiod only. */
-static bool in_smbxprt_work(void)
-{
-	struct work_struct *w = current_work();
-	char sym[KSYM_SYMBOL_LEN];
-
-	if (!w || in_interrupt())
-		return false;
-	sprint_symbol(sym, (unsigned long)w->func);
-	return strstr(sym, "[smbxprt]") != NULL;
-}
-
 static void acall_done(struct smb_xprt_async *a, int result)
 {
 	struct acall_one *o = container_of(a, struct acall_one, a);
 	struct acall_all *all = o->all;
 
 	o->result = result;
-	if (in_smbxprt_work())
+	if (smbtest_on_smbiod())
 		atomic_inc(&all->on_smbiod);
 	/* The writer frees both once the last one is done. */
 	if (atomic_dec_and_test(&all->left))
