@@ -160,6 +160,7 @@ impl Conn {
             let sink = ConnSink {
                 conn: owner,
                 may_sleep: true,
+                opened: false,
             };
             loop {
                 rx.unpark(&sink);
@@ -201,6 +202,7 @@ impl SockCallbacks for Conn {
         let sink = ConnSink {
             conn: this,
             may_sleep: false,
+            opened: false,
         };
         let _ = reader.read(&mut |chunk| rx.consume(&sink, &ChunkSrc(chunk), false));
         if rx.is_parked() {
@@ -332,6 +334,9 @@ impl Source for ChunkSrc<'_, '_> {
 struct ConnSink<'a> {
     conn: ArcBorrow<'a, Conn>,
     may_sleep: bool,
+    /// Places the message opened from an encrypted frame, whose bytes were
+    /// counted when the frame arrived.
+    opened: bool,
 }
 
 /// Appends a part to a frame smbiod keeps whole: in order, within the
@@ -378,9 +383,14 @@ impl ConnSink<'_> {
         let msg = &buf[TRANSFORM_HEADER_LEN..];
         let mut len = [0u8; 4];
         let mut inner = Rx::new();
+        let sink = ConnSink {
+            conn: self.conn,
+            may_sleep: self.may_sleep,
+            opened: true,
+        };
         let whole = encode_frame_length(msg.len(), &mut len).is_ok()
-            && inner.consume(self, &Bytes(&len), true) == len.len()
-            && inner.consume(self, &Bytes(msg), true) == msg.len()
+            && inner.consume(&sink, &Bytes(&len), true) == len.len()
+            && inner.consume(&sink, &Bytes(msg), true) == msg.len()
             && inner.is_idle();
         if !whole {
             Conn::queue_disconnect(self.conn, EPROTO);
@@ -536,7 +546,9 @@ impl Sink for ConnSink<'_> {
 
     fn complete(&self, target: Target, frame_len: usize) {
         let xprt = self.xprt();
-        XprtStats::add(&xprt.stats.bytes_received, frame_len as u64 + 4);
+        if !self.opened {
+            XprtStats::add(&xprt.stats.bytes_received, frame_len as u64 + 4);
+        }
         if self.may_sleep {
             XprtStats::inc(&xprt.stats.placed_by_smbiod);
         } else {
