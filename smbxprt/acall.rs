@@ -33,12 +33,12 @@ use crate::kext::iter::KernelIter;
 use crate::kext::workqueue as kwq;
 use crate::mid::{Phase, Rqst};
 use crate::proto::credits::ChargeClass;
-use crate::proto::header::{Command, Header, HeaderTarget, HEADER_LEN};
+use crate::proto::header::HEADER_LEN;
 use crate::seal::SessionKeys;
 use crate::stats::XprtStats;
 use crate::xprt::{
-    echo_request, is_connection_loss, mark_replay, pdu_layout, recorded_error, reply_status_ok,
-    Deadline, Signer, State, Xprt,
+    create_tree_id, echo_request, is_connection_loss, mark_replay, pdu_layout, recorded_error,
+    reply_status_ok, Deadline, Signer, State, Xprt,
 };
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
@@ -368,16 +368,7 @@ impl AsyncCall {
             if seal {
                 keys = Some(xprt.sealing_keys(parts, generation).ok_or(ENOKEY)?);
             }
-            let first = parts.first().map(|p| &p[..]).unwrap_or(&[]);
-            if crate::proto::wire::get_u16(first, 12) == Ok(Command::Create.to_u16()) {
-                if let Ok(Header {
-                    target: HeaderTarget::Sync { tree_id: t },
-                    ..
-                }) = Header::parse(first)
-                {
-                    tree_id = t;
-                }
-            }
+            tree_id = create_tree_id(parts);
             Ok(())
         });
         let (pdus, count) = match (r, layout) {
@@ -396,15 +387,10 @@ impl AsyncCall {
             Err(e) if e == ECONNRESET => return Sendout::Again,
             Err(e) => return Sendout::Fail(e),
         };
-        let rqst = match Rqst::new(charge, generation, self.params.reply_capacity) {
+        let rqst = match xprt.new_rqst(charge, generation, self.params.reply_capacity, tree_id) {
             Ok(r) => r,
-            Err(e) => {
-                let _ = xprt.credits.lock().abandon(&charge);
-                return Sendout::Fail(e);
-            }
+            Err(e) => return Sendout::Fail(e),
         };
-        rqst.tree_id
-            .store(tree_id, core::sync::atomic::Ordering::Relaxed);
         let Some(src) = inner.src.as_mut() else {
             return Sendout::Fail(EINVAL);
         };
@@ -567,13 +553,6 @@ impl AsyncSource for Probe {
         if self.rqst.is_finished() || self.sock.generation() != self.rqst.generation {
             return;
         }
-        pr_warn!(
-            "transport {} to {}: server not responding (ECHO probe: error {}); reconnecting\n",
-            self.xprt.id,
-            self.xprt.key.addr,
-            e.to_errno()
-        );
-        XprtStats::inc(&self.xprt.stats.probe_failures);
-        self.sock.request_disconnect(ETIMEDOUT);
+        self.xprt.probe_failed(&self.sock, e);
     }
 }

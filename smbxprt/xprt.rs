@@ -230,6 +230,8 @@ pub(crate) struct Xprt {
     /// Longest frame the receive path accepts on this connection: small
     /// until NEGOTIATE says how large READ, WRITE and IOCTL may be.
     pub(crate) max_frame: AtomicUsize,
+    /// The connection last reset for having no credits (`reset_stuck`).
+    stuck_reset: AtomicU64,
     #[pin]
     pub(crate) ctl: Mutex<Ctl>,
     /// One sender at a time: frames never interleave on the socket.
@@ -332,6 +334,7 @@ impl Xprt {
                 state: AtomicU32::new(State::Idle as u32),
                 generation: AtomicU64::new(0),
                 max_frame: AtomicUsize::new(PRE_NEGOTIATE_MAX_FRAME),
+                stuck_reset: AtomicU64::new(u64::MAX),
                 ctl <- new_mutex!(Ctl { sock: None, negotiated: None, backoff_ms: 0, last_error: 0 }, "Xprt::ctl"),
                 xmit <- new_mutex!((), "Xprt::xmit"),
                 mids <- MidTable::new(),
@@ -692,13 +695,7 @@ impl Xprt {
             generation,
             &Deadline::new(Some(0)),
         )?;
-        let rqst = match Rqst::new(charge, generation, HEADER_LEN + 64) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = self.credits.lock().abandon(&charge);
-                return Err(e);
-            }
-        };
+        let rqst = self.new_rqst(charge, generation, HEADER_LEN + 64, 0)?;
         // A session that seals gets its CLOSE sealed too.
         let keys = self.sealing_keys(parts, generation);
         self.transmit(sock, &rqst, parts, None, &pdus, keys.as_deref(), None)?;
@@ -737,81 +734,33 @@ impl Xprt {
         deadline: &Deadline,
     ) -> Result<Charge> {
         let mut ticket: Option<Ticket> = None;
-        let r = self.charge_in_line(class, count, generation, deadline, &mut ticket);
-        if let Some(t) = ticket {
-            self.credits.lock().leave(t);
-            // Whoever is next in line may be able to go now.
-            self.wake();
-        }
-        r
-    }
-
-    fn charge_in_line(
-        &self,
-        class: ChargeClass,
-        count: u16,
-        generation: u64,
-        deadline: &Deadline,
-        ticket: &mut Option<Ticket>,
-    ) -> Result<Charge> {
-        let mut node: Option<TicketNode> = None;
         let mut waited = false;
-        let mut reset_asked = false;
-        loop {
-            let mut stuck = false;
-            {
-                let mut credits = self.credits.lock();
-                if u64::from(credits.generation()) != generation {
-                    return Err(ECONNRESET);
-                }
-                if credits.is_turn(class, *ticket) {
-                    match credits.charge(count, class) {
-                        Ok(c) => return Ok(c),
-                        // No credit, and no reply pending that could grant
-                        // one (the window counts a reply's grant and its
-                        // completion together): the connection is stuck.
-                        Err(CreditError::NotEnoughCredits)
-                            if credits.zero_credits_nothing_in_flight() =>
-                        {
-                            stuck = true
-                        }
-                        Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {}
-                        Err(_) => return Err(EIO),
-                    }
-                }
-                if ticket.is_none() && class == ChargeClass::Normal {
-                    if let Some(n) = node.take() {
-                        *ticket = Some(credits.join(n));
-                    }
-                }
-            }
-            if stuck && !reset_asked {
-                reset_asked = true;
-                self.reset_stuck(generation);
-            }
-            if ticket.is_none() && class == ChargeClass::Normal {
-                // Get in line: the node is allocated without the lock held,
-                // then the turn is checked again.
-                node = Some(TicketNode::new(GFP_KERNEL)?);
-                continue;
+        let r = loop {
+            match self.try_charge(class, count, generation, &mut ticket) {
+                Ok(Some(c)) => break Ok(c),
+                Err(e) => break Err(e),
+                Ok(None) => {}
             }
             if !waited {
                 XprtStats::inc(&self.stats.credit_stalls);
                 waited = true;
             }
             let outcome = self.events.wait_killable_timeout(deadline.remaining(), || {
-                let c = self.credits.lock();
-                u64::from(c.generation()) != generation || c.would_charge(count, class, *ticket)
+                self.could_charge(class, count, generation, ticket)
             });
             match outcome {
                 WaitOutcome::Ready => {}
-                WaitOutcome::Killed => return Err(EINTR),
-                WaitOutcome::TimedOut => return Err(ETIMEDOUT),
+                WaitOutcome::Killed => break Err(EINTR),
+                WaitOutcome::TimedOut => break Err(ETIMEDOUT),
             }
+        };
+        if let Some(t) = ticket {
+            self.leave_line(t);
         }
+        r
     }
 
-    /// [`Xprt::charge`] that never waits, for asynchronous calls: the
+    /// [`Xprt::charge`] that never waits (asynchronous calls use it as is): the
     /// charge, or `None` if the call must wait for the next [`Xprt::wake`]
     /// (an ordinary charge then holds `ticket`, its place in line, until it
     /// is charged or fails). `ECONNRESET` if the connection changed.
@@ -823,52 +772,65 @@ impl Xprt {
         generation: u64,
         ticket: &mut Option<Ticket>,
     ) -> Result<Option<Charge>> {
-        let mut node = if ticket.is_none() && class == ChargeClass::Normal {
-            Some(TicketNode::new(GFP_KERNEL)?)
-        } else {
-            None
-        };
-        let mut stuck = false;
-        let mut left = false;
-        let out = {
-            let mut credits = self.credits.lock();
-            let out = if u64::from(credits.generation()) != generation {
-                Err(ECONNRESET)
-            } else if credits.is_turn(class, *ticket) {
-                match credits.charge(count, class) {
-                    Ok(c) => Ok(Some(c)),
-                    Err(CreditError::NotEnoughCredits)
-                        if credits.zero_credits_nothing_in_flight() =>
-                    {
-                        stuck = true;
-                        Ok(None)
+        let mut node: Option<TicketNode> = None;
+        loop {
+            let mut stuck = false;
+            let mut left = false;
+            let mut need_node = false;
+            let out = {
+                let mut credits = self.credits.lock();
+                let out = if u64::from(credits.generation()) != generation {
+                    Err(ECONNRESET)
+                } else if credits.is_turn(class, *ticket) {
+                    match credits.charge(count, class) {
+                        Ok(c) => Ok(Some(c)),
+                        // No credit, and no reply pending that could grant
+                        // one (the window counts a reply's grant and its
+                        // completion together): the connection is stuck.
+                        Err(CreditError::NotEnoughCredits)
+                            if credits.zero_credits_nothing_in_flight() =>
+                        {
+                            stuck = true;
+                            Ok(None)
+                        }
+                        Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => {
+                            Ok(None)
+                        }
+                        Err(_) => Err(EIO),
                     }
-                    Err(CreditError::NotEnoughCredits) | Err(CreditError::WindowFull) => Ok(None),
-                    Err(_) => Err(EIO),
+                } else {
+                    Ok(None)
+                };
+                match (&out, ticket.take()) {
+                    (Ok(None), None) if class == ChargeClass::Normal => match node.take() {
+                        Some(n) => *ticket = Some(credits.join(n)),
+                        None => need_node = true,
+                    },
+                    (Ok(None), t) => *ticket = t,
+                    (_, Some(t)) => {
+                        credits.leave(t);
+                        left = true;
+                    }
+                    (_, None) => {}
                 }
-            } else {
-                Ok(None)
+                out
             };
-            match (&out, ticket.take()) {
-                (Ok(None), None) => *ticket = node.take().map(|n| credits.join(n)),
-                (Ok(None), t) => *ticket = t,
-                (_, Some(t)) => {
-                    credits.leave(t);
-                    left = true;
-                }
-                (_, None) => {}
+            if stuck {
+                self.reset_stuck(generation);
             }
-            out
-        };
-        drop(node);
-        if stuck {
-            self.reset_stuck(generation);
+            if left {
+                // Whoever is next in line may be able to go now.
+                self.wake();
+            }
+            if need_node {
+                // Get in line: the node is allocated without the lock
+                // held (only when the charge must wait), then the turn is
+                // checked again.
+                node = Some(TicketNode::new(GFP_KERNEL)?);
+                continue;
+            }
+            return out;
         }
-        if left {
-            // Whoever is next in line may be able to go now.
-            self.wake();
-        }
-        out
     }
 
     /// Gives up a place in the credit line taken by [`Xprt::try_charge`].
@@ -894,7 +856,11 @@ impl Xprt {
     /// be sent anything again on this connection: reconnect (MS-SMB2 3.2.5.1.4
     /// has the server grant at least one credit; one that does not is
     /// broken).
-    pub(crate) fn reset_stuck(&self, generation: u64) {
+    /// Once per connection, however many callers find it stuck.
+    fn reset_stuck(&self, generation: u64) {
+        if self.stuck_reset.swap(generation, Ordering::AcqRel) == generation {
+            return;
+        }
         let sock = self.ctl.lock().sock.clone();
         if let Some(s) = sock.filter(|s| s.generation() == generation) {
             XprtStats::inc(&self.stats.zero_credit_resets);
@@ -905,6 +871,41 @@ impl Xprt {
             );
             s.request_disconnect(ECONNRESET);
         }
+    }
+
+    /// The entry of a request charged `charge` on connection `generation`,
+    /// with room for a `capacity`-byte reply and a CREATE's `tree_id`
+    /// (see `Rqst::tree_id`). On failure the charge is given back.
+    pub(crate) fn new_rqst(
+        &self,
+        charge: Charge,
+        generation: u64,
+        capacity: usize,
+        tree_id: u32,
+    ) -> Result<Arc<Rqst>> {
+        match Rqst::new(charge, generation, capacity) {
+            Ok(r) => {
+                r.tree_id.store(tree_id, Ordering::Relaxed);
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.credits.lock().abandon(&charge);
+                Err(e)
+            }
+        }
+    }
+
+    /// An ECHO probe of `sock` went unanswered (`e`): the server is gone,
+    /// drop the connection (which fails or replays what was in flight).
+    pub(crate) fn probe_failed(&self, sock: &ConnSock, e: Error) {
+        pr_warn!(
+            "transport {} to {}: server not responding (ECHO probe: error {}); reconnecting\n",
+            self.id,
+            self.key.addr,
+            e.to_errno()
+        );
+        XprtStats::inc(&self.stats.probe_failures);
+        sock.request_disconnect(ETIMEDOUT);
     }
 
     /// Sends one request and waits for its reply. `parts[0]` begins with
@@ -998,25 +999,7 @@ impl Xprt {
             None
         };
         let charge = self.charge(class, count, generation, deadline)?;
-        let rqst = match Rqst::new(charge, generation, reply_capacity) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = self.credits.lock().abandon(&charge);
-                return Err(e);
-            }
-        };
-        // A CREATE's TreeId, kept in case its task leaves (see
-        // `Rqst::tree_id`). Other commands cost one two-byte read.
-        let first = parts.first().map(|p| &p[..]).unwrap_or(&[]);
-        if crate::proto::wire::get_u16(first, 12) == Ok(Command::Create.to_u16()) {
-            if let Ok(Header {
-                target: HeaderTarget::Sync { tree_id },
-                ..
-            }) = Header::parse(first)
-            {
-                rqst.tree_id.store(tree_id, Ordering::Relaxed);
-            }
-        }
+        let rqst = self.new_rqst(charge, generation, reply_capacity, create_tree_id(parts))?;
         let send = data.send.as_deref_mut();
         let mut sign = sign;
         let run = || -> Result<KVec<u8>> {
@@ -1237,14 +1220,7 @@ impl Xprt {
                 Err(e) if e == EINTR => return WaitOutcome::Killed,
                 Err(_) if rqst.is_finished() => return WaitOutcome::Ready,
                 Err(e) => {
-                    pr_warn!(
-                        "transport {} to {}: server not responding (ECHO probe: error {}); reconnecting\n",
-                        self.id,
-                        self.key.addr,
-                        e.to_errno()
-                    );
-                    XprtStats::inc(&self.stats.probe_failures);
-                    sock.request_disconnect(ETIMEDOUT);
+                    self.probe_failed(sock, e);
                     // The disconnect fails the request; wait for that.
                 }
             }
@@ -1253,7 +1229,7 @@ impl Xprt {
 
     /// One ECHO on the connection `sock`, with its own timeout: is the
     /// server there?
-    pub(crate) fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
+    fn probe(&self, sock: &ConnSock, timeo_ms: u32) -> Result {
         let mut buf = echo_request()?;
         XprtStats::inc(&self.stats.probes);
         let reply = self.call_on(
@@ -1508,6 +1484,23 @@ impl Deadline {
                 u32::try_from(self.start.elapsed().as_millis_ceil().max(0)).unwrap_or(u32::MAX);
             msecs_to_jiffies(t.saturating_sub(spent))
         })
+    }
+}
+
+/// The TreeId of a request whose first PDU is a CREATE, kept in case its
+/// task leaves (an async reply does not carry it); 0 for other commands,
+/// which cost one two-byte read.
+pub(crate) fn create_tree_id(parts: &[&mut [u8]]) -> u32 {
+    let first = parts.first().map(|p| &p[..]).unwrap_or(&[]);
+    if crate::proto::wire::get_u16(first, 12) != Ok(Command::Create.to_u16()) {
+        return 0;
+    }
+    match Header::parse(first) {
+        Ok(Header {
+            target: HeaderTarget::Sync { tree_id },
+            ..
+        }) => tree_id,
+        _ => 0,
     }
 }
 
