@@ -96,23 +96,14 @@ impl Clnt {
         data: CallData<'_, '_>,
         make: &dyn Fn(&Session) -> Signer,
     ) -> Result {
-        let n = ops.len();
         let mut pads: [[u8; 8]; MAX_OPS] = [[0; 8]; MAX_OPS];
         let rsp_total = emit_headers(ops)?;
-        // Parts: each request, then its padding (none after the last).
-        let mut parts: KVec<&mut [u8]> = KVec::with_capacity(2 * n, GFP_KERNEL)?;
-        for (i, (op, pad)) in ops.iter_mut().zip(pads.iter_mut()).enumerate() {
-            let p = pad_after(i, n, op.req.len());
-            parts.push(&mut *op.req, GFP_KERNEL)?;
-            if p > 0 {
-                parts.push(&mut pad[..p], GFP_KERNEL)?;
-            }
-        }
+        let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
+        let nr = request_parts(ops, &mut pads, &mut parts);
         let mut reply = KVec::from_elem(0u8, rsp_total, GFP_KERNEL)?;
         // SessionId and TreeId are stamped by the handle, which sends the
         // compound again if a reconnect took the session with it.
-        let len = self.call(&mut parts, flags, &mut reply, timeout_ms, data, make)?;
-        drop(parts);
+        let len = self.call(&mut parts[..nr], flags, &mut reply, timeout_ms, data, make)?;
         split_reply(&reply[..len], ops)
     }
 }
@@ -149,14 +140,26 @@ pub(crate) fn emit_headers(ops: &mut [Op<'_>]) -> Result<usize> {
     Ok(rsp_total)
 }
 
-/// Padding after request `i` of `n` so that the next one starts 8-byte
-/// aligned (none after the last).
-pub(crate) fn pad_after(i: usize, n: usize, len: usize) -> usize {
-    if i + 1 < n {
-        pad_of(len)
-    } else {
-        0
+/// The parts of a (compound) request, into `out`: each operation's request,
+/// then the padding (from `pads`) that 8-byte aligns the next one; none
+/// after the last. Returns how many parts there are.
+pub(crate) fn request_parts<'a>(
+    ops: &'a mut [Op<'_>],
+    pads: &'a mut [[u8; 8]; MAX_OPS],
+    out: &mut [&'a mut [u8]; 2 * MAX_OPS],
+) -> usize {
+    let n = ops.len();
+    let mut nr = 0;
+    for (i, (op, pad)) in ops.iter_mut().zip(pads.iter_mut()).enumerate() {
+        let p = if i + 1 < n { pad_of(op.req.len()) } else { 0 };
+        out[nr] = &mut *op.req;
+        nr += 1;
+        if p > 0 {
+            out[nr] = &mut pad[..p];
+            nr += 1;
+        }
     }
+    nr
 }
 
 /// Splits a (compound) reply frame into the operations' buffers, by

@@ -15,7 +15,7 @@ use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret, Session};
 use super::smb_xprt::{Config, Signer, Transport};
-use super::task::{emit_headers, pad_after, split_reply, Op, Phase, MAX_OPS};
+use super::task::{emit_headers, request_parts, split_reply, Op, Phase, MAX_OPS};
 use super::SESSIONS;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
@@ -1229,20 +1229,10 @@ impl Task {
             },
             GFP_KERNEL,
         )?;
-        let n = list.len();
         let sign = {
             let fl = &mut *f;
             let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
-            let mut nr = 0;
-            for (i, (op, pad)) in list.iter_mut().zip(fl.pads.iter_mut()).enumerate() {
-                let p = pad_after(i, n, op.req.len());
-                parts[nr] = &mut *op.req;
-                nr += 1;
-                if p > 0 {
-                    parts[nr] = &mut pad[..p];
-                    nr += 1;
-                }
-            }
+            let nr = request_parts(&mut list, &mut fl.pads, &mut parts);
             let sign = session.prepare(&mut parts[..nr], tree_id, flags)?;
             for (v, p) in fl.iov.iter_mut().zip(parts[..nr].iter_mut()) {
                 v.iov_base = p.as_mut_ptr().cast();
@@ -1323,11 +1313,7 @@ impl Task {
             r.and_then(|len| {
                 let mut list = ops_of(s)?;
                 split_reply(f.reply.get(..len).ok_or(EPROTO)?, &mut list)?;
-                let cops = core::slice::from_raw_parts_mut(s.ops, s.nr_ops as usize);
-                for (o, l) in cops.iter_mut().zip(list.iter()) {
-                    o.rsp_len = l.rsp_len;
-                    o.status = l.status;
-                }
+                store_results(s, &list);
                 Ok(())
             })
         };
@@ -1461,12 +1447,22 @@ unsafe fn run_setup(clnt: &Clnt, s: &bindings::smb_task_setup) -> Result {
         }
     }
     // SAFETY: the caller's contract.
+    unsafe { store_results(s, &list) };
+    r
+}
+
+/// Copies each operation's reply length and status back to the setup.
+///
+/// # Safety
+///
+/// The setup's operations are valid and the caller's to write.
+unsafe fn store_results(s: &bindings::smb_task_setup, list: &[Op<'_>]) {
+    // SAFETY: the caller's contract.
     let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, s.nr_ops as usize) };
     for (o, l) in cops.iter_mut().zip(list.iter()) {
         o.rsp_len = l.rsp_len;
         o.status = l.status;
     }
-    r
 }
 
 /// The workqueue asynchronous tasks run on.

@@ -94,6 +94,17 @@ kill_timed() { # kill_timed PID: SIGKILL it; sets ms to how long it took to go
 	ms=$((($(date +%s%N) - t0) / 1000000))
 }
 
+timed_write() { # timed_write FILE ARGS: write ARGS to $T/FILE; sets ms and err
+	local t0
+	t0=$(date +%s%N)
+	err=$(printf '%s' "$2" 2>&1 >"$T/$1" | sed 's/.*error: //')
+	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+
+connect_t2() { # connect_t2 FLAGS: SMB 2.1, request timer T = 2 s, 1 soft 2 hard
+	printf '127.0.0.1 %s 210 210 1 5000 2000 %s' "$PORT" "$1" >$T/connect
+}
+
 seen() { # seen PATTERN: the fake server logged a line matching PATTERN
 	grep -qE "$1" "$FAKELOG"
 }
@@ -277,10 +288,8 @@ release
 
 # The request timer, T = 2 s, against a server that never answers.
 fake silence
-printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect
-t0=$(date +%s%N)
-err=$(printf '1 2 60000' 2>&1 >$T/call | sed 's/.*error: //')
-ms=$((($(date +%s%N) - t0) / 1000000))
+connect_t2 1
+timed_write call '1 2 60000'
 t_check "soft, T = 2 s: the call fails with ETIMEDOUT ($err)" sh -c "echo '$err' | grep -qi 'timed out'"
 t_check "soft: within [T, T + 5 s] (${ms} ms)" test "$ms" -ge 2000 -a "$ms" -le 7000
 t_check "soft: counted as a timer expiry ($(stat_of timeouts))" \
@@ -288,7 +297,7 @@ t_check "soft: counted as a timer expiry ($(stat_of timeouts))" \
 release
 
 fake silence
-printf '127.0.0.1 %s 210 210 1 5000 2000 2' "$PORT" >$T/connect
+connect_t2 2
 ( printf '1 2 120000' >$T/call 2>/dev/null ) &
 victim=$!
 sleep 7
@@ -319,10 +328,8 @@ acall_rst 2 "replayable calls started at once all complete after it" "ok 8 eio 0
 acall_rst 0 "calls that are not replayable fail with EIO" "ok 0 eio 8 etimedout 0 other 0"
 
 fake silence
-printf '127.0.0.1 %s 210 210 1 5000 2000 1' "$PORT" >$T/connect
-t0=$(date +%s%N)
-printf '2 2 60000' >$T/acall
-ms=$((($(date +%s%N) - t0) / 1000000))
+connect_t2 1
+timed_write acall '2 2 60000'
 t_check "async, soft, T = 2 s: both calls fail with ETIMEDOUT ($(cat $T/result))" \
 	grep -q '^acalls 2 ok 0 eio 0 etimedout 2 other 0 smbiod 2$' $T/result
 t_check "async, soft: within [T, T + 5 s] (${ms} ms)" test "$ms" -ge 2000 -a "$ms" -le 7000
@@ -332,10 +339,8 @@ t_check "async, soft: the server saw a CANCEL for each ($(grep -c '^cancel conn=
 release
 
 fake silence
-printf '127.0.0.1 %s 210 210 1 5000 2000 2' "$PORT" >$T/connect
-t0=$(date +%s%N)
-printf '1 2 9000' >$T/acall
-ms=$((($(date +%s%N) - t0) / 1000000))
+connect_t2 2
+timed_write acall '1 2 9000'
 t_check "async, hard, T = 2 s: a replayable call with a 9 s timeout fails with ETIMEDOUT at its deadline, not at T (${ms} ms, $(cat $T/result))" \
 	sh -c "grep -q '^acalls 1 ok 0 eio 0 etimedout 1 other 0 smbiod 1$' $T/result && test $ms -ge 9000 -a $ms -le 15000"
 t_check "async, hard: its unanswered probes made it reconnect ($(stat_of probe_failures) failed probes, server saw conn 2)" \
