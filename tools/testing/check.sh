@@ -46,7 +46,7 @@ ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modul
 stages=${*:-$ALL_STAGES}
 
 need_root
-results="$SMBFS_CACHE/work/check"
+results="$SMBFS_CACHE/work/$(tagged check -)"
 rm -rf "$results"
 mkdir -p "$results"
 summary="$results/summary.txt"
@@ -206,7 +206,9 @@ vm_stage() {
 	while [ "$1" != -- ]; do gate_args+=("$1"); shift; done
 	shift
 	"$TESTING_DIR/vm.sh" --name "$name" "$@" >"$results/$name.console.log" 2>&1 || rc=$?
-	run="$SMBFS_CACHE/work/runs/$name"
+	# vm.sh puts the run under the checkout's tag, if any.
+	local rname=${SMBFS_TAG:+$SMBFS_TAG-}$name
+	run="$SMBFS_CACHE/work/runs/$rname"
 	grep -E '^(not )?ok - ' "$results/$name.console.log" | sed 's/^/    /'
 	[ $rc = 0 ] || { tail -n 30 "$results/$name.console.log"; echo "guest script: exit $rc (console: $results/$name.console.log)"; }
 	okc=$(grep -c '^ok - ' "$run/tests.txt" 2>/dev/null || true)
@@ -215,8 +217,8 @@ vm_stage() {
 	# The guest script's status is one check; the gate over its dmesg another.
 	if [ $rc = 0 ]; then count 1 0; else count 0 1; fi
 	gout=$(inroot "$ROOT" python3 "$ROOT_REPO/tools/testing/gate/smbfs_gate.py" check \
-		--dmesg "$ROOT_CACHE/runs/$name/dmesg.txt" \
-		--kmemleak "$ROOT_CACHE/runs/$name/kmemleak.txt" \
+		--dmesg "$ROOT_CACHE/runs/$rname/dmesg.txt" \
+		--kmemleak "$ROOT_CACHE/runs/$rname/kmemleak.txt" \
 		--ignore-file "$ROOT_REPO/tools/testing/gate/ignore.txt" \
 		--label "$name" "${gate_args[@]}" 2>&1) || grc=$?
 	printf '%s\n' "$gout" >"$results/$name.gate.txt"

@@ -21,6 +21,17 @@ SMBFS_CACHE=${SMBFS_CACHE:-/var/cache/smbfs}
 TESTING_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$TESTING_DIR/../.." && pwd)
 
+# SMBFS_TAG names this checkout's module builds, guest runs and check logs
+# (modules/<flavour>-<tag>, runs/<tag>-<name>, check-<tag>), so that several
+# checkouts of the repository (git worktrees) can share one cache and run
+# at the same time. Empty: the default directories.
+SMBFS_TAG=${SMBFS_TAG:-}
+case "$SMBFS_TAG" in *[!A-Za-z0-9_]*) echo "smbfs: error: SMBFS_TAG may hold only letters, digits and _" >&2; exit 1 ;; esac
+# tagged NAME SEP: NAME with the tag appended (SEP between), or NAME.
+tagged() {
+	echo "$1${SMBFS_TAG:+$2$SMBFS_TAG}"
+}
+
 # Paths as seen from inside the build root.
 ROOT_REPO=/smbfs
 ROOT_CACHE=/cache

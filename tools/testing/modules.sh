@@ -27,8 +27,8 @@ need_root
 root=$("$TESTING_DIR/buildroot.sh")
 "$TESTING_DIR/kernel.sh" "$flavour" >/dev/null
 kdir=$("$TESTING_DIR/kernel.sh" "$flavour" --path)
-out="$ROOT_CACHE/modules/$flavour"
-mkdir -p "$SMBFS_CACHE/work/modules/$flavour"
+out="$ROOT_CACHE/modules/$(tagged "$flavour" -)"
+mkdir -p "$SMBFS_CACHE/work/modules/$(tagged "$flavour" -)"
 
 kmake() {
 	inroot "$root" make -C "$kdir" M="$ROOT_REPO" MO="$out" LLVM=1 CLIPPY=1 "$@"

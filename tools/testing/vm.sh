@@ -59,6 +59,7 @@ need_root
 root=$("$TESTING_DIR/buildroot.sh" --path)
 kdir=$("$TESTING_DIR/kernel.sh" "$flavour" --path)
 name=${name:-$(basename "$script" .sh)}
+[ -z "$SMBFS_TAG" ] || name="$SMBFS_TAG-$name"
 hostrun="$SMBFS_CACHE/work/runs/$name"
 rootrun="$ROOT_CACHE/runs/$name"
 rm -rf "$hostrun"
@@ -73,7 +74,7 @@ mkdir -p "$hostrun"
 cat >"$hostrun/env" <<-EOF
 	SMBFS_KERNEL_DIR=$kdir
 	SMBFS_FLAVOUR=$flavour
-	SMBFS_MODULE_DIR=$ROOT_CACHE/modules/$flavour
+	SMBFS_MODULE_DIR=$ROOT_CACHE/modules/$(tagged "$flavour" -)
 	SMBFS_INTERACTIVE=${interactive:-0}
 EOF
 
