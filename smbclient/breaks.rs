@@ -206,6 +206,36 @@ impl Watches {
     }
 }
 
+/// A server-initiated message for the session entry `owner` (on smbiod):
+/// a break goes to the owner that watches its FileId or LeaseKey, on
+/// smbclient's workqueue (the owner may wait for replies there: its
+/// acknowledgement's). Returns whether it was a break taken care of.
+pub(crate) fn dispatch(owner: usize, frame: &[u8]) -> bool {
+    let Some(info) = parse(frame) else {
+        return false;
+    };
+    let (Some(watches), Some(q)) = (crate::WATCHES.get(), crate::TASKQ.get()) else {
+        return false;
+    };
+    let Some(w) = watches.route(owner, &info) else {
+        pr_debug!(
+            "a break nobody watches ({:?}); the server times it out\n",
+            info.key
+        );
+        return false;
+    };
+    if !w.post(info) {
+        pr_warn!(
+            "dropping a break ({:?}): too many wait for their owner\n",
+            info.key
+        );
+        return true;
+    }
+    // A no-op if the watch's work is queued already: it delivers all.
+    let _ = q.0.enqueue::<Arc<Watch>, 0>(w);
+    true
+}
+
 #[kernel::macros::kunit_tests(smbclient_breaks)]
 mod tests {
     use super::*;

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Typed operations on a handle, synchronous: CREATE (open), CLOSE, READ
-//! into and WRITE from a caller's kernel-backed iterator (MS-SMB2 2.2.13
-//! to 2.2.22).
+//! Typed operations on a handle, synchronous (each a task run in the
+//! caller's context): CREATE (open), CLOSE, READ into and WRITE from a
+//! caller's kernel-backed iterator (MS-SMB2 2.2.13 to 2.2.22), QUERY_INFO,
+//! SET_INFO, LOCK, FLUSH, QUERY_DIRECTORY and the oplock break
+//! acknowledgement.
 #![forbid(unsafe_code)]
 
-use crate::clnt::Clnt;
+use crate::clnt::ClntCore;
 use crate::kext::iter::KernelIter;
 use crate::proto::close::{CloseRequest, FlushRequest};
 use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
 use crate::proto::create_ctx::{CreateContext, CreateContexts, DurableV2Request};
 use crate::proto::credits::credit_charge;
 use crate::proto::file_io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
-use crate::proto::header::{Command, Header, HEADER_LEN};
+use crate::proto::header::{Command, Header, HeaderView, HEADER_LEN};
 use crate::proto::info::{info_type, QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
 use crate::proto::info_class::{
     file_info_class, FileBasicInformation, FileDispositionInformation, FileRenameInformation,
@@ -28,9 +30,10 @@ use crate::proto::status::code;
 use crate::proto::utf16::encode_utf16le;
 use crate::proto::wire;
 use crate::session::status_errno;
-use crate::smb_xprt::{CallData, Signer};
+use crate::task::{TaskArgs, TaskOp, REPLAYABLE};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
+use kernel::sync::Arc;
 
 /// Each request waits at most this long (the transport's hard/soft timer
 /// decides how a silent server is handled within it).
@@ -60,17 +63,16 @@ fn check(reply: &[u8]) -> Result<Header> {
     Ok(h)
 }
 
-impl Clnt {
+impl ClntCore {
     /// Opens (or creates) `path`, relative to the share, with '\' or '/'
     /// separators.
     pub(crate) fn open(
-        &self,
+        self: &Arc<Self>,
         path: &str,
         desired_access: u32,
         disposition: u32,
         create_options: u32,
         oplock_level: u8,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result<(FileId, OpenInfo)> {
         let units = path.len().checked_mul(2).ok_or(EINVAL)?;
         let mut name = KVec::from_elem(0u8, units, GFP_KERNEL)?;
@@ -108,7 +110,7 @@ impl Clnt {
         })];
         let contexts: &[CreateContext<'_>] = if guard_replay { &dh2q } else { &[] };
         let flags = if guard_replay && disposition != disp::CREATE {
-            crate::bindings::SMB_XPRT_CALL_REPLAYABLE
+            REPLAYABLE
         } else {
             0
         };
@@ -133,16 +135,15 @@ impl Clnt {
         )?;
         let len =
             encode(&Header::request(Command::Create), &req_body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = KVec::from_elem(0u8, 1024, GFP_KERNEL)?;
-        let rlen = self.call(
-            &mut [&mut req[..len]],
+        let reply = self.call_one(
+            &req[..len],
+            Command::Create,
+            1,
             flags,
-            &mut reply,
+            1024,
             Some(OP_TIMEOUT_MS),
-            CallData::default(),
-            make,
         )?;
-        let r = &reply[..rlen];
+        let r = &reply[..];
         check(r)?;
         let rsp = CreateResponse::parse(r).map_err(|_| EPROTO)?;
         Ok((
@@ -155,34 +156,32 @@ impl Clnt {
     }
 
     /// Closes `fid`.
-    pub(crate) fn close(
-        &self,
-        fid: FileId,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
+    pub(crate) fn close(self: &Arc<Self>, fid: FileId) -> Result {
         let body = CloseRequest {
             flags: 0,
             file_id: fid,
         };
         // Closing twice is harmless (the second gets FILE_CLOSED): safe to
         // send again after a reconnect.
-        self.fixed(&body, crate::bindings::SMB_XPRT_CALL_REPLAYABLE, make)
+        self.fixed(&body, REPLAYABLE)
     }
 
     /// Reads up to `dest.count()` bytes at `offset` into `dest` (one READ,
     /// at most the negotiated maximum); returns how many arrived (0 at the
-    /// end of the file).
+    /// end of the file), and the cursor, advanced by them.
     pub(crate) fn read(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
         offset: u64,
-        dest: &mut KernelIter<'_>,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result<usize> {
-        let max = self.session().xprt.negotiated()?.max_read_size as usize;
+        mut dest: KernelIter<'static>,
+    ) -> (Result<usize>, Option<KernelIter<'static>>) {
+        let max = match self.session().xprt.negotiated() {
+            Ok(n) => n.max_read_size as usize,
+            Err(e) => return (Err(e), Some(dest)),
+        };
         let want = dest.count().min(max).min(8 << 20);
         if want == 0 {
-            return Ok(0);
+            return (Ok(0), Some(dest));
         }
         let mut h = Header::request(Command::Read);
         h.credit_charge = credit_charge(want);
@@ -197,64 +196,53 @@ impl Clnt {
             remaining_bytes: 0,
         };
         let mut req = [0u8; HEADER_LEN + 49];
-        let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
+        let len = match encode(&h, &body, &mut req) {
+            Ok(l) => l,
+            Err(_) => return (Err(EINVAL), Some(dest)),
+        };
         let before = dest.count();
+        let cut = dest.truncate(want);
         // A READ changes nothing on the server: safe to send again.
-        let rlen = dest.limited(want, |d| {
-            self.call(
-                &mut [&mut req[..len]],
-                crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-                &mut reply,
-                Some(OP_TIMEOUT_MS),
-                CallData {
-                    send: None,
-                    recv: Some(d),
-                },
-                make,
-            )
-        })?;
-        let r = &reply[..rlen];
-        let hdr = Header::parse(r).map_err(|_| EPROTO)?;
-        if hdr.status == code::STATUS_END_OF_FILE {
-            return Ok(0);
-        }
-        check(r)?;
-        let got = before - dest.count();
-        if got > 0 {
-            // Split by the transport: the reply ends at DataOffset and the
-            // payload went straight into `dest`. DataLength (MS-SMB2
-            // 2.2.20) must say as much.
-            let len = wire::get_u32(r, HEADER_LEN + 4).map_err(|_| EPROTO)?;
-            return if len as usize == got {
-                Ok(got)
-            } else {
-                Err(EPROTO)
-            };
-        }
-        // Not split (no payload, or one that did not fit): the whole
-        // response is in the reply.
-        let rsp = ReadResponse::parse(r).map_err(|_| EPROTO)?;
-        let data = rsp.payload(r).map_err(|_| EPROTO)?;
-        if data.is_empty() {
-            return Ok(0);
-        }
-        dest.copy_to(data)
+        let r = self.call_with(
+            &req[..len],
+            Command::Read,
+            h.credit_charge,
+            REPLAYABLE,
+            None,
+            Some(dest),
+        );
+        let (reply, dest) = match r {
+            Ok((reply, _, recv)) => (Ok(reply), recv),
+            Err((e, _, recv)) => (Err(e), recv),
+        };
+        let Some(mut dest) = dest else {
+            return (Err(reply.err().unwrap_or(EIO)), None);
+        };
+        dest.reexpand(cut);
+        let got = before.saturating_sub(dest.count());
+        let r = match reply {
+            Err(e) => Err(e),
+            Ok(reply) => read_result(&reply, got, &mut dest),
+        };
+        (r, Some(dest))
     }
 
     /// Writes `src` (at most the negotiated maximum) at `offset`; returns
-    /// how many bytes the server took.
+    /// how many bytes the server took, and the cursor, advanced by what
+    /// was sent.
     pub(crate) fn write(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
         offset: u64,
-        src: &mut KernelIter<'_>,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result<usize> {
-        let max = self.session().xprt.negotiated()?.max_write_size as usize;
+        mut src: KernelIter<'static>,
+    ) -> (Result<usize>, Option<KernelIter<'static>>) {
+        let max = match self.session().xprt.negotiated() {
+            Ok(n) => n.max_write_size as usize,
+            Err(e) => return (Err(e), Some(src)),
+        };
         let n = src.count().min(max).min(8 << 20);
         if n == 0 {
-            return Ok(0);
+            return (Ok(0), Some(src));
         }
         let mut h = Header::request(Command::Write);
         h.credit_charge = credit_charge(n);
@@ -268,30 +256,117 @@ impl Clnt {
             flags: 0,
         };
         let mut req = [0u8; WRITE_HEADER + 1];
-        let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+        let len = match encode(&h, &body, &mut req) {
+            Ok(l) => l,
+            Err(_) => return (Err(EINVAL), Some(src)),
+        };
         // The body's one-byte Buffer placeholder is where the payload starts.
         let len = len.min(WRITE_HEADER);
-        let mut reply = [0u8; 256];
-        // The payload goes from the caller's iterator to the socket; a
-        // signing session's signer hashes it from a duplicate cursor.
-        let rlen = src.limited(n, |s| {
-            self.call(
-                &mut [&mut req[..len]],
-                0,
-                &mut reply,
-                Some(OP_TIMEOUT_MS),
-                CallData {
-                    send: Some(s),
-                    recv: None,
-                },
-                make,
-            )
-        })?;
-        let r = &reply[..rlen];
-        check(r)?;
-        let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;
-        Ok(rsp.count as usize)
+        let cut = src.truncate(n);
+        // The payload goes from the caller's iterator to the socket (the
+        // transport signs it from a duplicate cursor).
+        let r = self.call_with(
+            &req[..len],
+            Command::Write,
+            h.credit_charge,
+            0,
+            Some(src),
+            None,
+        );
+        let (reply, src) = match r {
+            Ok((reply, send, _)) => (Ok(reply), send),
+            Err((e, send, _)) => (Err(e), send),
+        };
+        let src = src.map(|mut s| {
+            s.reexpand(cut);
+            s
+        });
+        let r = reply.and_then(|reply| {
+            let r = &reply[..];
+            check(r)?;
+            let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;
+            Ok(rsp.count as usize)
+        });
+        (r, src)
     }
+
+    /// One request PDU with a payload to send or a destination, run
+    /// synchronously; its reply PDU (256 bytes kept), and the iterators.
+    #[allow(clippy::type_complexity)]
+    fn call_with(
+        self: &Arc<Self>,
+        req: &[u8],
+        command: Command,
+        credit_charge: u16,
+        flags: u32,
+        send: Option<KernelIter<'static>>,
+        recv: Option<KernelIter<'static>>,
+    ) -> core::result::Result<
+        (
+            KVec<u8>,
+            Option<KernelIter<'static>>,
+            Option<KernelIter<'static>>,
+        ),
+        (
+            kernel::error::Error,
+            Option<KernelIter<'static>>,
+            Option<KernelIter<'static>>,
+        ),
+    > {
+        let op = (|| -> Result<KVec<TaskOp>> {
+            let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
+            buf.extend_from_slice(req, GFP_KERNEL)?;
+            let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
+            ops.push(
+                TaskOp::new(command.to_u16(), credit_charge, buf, 256),
+                GFP_KERNEL,
+            )?;
+            Ok(ops)
+        })();
+        let ops = match op {
+            Ok(o) => o,
+            Err(e) => return Err((e, send, recv)),
+        };
+        let r = self.run_sync(TaskArgs {
+            ops,
+            send,
+            recv,
+            flags,
+            timeout_ms: Some(OP_TIMEOUT_MS),
+        })?;
+        let mut out = KVec::new();
+        if let Err(e) = out.extend_from_slice(r.rsp(0), GFP_KERNEL) {
+            return Err((e.into(), r.send, r.recv));
+        }
+        Ok((out, r.send, r.recv))
+    }
+}
+
+/// What a READ's reply says: `got` bytes went straight into `dest`
+/// (split by the transport), or the payload is in the reply (not split:
+/// none, or one that did not fit) and is copied there.
+fn read_result(reply: &[u8], got: usize, dest: &mut KernelIter<'_>) -> Result<usize> {
+    let hdr = Header::parse(reply).map_err(|_| EPROTO)?;
+    if hdr.status == code::STATUS_END_OF_FILE {
+        return Ok(0);
+    }
+    check(reply)?;
+    if got > 0 {
+        // The reply ends at DataOffset; DataLength (MS-SMB2 2.2.20) must
+        // say what went into `dest`.
+        let len = wire::get_u32(reply, HEADER_LEN + 4).map_err(|_| EPROTO)?;
+        return if len as usize == got {
+            Ok(got)
+        } else {
+            Err(EPROTO)
+        };
+    }
+    let rsp = ReadResponse::parse(reply).map_err(|_| EPROTO)?;
+    let data = rsp.payload(reply).map_err(|_| EPROTO)?;
+    if data.is_empty() {
+        return Ok(0);
+    }
+    dest.copy_to(data)
 }
 
 /// A file's attributes (FileBasicInformation and FileStandardInformation,
@@ -322,53 +397,33 @@ const LOCKFLAG_FAIL_IMMEDIATELY: u32 = 0x10;
 const STATUS_LOCK_NOT_GRANTED: u32 = 0xC000_0055;
 const STATUS_FILE_LOCK_CONFLICT: u32 = 0xC000_0054;
 
-impl Clnt {
+impl ClntCore {
     /// One request without payload, on this handle's tree; the reply
     /// (status success) in `reply`, its length returned.
-    fn simple(
-        &self,
-        req: &mut [u8],
-        flags: u32,
-        reply: &mut [u8],
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result<usize> {
-        let n = self.call(
-            &mut [req],
-            flags,
-            reply,
-            Some(OP_TIMEOUT_MS),
-            CallData::default(),
-            make,
-        )?;
-        check(&reply[..n])?;
-        Ok(n)
+    fn simple(self: &Arc<Self>, req: &[u8], flags: u32) -> Result<KVec<u8>> {
+        let command = HeaderView::new(req)
+            .ok()
+            .and_then(|h| h.command())
+            .ok_or(EINVAL)?;
+        let reply = self.call_one(req, command, 1, flags, 256, Some(OP_TIMEOUT_MS))?;
+        check(&reply)?;
+        Ok(reply)
     }
 
     /// A request with a small fixed body (CLOSE, FLUSH, an oplock break
     /// acknowledgement) whose reply only says whether it worked.
-    fn fixed<'a, M: Message<'a>>(
-        &self,
-        body: &M,
-        flags: u32,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
+    fn fixed<'a, M: Message<'a>>(self: &Arc<Self>, body: &M, flags: u32) -> Result {
         let mut req = [0u8; HEADER_LEN + 32];
         let len = encode(&Header::request(M::COMMAND), body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        self.simple(&mut req[..len], flags, &mut reply, make)
-            .map(|_| ())
+        self.simple(&req[..len], flags).map(|_| ())
     }
 
     /// QUERY_INFO of FileBasicInformation and FileStandardInformation.
-    pub(crate) fn getattr(
-        &self,
-        fid: FileId,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result<FileInfo> {
+    pub(crate) fn getattr(self: &Arc<Self>, fid: FileId) -> Result<FileInfo> {
         let mut out = FileInfo::default();
         for class in [file_info_class::BASIC, file_info_class::STANDARD] {
             let mut buf = [0u8; 256];
-            let n = self.query_info(fid, info_type::FILE, class, 0, &mut buf, make)?;
+            let n = self.query_info(fid, info_type::FILE, class, 0, &mut buf)?;
             let output = &buf[..n];
             if class == file_info_class::BASIC {
                 let b = FileBasicInformation::parse(output).map_err(|_| EPROTO)?;
@@ -393,13 +448,12 @@ impl Clnt {
     /// OutputBuffer is copied into `out`; returns its length (`EMSGSIZE` if
     /// it does not fit, BUFFER_OVERFLOW included).
     pub(crate) fn query_info(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
         info_type: u8,
         class: u8,
         additional: u32,
         out: &mut [u8],
-        make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result<usize> {
         let want = u32::try_from(out.len().min(MAX_INFO)).map_err(|_| EINVAL)?;
         let body = QueryInfoRequest {
@@ -414,15 +468,15 @@ impl Clnt {
         let mut req = [0u8; HEADER_LEN + 41];
         let len =
             encode(&Header::request(Command::QueryInfo), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = KVec::from_elem(0u8, HEADER_LEN + 8 + want as usize, GFP_KERNEL)?;
-        let n = self.call(
-            &mut [&mut req[..len]],
-            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-            &mut reply,
+        let reply = self.call_one(
+            &req[..len],
+            Command::QueryInfo,
+            1,
+            REPLAYABLE,
+            HEADER_LEN + 8 + want as usize,
             Some(OP_TIMEOUT_MS),
-            CallData::default(),
-            make,
         )?;
+        let n = reply.len();
         let h = Header::parse(&reply[..n]).map_err(|_| EPROTO)?;
         if h.status == code::STATUS_BUFFER_OVERFLOW {
             return Err(EMSGSIZE);
@@ -437,13 +491,12 @@ impl Clnt {
     /// SET_INFO (MS-SMB2 2.2.39) of any type and class, with `buffer`
     /// encoded as MS-FSCC says.
     pub(crate) fn set_info(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
         info_type: u8,
         class: u8,
         additional: u32,
         buffer: &[u8],
-        make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result {
         if buffer.len() > MAX_INFO {
             return Err(EINVAL);
@@ -458,38 +511,23 @@ impl Clnt {
         let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + buffer.len().max(1), GFP_KERNEL)?;
         let len =
             encode(&Header::request(Command::SetInfo), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        self.simple(&mut req[..len], 0, &mut reply, make)
-            .map(|_| ())
+        self.simple(&req[..len], 0).map(|_| ())
     }
 
     /// Acknowledges an oplock break (MS-SMB2 2.2.24.1, 3.2.4.21):
     /// `level` is the one the server broke to (or lower).
-    pub(crate) fn oplock_ack(
-        &self,
-        fid: FileId,
-        level: u8,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
+    pub(crate) fn oplock_ack(self: &Arc<Self>, fid: FileId, level: u8) -> Result {
         let body = OplockBreakAck {
             oplock_level: level,
             file_id: fid,
         };
-        self.fixed(&body, 0, make)
+        self.fixed(&body, 0)
     }
 
     /// FLUSH (MS-SMB2 2.2.17): the server writes the open's data to
     /// stable storage. Replayable: flushing twice is flushing.
-    pub(crate) fn flush(
-        &self,
-        fid: FileId,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
-        self.fixed(
-            &FlushRequest { file_id: fid },
-            crate::bindings::SMB_XPRT_CALL_REPLAYABLE,
-            make,
-        )
+    pub(crate) fn flush(self: &Arc<Self>, fid: FileId) -> Result {
+        self.fixed(&FlushRequest { file_id: fid }, REPLAYABLE)
     }
 
     /// LOCK (MS-SMB2 2.2.26) of one byte range: `flags` are
@@ -499,12 +537,11 @@ impl Clnt {
     /// leaves the lock's state unknown (lock sequence numbers, which would
     /// make it replayable, come with durable handles).
     pub(crate) fn lock(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
         offset: u64,
         length: u64,
         flags: u32,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
     ) -> Result {
         let element = [LockElement {
             offset,
@@ -518,22 +555,14 @@ impl Clnt {
         };
         let mut req = [0u8; HEADER_LEN + 48];
         let len = encode(&Header::request(Command::Lock), &body, &mut req).map_err(|_| EINVAL)?;
-        let mut reply = [0u8; 256];
-        // A blocking lock waits as long as the range is held.
+        // A blocking lock waits as long as the range is held (killably).
         let timeout = if flags & LOCKFLAG_FAIL_IMMEDIATELY != 0 {
             Some(OP_TIMEOUT_MS)
         } else {
             None
         };
-        let n = self.call(
-            &mut [&mut req[..len]],
-            0,
-            &mut reply,
-            timeout,
-            CallData::default(),
-            make,
-        )?;
-        let h = Header::parse(&reply[..n]).map_err(|_| EPROTO)?;
+        let reply = self.call_one(&req[..len], Command::Lock, 1, 0, 256, timeout)?;
+        let h = Header::parse(&reply).map_err(|_| EPROTO)?;
         match h.status {
             code::STATUS_SUCCESS => Ok(()),
             STATUS_LOCK_NOT_GRANTED | STATUS_FILE_LOCK_CONFLICT => Err(EAGAIN),
@@ -542,13 +571,7 @@ impl Clnt {
     }
 
     /// Renames the open `fid` to `new_path` (relative to the share).
-    pub(crate) fn rename(
-        &self,
-        fid: FileId,
-        new_path: &str,
-        replace: bool,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
+    pub(crate) fn rename(self: &Arc<Self>, fid: FileId, new_path: &str, replace: bool) -> Result {
         let mut name = KVec::from_elem(
             0u8,
             new_path.len().checked_mul(2).ok_or(EINVAL)?,
@@ -573,16 +596,11 @@ impl Clnt {
             file_info_class::RENAME,
             0,
             &buf[..blen],
-            make,
         )
     }
 
     /// Marks the open `fid` for deletion when it is closed.
-    pub(crate) fn delete_on_close(
-        &self,
-        fid: FileId,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
-    ) -> Result {
+    pub(crate) fn delete_on_close(self: &Arc<Self>, fid: FileId) -> Result {
         let mut buf = [0u8; 8];
         let blen = FileDispositionInformation {
             delete_pending: true,
@@ -595,7 +613,6 @@ impl Clnt {
             file_info_class::DISPOSITION,
             0,
             &buf[..blen],
-            make,
         )
     }
 
@@ -603,13 +620,11 @@ impl Clnt {
     /// each entry's UTF-16LE name and attributes, until the server has no
     /// more or `f` returns false. Returns how many entries `f` saw.
     pub(crate) fn readdir(
-        &self,
+        self: &Arc<Self>,
         fid: FileId,
-        make: &dyn Fn(&crate::session::Session) -> Signer,
         f: &mut dyn FnMut(&[u8], &FileInfo, u64) -> bool,
     ) -> Result<usize> {
         let star = [b'*', 0];
-        let mut reply = KVec::from_elem(0u8, HEADER_LEN + 8 + DIR_BUFFER, GFP_KERNEL)?;
         let mut seen = 0usize;
         let mut first = true;
         loop {
@@ -630,15 +645,15 @@ impl Clnt {
             h.credit_charge = credit_charge(DIR_BUFFER);
             let mut req = [0u8; HEADER_LEN + 32 + 2];
             let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-            let n = self.call(
-                &mut [&mut req[..len]],
+            let reply = self.call_one(
+                &req[..len],
+                Command::QueryDirectory,
+                h.credit_charge,
                 0,
-                &mut reply,
+                HEADER_LEN + 8 + DIR_BUFFER,
                 Some(OP_TIMEOUT_MS),
-                CallData::default(),
-                make,
             )?;
-            let r = &reply[..n];
+            let r = &reply[..];
             let hdr = Header::parse(r).map_err(|_| EPROTO)?;
             if hdr.status == code::STATUS_NO_MORE_FILES {
                 return Ok(seen);

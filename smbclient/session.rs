@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Sessions: NTLMSSP with NTLMv2 over SESSION_SETUP (MS-SMB2 3.2.4.2.3,
 //! 3.2.5.3; MS-NLMP 3.1.5), key derivation with the 3.1.1 preauth integrity
-//! hash, request signing, and TREE_CONNECT (MS-SMB2 3.2.4.2.4).
+//! hash, the check of the final SESSION_SETUP response's signature, the
+//! keys handed to the transport (which signs, verifies, seals and opens
+//! with them), TREE_CONNECT (MS-SMB2 3.2.4.2.4), TREE_DISCONNECT and
+//! LOGOFF.
 #![forbid(unsafe_code)]
 
 use crate::kext::crypto::memzero_explicit;
-use crate::kext::iter::KernelIter;
 use crate::kext::random;
 use crate::proto::crypto::Cipher;
-use crate::proto::crypto::Segments;
 use crate::proto::header::{self, Command, Header, HeaderTarget, HEADER_LEN};
 use crate::proto::ioctl::{
     ctl_code, IoctlRequest, IoctlResponse, ValidateNegotiateInfoRequest,
@@ -31,10 +32,17 @@ use crate::proto::status::{code, NtStatus};
 use crate::proto::tree::{TreeConnectRequest, TreeConnectResponse};
 use crate::proto::utf16::encode_utf16le;
 use crate::smb_crypto::SmbCrypto;
-use crate::smb_xprt::{CallData, Negotiated, Signer, Transport};
+use crate::smb_xprt::{Negotiated, SessionKeys, Transport};
+use crate::task::TaskOp;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::sync::Arc;
+
+/// Numbers each session object, so that a handle can tell the session its
+/// tree was connected on from a later one (on the same connection too,
+/// after the server forgot a session).
+static INCARNATIONS: AtomicU64 = AtomicU64::new(1);
 
 /// SMB2_NEGOTIATE_SIGNING_ENABLED / _REQUIRED (MS-SMB2 2.2.3, 2.2.5).
 const SIGNING_ENABLED: u8 = 0x01;
@@ -98,18 +106,22 @@ pub(crate) struct Session {
     pub(crate) xprt: Arc<Transport>,
     /// The connection generation it was set up on.
     pub(crate) generation: u64,
+    /// This session object's number (see `INCARNATIONS`).
+    pub(crate) incarnation: u64,
     pub(crate) session_id: u64,
     pub(crate) dialect: u16,
-    /// The algorithm and Session.SigningKey (none for a guest session).
-    signing: Option<(SigningAlgorithm, Secret<16>)>,
+    /// The signing algorithm (none for a guest session); the key is the
+    /// transport's.
+    signing: Option<SigningAlgorithm>,
     /// Every request is signed (the server requires it, or the caller
     /// asked); otherwise only those whose header says SMB2_FLAGS_SIGNED
     /// (VALIDATE_NEGOTIATE_INFO).
     sign_all: bool,
     pub(crate) guest: bool,
-    /// The transport holds this session's encryption keys (a cipher was
-    /// negotiated), so its requests can be sealed.
+    /// The transport holds this session's keys (to clear when it ends).
     keys_set: bool,
+    /// A cipher was negotiated: its requests can be sealed.
+    can_seal: bool,
     /// Session.EncryptData: every request is sealed (the server asked, or
     /// the caller did).
     pub(crate) encrypt: bool,
@@ -276,36 +288,80 @@ impl Session {
         memzero_explicit(&mut exported);
         let mut keys = keys.map_err(|_| EINVAL)?;
         let must_sign = (neg.security_mode & SIGNING_REQUIRED != 0 || sign) && !guest;
-        // The key is kept even when requests are not signed: a few must be.
-        let signing = match (!guest).then(|| algorithm(&neg)) {
-            Some(Ok(alg)) => Secret::new(keys.signing_key).map(|k| Some((alg, k))),
-            Some(Err(e)) if must_sign => Err(e),
-            _ => Ok(None),
+        let alg = match (!guest).then(|| algorithm(&neg)) {
+            Some(Ok(alg)) => Some(alg),
+            Some(Err(e)) if must_sign => {
+                wipe_keys(&mut keys);
+                return Err(e);
+            }
+            _ => None,
         };
-        let keys_set = match (&keys.encryption_key, &keys.decryption_key) {
-            (Some(enc), Some(dec)) => xprt
-                .set_session_keys(neg.generation, session_id, enc.as_bytes(), dec.as_bytes())
-                .map(|()| true),
-            _ => Ok(false),
-        };
-        memzero_explicit(&mut keys.signing_key);
-        memzero_explicit(&mut keys.application_key);
-        for k in [&mut keys.encryption_key, &mut keys.decryption_key]
-            .into_iter()
-            .flatten()
-        {
-            k.wipe();
+        // MS-SMB2 3.2.5.3.1: the final SESSION_SETUP response is verified
+        // with the key just derived. On 3.1.1 the server must sign it: its
+        // signature is what binds the preauth hash, and with it the whole
+        // NEGOTIATE and SESSION_SETUP exchange, to the session key.
+        let signed = header::is_signed(r).unwrap_or(false);
+        if let Some(alg) = alg {
+            let required = is_311 && !guest;
+            let bad = if signed {
+                signing::verify(&SmbCrypto, alg, &keys.signing_key, r, &[0u8; 0][..]).is_err()
+            } else {
+                required
+            };
+            if bad {
+                wipe_keys(&mut keys);
+                kernel::pr_err!(
+                    "session {:#x}: the final SESSION_SETUP response is {}; refusing the session\n",
+                    session_id,
+                    if signed {
+                        "not signed with the session's key"
+                    } else {
+                        "not signed"
+                    }
+                );
+                return Err(EACCES);
+            }
         }
-        let (signing, keys_set) = (signing?, keys_set?);
+        let mut sk = SessionKeys {
+            generation: neg.generation,
+            session_id,
+            signing_algorithm: alg.map_or(crate::bindings::SMB_XPRT_SIGN_NONE as u16, |a| a.id()),
+            cipher: 0,
+            key_len: 0,
+            signing_key: keys.signing_key,
+            enc: [0; 32],
+            dec: [0; 32],
+        };
+        if let (Some(c), Some(enc), Some(dec)) =
+            (cipher, &keys.encryption_key, &keys.decryption_key)
+        {
+            let n = c.key_len();
+            sk.cipher = neg.cipher;
+            sk.key_len = n as u32;
+            sk.enc[..n].copy_from_slice(enc.as_bytes());
+            sk.dec[..n].copy_from_slice(dec.as_bytes());
+        }
+        let handed = if alg.is_some() || sk.cipher != 0 {
+            xprt.set_session_keys(&sk).map(|()| true)
+        } else {
+            Ok(false)
+        };
+        memzero_explicit(&mut sk.signing_key);
+        memzero_explicit(&mut sk.enc);
+        memzero_explicit(&mut sk.dec);
+        wipe_keys(&mut keys);
+        let keys_set = handed?;
         Ok(Self {
             xprt,
             generation: neg.generation,
+            incarnation: INCARNATIONS.fetch_add(1, Ordering::Relaxed),
             session_id,
             dialect: neg.dialect,
-            signing,
+            signing: alg,
             sign_all: must_sign,
             guest,
             keys_set,
+            can_seal: cipher.is_some(),
             encrypt: seal || server_seals,
         })
     }
@@ -321,7 +377,7 @@ impl Session {
         if share_flags & SHAREFLAG_ENCRYPT_DATA == 0 {
             return Ok(false);
         }
-        if !self.keys_set {
+        if !self.can_seal {
             kernel::pr_err!(
                 "session {:#x}: the share requires encryption, which dialect {:#x} does not offer here\n",
                 self.session_id,
@@ -352,124 +408,91 @@ impl Session {
         self.sign_all && self.signing.is_some()
     }
 
-    /// Whether the request starting with `header` gets signed: all of them
-    /// on a signing session, else those that ask (SMB2_FLAGS_SIGNED).
-    fn signs_request(&self, hdr: &[u8]) -> bool {
-        self.signing.is_some() && (self.sign_all || header::is_signed(hdr).unwrap_or(false))
+    /// Whether a request is signed: all of them on a signing session, else
+    /// those that ask (`asked`: SMB2_FLAGS_SIGNED in its header, as
+    /// VALIDATE_NEGOTIATE_INFO does).
+    pub(crate) fn signs_request(&self, asked: bool) -> bool {
+        self.signing.is_some() && (self.sign_all || asked)
     }
 
-    /// Signs a request in place: one PDU or a compound, each PDU on its
-    /// own (MS-SMB2 3.2.4.1.1). A PDU begins at a part with its header and
-    /// spans the parts up to its NextCommand (its padding included); `data`
-    /// is the payload that ends the last PDU (a WRITE's), if any.
-    pub(crate) fn sign(&self, parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>) -> Result {
-        let Some((alg, key)) = &self.signing else {
-            return Ok(());
-        };
-        let mut rest_parts = parts;
-        loop {
-            let (first, rest) = rest_parts.split_first_mut().ok_or(EINVAL)?;
-            let next = crate::proto::wire::get_u32(first, 20).map_err(|_| EINVAL)? as usize;
-            // The parts after the header that belong to this PDU.
-            let mut take = 0usize;
-            let mut len = first.len();
-            while next != 0 && len < next {
-                len = len
-                    .checked_add(rest.get(take).ok_or(EINVAL)?.len())
-                    .ok_or(EINVAL)?;
-                take += 1;
-            }
-            if next != 0 && len != next {
-                return Err(EINVAL);
-            }
-            let (mine, others) = if next == 0 {
-                let all = rest.len();
-                rest.split_at_mut(all)
-            } else {
-                rest.split_at_mut(take)
-            };
-            let tail = PduTail {
-                parts: mine,
-                data: if next == 0 { data.as_ref() } else { None },
-            };
-            if self.sign_all || header::is_signed(first).unwrap_or(false) {
-                signing::sign(&SmbCrypto, *alg, key.get(), first, &tail).map_err(|_| EINVAL)?;
-            }
-            if next == 0 {
-                return Ok(());
-            }
-            rest_parts = others;
+    /// Stamps this session's SessionId and `tree_id` into each operation's
+    /// header.
+    pub(crate) fn stamp_ops(&self, ops: &mut [TaskOp], tree_id: u32) -> Result {
+        for op in ops.iter_mut() {
+            stamp(&mut op.req, self.session_id, tree_id)?;
         }
+        Ok(())
     }
 
-    /// Sends one request on tree `tree_id` (header SessionId and TreeId
-    /// filled in here; sealed if `flags` has SMB_XPRT_CALL_SEAL, else
-    /// signed if the session signs) and returns the reply length in
-    /// `reply`.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends a request of the session's own (TREE_CONNECT,
+    /// VALIDATE_NEGOTIATE_INFO, TREE_DISCONNECT, LOGOFF, a late CLOSE) on
+    /// tree `tree_id` and waits for its reply: it skips the credit line,
+    /// waits the setup timeout, and is sealed when the session encrypts
+    /// everything (MS-SMB2 3.2.4.1.8), else signed if the session signs it
+    /// (`sign`: this one must be, or it signs them all). Returns the
+    /// reply's length.
     pub(crate) fn call(
-        &self,
-        parts: &mut [&mut [u8]],
-        tree_id: u32,
-        flags: u32,
-        reply: &mut [u8],
-        timeout_ms: Option<u32>,
-        signer: Option<&Signer>,
-        data: CallData<'_, '_>,
-    ) -> Result<usize> {
-        let signer = if self.prepare(parts, tree_id, flags)? {
-            signer
-        } else {
-            None
-        };
-        self.xprt
-            .call(parts, flags, reply, timeout_ms, signer, data)
-    }
-
-    /// Stamps this session's SessionId and `tree_id` into `parts`; returns
-    /// whether the request is to be signed (never when sealed).
-    pub(crate) fn prepare(
-        &self,
-        parts: &mut [&mut [u8]],
-        tree_id: u32,
-        flags: u32,
-    ) -> Result<bool> {
-        stamp(parts, self.session_id, tree_id)?;
-        let sealed = flags & crate::bindings::SMB_XPRT_CALL_SEAL != 0;
-        let asks = parts.first().is_some_and(|p| self.signs_request(p));
-        Ok(asks && !sealed)
-    }
-
-    /// A request of the session's own (TREE_CONNECT,
-    /// VALIDATE_NEGOTIATE_INFO): it skips the credit line, waits the setup
-    /// timeout, and is sealed when the session encrypts everything (MS-SMB2
-    /// 3.2.4.1.8).
-    fn setup_call(
         &self,
         req: &mut [u8],
         tree_id: u32,
+        sign: bool,
         reply: &mut [u8],
-        signer: Option<&Signer>,
     ) -> Result<usize> {
-        let seal = if self.encrypt {
+        stamp(req, self.session_id, tree_id)?;
+        let flags = if self.encrypt {
             crate::bindings::SMB_XPRT_CALL_SEAL
+        } else if self.signs_request(sign) {
+            crate::bindings::SMB_XPRT_CALL_SIGN
         } else {
             0
         };
-        self.call(
+        self.xprt.call(
             &mut [req],
-            tree_id,
-            crate::bindings::SMB_XPRT_CALL_PRIORITY | seal,
+            crate::bindings::SMB_XPRT_CALL_PRIORITY | flags,
             reply,
             Some(SETUP_TIMEOUT_MS),
-            signer,
-            CallData::default(),
         )
+    }
+
+    /// TREE_DISCONNECT (MS-SMB2 2.2.11) of `tree_id`.
+    pub(crate) fn tree_disconnect(&self, tree_id: u32) -> Result {
+        let mut req = [0u8; HEADER_LEN + 4];
+        let n = encode(
+            &Header::request(Command::TreeDisconnect),
+            &crate::proto::tree::TreeDisconnectRequest,
+            &mut req,
+        )
+        .map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 128];
+        let rlen = self.call(&mut req[..n], tree_id, false, &mut reply)?;
+        let h = header_of(&reply[..rlen])?;
+        if h.status != code::STATUS_SUCCESS {
+            return Err(status_errno(h.status));
+        }
+        Ok(())
+    }
+
+    /// LOGOFF (MS-SMB2 2.2.7): the session ends on the server.
+    pub(crate) fn logoff(&self) -> Result {
+        let mut req = [0u8; HEADER_LEN + 4];
+        let n = encode(
+            &Header::request(Command::Logoff),
+            &crate::proto::session::LogoffRequest,
+            &mut req,
+        )
+        .map_err(|_| EINVAL)?;
+        let mut reply = [0u8; 128];
+        let rlen = self.call(&mut req[..n], 0, false, &mut reply)?;
+        let h = header_of(&reply[..rlen])?;
+        if h.status != code::STATUS_SUCCESS {
+            return Err(status_errno(h.status));
+        }
+        Ok(())
     }
 
     /// TREE_CONNECT to `\\server\share` (`unc`, UTF-8); returns the TreeId
     /// and the share flags.
-    pub(crate) fn tree_connect(&self, unc: &str, signer: Option<&Signer>) -> Result<(u32, u32)> {
+    pub(crate) fn tree_connect(&self, unc: &str) -> Result<(u32, u32)> {
         let mut path = KVec::from_elem(0u8, unc.len().checked_mul(2).ok_or(EINVAL)?, GFP_KERNEL)?;
         let plen = encode_utf16le(unc, &mut path).map_err(|_| EINVAL)?;
         let mut req = KVec::from_elem(0u8, HEADER_LEN + 8 + plen.max(1), GFP_KERNEL)?;
@@ -480,7 +503,11 @@ impl Session {
         let n =
             encode(&Header::request(Command::TreeConnect), &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
-        let rlen = self.setup_call(&mut req[..n], 0, &mut reply, signer)?;
+        // MS-SMB2 3.2.4.1.1: on 3.1.1 a TREE_CONNECT on an authenticated
+        // session is signed (or sealed), whatever the session's choice;
+        // Samba disconnects a client that does not (3.3.5.7).
+        let sign = self.dialect == 0x0311 && !self.guest;
+        let rlen = self.call(&mut req[..n], 0, sign, &mut reply)?;
         let r = &reply[..rlen];
         let h = header_of(r)?;
         if h.status != code::STATUS_SUCCESS {
@@ -491,7 +518,7 @@ impl Session {
             return Err(EPROTO);
         };
         if matches!(self.dialect, 0x0300 | 0x0302) && !self.guest {
-            self.validate_negotiate(tree_id, signer)?;
+            self.validate_negotiate(tree_id)?;
         }
         Ok((tree_id, rsp.share_flags))
     }
@@ -502,7 +529,7 @@ impl Session {
     /// server answers with what it saw; a difference means someone in
     /// between changed the NEGOTIATE (to strip signing or encryption, say).
     /// The reply must be signed with the session's key (or sealed).
-    fn validate_negotiate(&self, tree_id: u32, signer: Option<&Signer>) -> Result {
+    fn validate_negotiate(&self, tree_id: u32) -> Result {
         let neg = self.xprt.negotiated()?;
         let count = usize::from(neg.dialect_count).min(neg.dialects.len());
         let info = ValidateNegotiateInfoRequest {
@@ -513,12 +540,7 @@ impl Session {
         };
         let mut input = [0u8; 24 + 2 * 4];
         let ilen = info.emit(&mut input).map_err(|_| EINVAL)?;
-        let mut h = Header::request(Command::Ioctl);
-        // Signed, unless sealed: a sealed message is not signed, and a
-        // server checks the signature of any request flagged SIGNED.
-        if !self.encrypt {
-            h.flags |= header::flags::SIGNED;
-        }
+        let h = Header::request(Command::Ioctl);
         let body = IoctlRequest {
             ctl_code: ctl_code::FSCTL_VALIDATE_NEGOTIATE_INFO,
             file_id: FileId::COMPOUND,
@@ -531,31 +553,22 @@ impl Session {
         let mut req = [0u8; HEADER_LEN + 56 + 32];
         let n = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
-        let rlen = self.setup_call(&mut req[..n], tree_id, &mut reply, signer)?;
-        let r = &reply[..rlen];
-        let rh = header_of(r)?;
-        // A sealed reply is authenticated by its AEAD tag; a plain one must
-        // carry a valid signature.
-        if !self.encrypt {
-            let (alg, key) = self.signing.as_ref().ok_or(EPROTO)?;
-            let verified = header::is_signed(r).unwrap_or(false)
-                && signing::verify(
-                    &SmbCrypto,
-                    *alg,
-                    key.get(),
-                    &r[..HEADER_LEN],
-                    &r[HEADER_LEN..],
-                )
-                .is_ok();
-            if !verified {
+        // Signed (or sealed): the transport then takes only a reply signed
+        // with the session's key (or sealed), and fails the call with EIO
+        // otherwise.
+        let rlen = match self.call(&mut req[..n], tree_id, true, &mut reply) {
+            Ok(n) => n,
+            Err(e) if e == EIO => {
                 kernel::pr_err!(
-                    "session {:#x}: the VALIDATE_NEGOTIATE_INFO reply is not signed with the session's key (status {:#x}); refusing the connection\n",
-                    self.session_id,
-                    rh.status
+                    "session {:#x}: the VALIDATE_NEGOTIATE_INFO reply is not signed with the session's key; refusing the connection\n",
+                    self.session_id
                 );
                 return Err(ECONNABORTED);
             }
-        }
+            Err(e) => return Err(e),
+        };
+        let r = &reply[..rlen];
+        let rh = header_of(r)?;
         if rh.status != code::STATUS_SUCCESS {
             kernel::pr_err!(
                 "session {:#x}: VALIDATE_NEGOTIATE_INFO failed with status {:#x}\n",
@@ -605,8 +618,6 @@ fn setup_round(
         crate::bindings::SMB_XPRT_CALL_PRIORITY,
         reply,
         Some(SETUP_TIMEOUT_MS),
-        None,
-        CallData::default(),
     );
     if let Some(p) = preauth {
         p.update(&SmbCrypto, &*req);
@@ -614,65 +625,24 @@ fn setup_round(
     r
 }
 
-/// Writes SessionId and TreeId into every PDU header of a request (one
-/// PDU, or a compound chained by NextCommand over the parts).
-fn stamp(parts: &mut [&mut [u8]], session_id: u64, tree_id: u32) -> Result {
-    let mut i = 0usize;
-    loop {
-        let first = parts.get_mut(i).ok_or(EINVAL)?;
-        let mut h = header_of(first)?;
-        h.session_id = session_id;
-        h.target = HeaderTarget::Sync { tree_id };
-        h.emit(first).map_err(|_| EINVAL)?;
-        let next = h.next_command as usize;
-        if next == 0 {
-            return Ok(());
-        }
-        let mut len = 0usize;
-        while len < next {
-            len = len
-                .checked_add(parts.get(i).ok_or(EINVAL)?.len())
-                .ok_or(EINVAL)?;
-            i += 1;
-        }
-        if len != next {
-            return Err(EINVAL);
-        }
-    }
+/// Writes SessionId and TreeId into a request PDU's header.
+fn stamp(pdu: &mut [u8], session_id: u64, tree_id: u32) -> Result {
+    let mut h = header_of(pdu)?;
+    h.session_id = session_id;
+    h.target = HeaderTarget::Sync { tree_id };
+    h.emit(pdu).map_err(|_| EINVAL)?;
+    Ok(())
 }
 
-/// What follows a PDU's first part, for the MAC: the other parts, then the
-/// payload iterator, read through a small buffer from a duplicate cursor
-/// (kernel memory only, so this may run under the transmit lock).
-struct PduTail<'a, 'b> {
-    parts: &'a [&'a mut [u8]],
-    data: Option<&'a KernelIter<'b>>,
-}
-
-impl Segments for PduTail<'_, '_> {
-    fn total_len(&self) -> usize {
-        self.parts
-            .iter()
-            .fold(0usize, |n, p| n.saturating_add(p.len()))
-            .saturating_add(self.data.map_or(0, |d| d.count()))
-    }
-
-    fn for_each_segment(&self, f: &mut dyn FnMut(&[u8])) {
-        for p in self.parts {
-            f(p);
-        }
-        if let Some(d) = self.data {
-            let mut cursor = d.duplicate();
-            let mut buf = [0u8; 512];
-            while cursor.count() > 0 {
-                match cursor.copy_from(&mut buf) {
-                    Ok(n) if n > 0 => f(&buf[..n]),
-                    // A short copy of kernel memory cannot happen; stop
-                    // rather than spin (the signature then fails to verify).
-                    _ => break,
-                }
-            }
-        }
+/// Wipes derived keys that are no longer needed here.
+fn wipe_keys(keys: &mut crate::proto::kdf::SessionKeys) {
+    memzero_explicit(&mut keys.signing_key);
+    memzero_explicit(&mut keys.application_key);
+    for k in [&mut keys.encryption_key, &mut keys.decryption_key]
+        .into_iter()
+        .flatten()
+    {
+        k.wipe();
     }
 }
 

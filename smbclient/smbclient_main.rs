@@ -2,9 +2,17 @@
 //! smbclient.ko: the SMB client API (`smb_clnt`, sessions, tree connects,
 //! `smb_run_task`) for smbfs and other in-kernel consumers.
 //!
-//! It provides the NTLM building blocks of `include/smb/auth.h` and the
-//! first part of `include/smb/clnt.h`: handles on tree connects over shared
-//! NTLMSSP sessions over shared transports. See Documentation/smbclient.rst.
+//! - `clnt`: the handle, its tree connect;
+//! - `sessions`, `session`: shared sessions, their setup (NTLMSSP), keys
+//!   and re-authentication after a reconnect;
+//! - `task`: the task state machine (sunrpc's `clnt.c`);
+//! - `ops`: typed synchronous operations;
+//! - `breaks`, `late`: what the server sends unasked (breaks), and late
+//!   replies (an open whose task left is closed);
+//! - `auth`: the NTLM building blocks of `include/smb/auth.h`;
+//! - `stats`: counters in debugfs.
+//!
+//! See Documentation/smbclient.rst.
 
 use kernel::prelude::*;
 
@@ -28,15 +36,30 @@ pub mod smb_xprt;
 mod auth;
 mod breaks;
 mod clnt;
+mod compound;
+mod late;
 mod ops;
 mod session;
+mod sessions;
+mod stats;
 mod task;
 
+use kernel::debugfs::{Dir, File};
 use kernel::sync::Arc;
 use kext::global::Global;
 
 /// The sessions in use (shared by handles with the same credentials).
-pub(crate) static SESSIONS: Global<clnt::Sessions> = Global::new();
+pub(crate) static SESSIONS: Global<sessions::Sessions> = Global::new();
+
+/// The workqueue smbclient's own work runs on: steps of tasks that wait
+/// for a re-authentication, re-authentications, break deliveries, CLOSEs
+/// of late opens.
+pub(crate) struct TaskQueue(pub(crate) kext::workqueue::OwnedQueue);
+
+pub(crate) static TASKQ: Global<TaskQueue> = Global::new();
+
+/// Every break watch (`smb_clnt_watch_*`).
+pub(crate) static WATCHES: Global<breaks::Watches> = Global::new();
 
 module! {
     type: SmbClient,
@@ -47,28 +70,42 @@ module! {
     imports_ns: ["SMB"],
 }
 
-struct SmbClient;
+struct SmbClient {
+    _stats: Pin<KBox<File<()>>>,
+    _dir: Dir,
+}
 
 impl kernel::Module for SmbClient {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        SESSIONS.install(Arc::pin_init(clnt::Sessions::new(), GFP_KERNEL)?)?;
+        SESSIONS.install(Arc::pin_init(sessions::Sessions::new(), GFP_KERNEL)?)?;
         let q = kext::workqueue::OwnedQueue::new(
             c"smbclient",
             kext::workqueue::WQ_UNBOUND | kext::workqueue::WQ_MEM_RECLAIM,
         )?;
-        exports_clnt::TASKQ.install(Arc::new(exports_clnt::TaskQueue(q), GFP_KERNEL)?)?;
-        exports_clnt::WATCHES.install(Arc::pin_init(breaks::Watches::new(), GFP_KERNEL)?)?;
+        TASKQ.install(Arc::new(TaskQueue(q), GFP_KERNEL)?)?;
+        WATCHES.install(Arc::pin_init(breaks::Watches::new(), GFP_KERNEL)?)?;
+        let dir = Dir::new(c"smbclient");
+        let stats = KBox::pin_init(
+            dir.read_callback_file(c"stats", (), &|(): &(), f| stats::STATS.show(f)),
+            GFP_KERNEL,
+        )?;
         pr_info!("loaded\n");
-        Ok(SmbClient)
+        Ok(SmbClient {
+            _stats: stats,
+            _dir: dir,
+        })
     }
 }
 
 impl Drop for SmbClient {
     fn drop(&mut self) {
         // No task can be running: every handle (and so every task) holds
-        // smbclient through the consumer's symbol references.
-        drop(exports_clnt::TASKQ.remove());
-        drop(exports_clnt::WATCHES.remove());
+        // smbclient through the consumer's symbol references. Work queued
+        // by the last ones (a late CLOSE, a break) is drained first.
+        if let Some(q) = TASKQ.remove() {
+            q.0.flush();
+        }
+        drop(WATCHES.remove());
         drop(SESSIONS.remove());
         pr_info!("unloaded\n");
     }

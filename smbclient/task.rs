@@ -1,297 +1,764 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Tasks: one request, or a compound of several (MS-SMB2 3.2.4.1.4), on a
-//! handle. The caller lays out each operation's request (the first 64
-//! bytes are the header, which is filled in here: command, credit charge,
-//! SessionId, TreeId, NextCommand and the related flag) and gives each a
-//! reply buffer; the reply frame is split back into them.
+//! handle, driven as sunrpc drives an `rpc_task` (`net/sunrpc/clnt.c`): a
+//! chain of small steps, each naming the next.
+//!
+//! ```text
+//!   call_start ─> call_refresh ─> call_encode ─> call_reserve ─> call_transmit ─> call_status ─> call_decode ─> done
+//!                   ^  (session and tree      (stamp SessionId,  (credits:       (out from the    (the result)   (split the reply;
+//!                   │   current: waits for a   TreeId, REPLAY;    may wait)       caller's context)                 a gone session
+//!                   │   re-authentication)     sign or seal)                                                         or tree: again)
+//!                   │                                                                 │
+//!                   └──── nothing went out (ENOTCONN, ENOKEY), or it went out, the ───┘
+//!                         connection was lost and the task may be replayed (ECONNRESET)
+//! ```
+//!
+//! A synchronous task runs its steps in the caller's context and sleeps
+//! (TASK_KILLABLE, within its timeout) where a step must wait for the
+//! transport. An asynchronous one runs its first steps in the caller's
+//! context too when its session is ready (the request goes out from there,
+//! with no workqueue hop), and the rest where the transport wakes it, on
+//! smbiod; a step that must wait for a re-authentication runs on
+//! smbclient's workqueue. A task killed or timed out while its request is
+//! out cancels it: the transport asks the server to drop it and hands a
+//! late reply to the session (which closes an open nobody holds, see
+//! `late.rs`).
+//!
+//! The caller lays out each operation's request (the first 64 bytes are
+//! the header, filled in here: command, credit charge, SessionId, TreeId,
+//! NextCommand and the related flag) and gives each the room its reply may
+//! take; the reply frame is split back into the operations.
 #![forbid(unsafe_code)]
 
-use crate::clnt::Clnt;
-use crate::proto::header::{flags::RELATED_OPERATIONS, Command, Header, HEADER_LEN};
+use crate::clnt::{ClntCore, Drain};
+use crate::compound::{emit_headers, read_split, request_parts, split_reply};
+pub(crate) use crate::compound::{TaskOp, TaskResult, MAX_OPS};
+use crate::kext::iter::KernelIter;
+use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
+use crate::proto::header::{
+    clear_signature, flags, header_flags, set_header_flags, Command, HEADER_LEN,
+};
+use crate::proto::status::code;
 use crate::session::Session;
-use crate::smb_xprt::{CallData, Signer};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use crate::smb_xprt::{CallOps, XprtCall};
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
+use kernel::prelude::*;
+use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::time::{msecs_to_jiffies, Delta, Instant, Jiffies, Monotonic};
+use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
 
-/// Most operations in one compound.
-pub(crate) const MAX_OPS: usize = 3;
+/// `SMB_TASK_REPLAYABLE`: safe to send again after a lost connection.
+pub(crate) const REPLAYABLE: u32 = 0x2;
+/// `SMB_TASK_ASYNC`: the caller does not wait.
+pub(crate) const ASYNC: u32 = 0x1;
 
-/// One operation of a task.
-pub(crate) struct Op<'a> {
-    pub(crate) command: u16,
-    /// CreditCharge (0: 1).
-    pub(crate) credit_charge: u16,
-    /// The request PDU: 64 bytes of header space, then the body.
-    pub(crate) req: &'a mut [u8],
-    /// Receives the reply PDU (header included); truncated if longer.
-    pub(crate) rsp: &'a mut [u8],
-    /// Out: the reply PDU's length (maybe more than `rsp` holds).
-    pub(crate) rsp_len: usize,
-    /// Out: the reply's NT status.
-    pub(crate) status: u32,
+/// SMB2_FLAGS_REPLAY_OPERATION (MS-SMB2 2.2.1.2).
+const REPLAY_OPERATION: u32 = 0x2000_0000;
+
+/// `Task::result` before the task is over.
+const NOT_OVER: i32 = 1;
+
+/// At most this many times a task goes back to `call_refresh` for a
+/// reason other than a lost connection (a session or tree the server
+/// forgot, keys of a lost connection).
+const MAX_REFRESHES: u32 = 3;
+
+/// Who started a task: told when it is over.
+pub(crate) trait TaskOwner: Send + Sync {
+    /// Before the first step (`smb_task_ops->prepare`).
+    fn prepare(&self, _task: &Arc<Task>) {}
+
+    /// The task is over ([`Task::result`]): `out` holds what it leaves (the
+    /// owner takes what it wants; the rest stays for [`Task::take_result`]).
+    /// A synchronous task's owner is told in the caller's context, an
+    /// asynchronous one's on smbiod (or smbclient's workqueue), with no lock
+    /// of the task held. Called once.
+    fn done(&self, task: &Arc<Task>, out: &mut Option<TaskResult>);
 }
 
-/// A task's phases. Every task goes Queued → Running → Done exactly once;
-/// a task that cannot start goes Queued → Done.
+/// A task's steps (`tk_action`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Queued,
-    Running,
-    /// Finished with 0 or an errno.
-    Done(i32),
+enum Action {
+    Start,
+    Refresh,
+    Encode,
+    Reserve,
+    Transmit,
+    Status,
+    Decode,
+    Done,
 }
 
-impl Phase {
-    /// Queued → Running; anything else is a bug the caller reports.
-    pub(crate) fn start(&mut self) -> Result {
-        match *self {
-            Phase::Queued => {
-                *self = Phase::Running;
-                Ok(())
-            }
-            _ => Err(EINVAL),
+/// What a step leaves for the loop.
+enum Step {
+    /// Go on with this step.
+    Next(Action),
+    /// Wait for the transport's wake (or, in `Refresh` of an asynchronous
+    /// task, for smbclient's workqueue).
+    Wait,
+    /// Run the rest on smbclient's workqueue (a step that may block).
+    Defer,
+    /// Over.
+    Done(Result),
+}
+
+/// The state the steps work on, under `Task::st`.
+pub(crate) struct TaskSt {
+    action: Action,
+    pub(crate) ops: KVec<TaskOp>,
+    /// Padding after each PDU but the last (8-byte alignment).
+    pads: [[u8; 8]; MAX_OPS],
+    /// A WRITE's payload, and a READ's destination; given back when done.
+    pub(crate) send: Option<KernelIter<'static>>,
+    pub(crate) recv: Option<KernelIter<'static>>,
+    call: Option<XprtCall<Task>>,
+    /// The session and TreeId of the current attempt.
+    session: Option<Arc<Session>>,
+    tree_id: u32,
+    /// SMB_XPRT_CALL_* of the current attempt.
+    xflags: u32,
+    /// Went out before on a connection that was lost: say so next time.
+    replay: bool,
+    refreshes: u32,
+    prepared: bool,
+}
+
+/// A task.
+#[pin_data]
+pub(crate) struct Task {
+    pub(crate) clnt: Arc<ClntCore>,
+    /// The handle's count of running tasks: entered until `done` returns.
+    drain: Arc<Drain>,
+    flags: u32,
+    deadline: Option<Instant<Monotonic>>,
+    owner: KBox<dyn TaskOwner>,
+    #[pin]
+    st: Mutex<TaskSt>,
+    /// Sleeps of a synchronous task; woken by the transport.
+    woken: AtomicBool,
+    #[pin]
+    wq: WaitQueue,
+    /// The result (`NOT_OVER` until the task is over, then 0 or an errno),
+    /// readable without `st`, which the transport's wake may wait behind.
+    result: AtomicI32,
+    /// What the owner's `done` left of the task's results.
+    #[pin]
+    leftover: Mutex<Option<TaskResult>>,
+    /// Set once `done` has returned.
+    finished: AtomicBool,
+    #[pin]
+    done_wq: WaitQueue,
+    /// Steps of an asynchronous task that run on smbclient's workqueue.
+    #[pin]
+    work: Work<Task>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Task { self.work }
+}
+
+impl WorkItem for Task {
+    type Pointer = Arc<Task>;
+
+    fn run(this: Arc<Task>) {
+        let _nofs = crate::kext::nofs::NofsScope::enter();
+        this.execute(true);
+    }
+}
+
+#[vtable]
+impl CallOps for Task {
+    const SPLIT_HEAD: u32 = crate::proto::file_io::READ_RESPONSE_PREFIX_LEN as u32;
+
+    fn wake(this: Arc<Self>) {
+        if this.flags & ASYNC == 0 {
+            // Synchronous: the caller sleeps; this may run in softirq.
+            this.woken.store(true, Ordering::Release);
+            this.wq.wake_all();
+            return;
         }
+        // Asynchronous, on smbiod: go on here, unless a step of this task
+        // runs elsewhere right now (it will look again).
+        let _nofs = crate::kext::nofs::NofsScope::enter();
+        this.execute(false);
     }
 
-    /// → Done(`result`), once.
-    pub(crate) fn finish(&mut self, result: Result) -> Result {
-        match *self {
-            Phase::Done(_) => Err(EINVAL),
-            _ => {
-                *self = Phase::Done(match result {
-                    Ok(()) => 0,
-                    Err(e) => e.to_errno(),
-                });
-                Ok(())
-            }
-        }
+    fn split(
+        _this: kernel::sync::ArcBorrow<'_, Self>,
+        head: &[u8],
+        frame_len: usize,
+    ) -> Option<(u32, u32)> {
+        read_split(head, frame_len)
     }
 }
 
-/// Whether a failed task is sent again (by the transport, on the next
-/// connection) rather than failed: only when it is replayable and the
-/// failure is the connection's. Anything the server answered (an NT
-/// status) is the caller's to handle.
-pub(crate) fn reissue(replayable: bool, err: Error) -> bool {
-    replayable
-        && [ECONNRESET, ECONNABORTED, ENOTCONN, EPIPE]
-            .iter()
-            .any(|e| e.to_errno() == err.to_errno())
+/// NT statuses that say the session or the tree went with a reconnect:
+/// the server did not run the request, so it may go again.
+const STALE_STATUSES: [u32; 3] = [
+    code::STATUS_USER_SESSION_DELETED,
+    code::STATUS_NETWORK_SESSION_EXPIRED,
+    code::STATUS_NETWORK_NAME_DELETED,
+];
+
+/// What a new task is.
+pub(crate) struct TaskArgs {
+    pub(crate) ops: KVec<TaskOp>,
+    pub(crate) send: Option<KernelIter<'static>>,
+    pub(crate) recv: Option<KernelIter<'static>>,
+    /// `ASYNC`, `REPLAYABLE`.
+    pub(crate) flags: u32,
+    pub(crate) timeout_ms: Option<u32>,
 }
 
-/// Padding after a PDU so that the next one starts 8-byte aligned.
-fn pad_of(len: usize) -> usize {
-    (8 - len % 8) % 8
-}
-
-impl Clnt {
-    /// Runs `ops` (one request or a related compound) synchronously.
-    /// Fails only if nothing came back; each operation's status is in
-    /// `op.status`.
-    pub(crate) fn run_ops(
-        &self,
-        ops: &mut [Op<'_>],
-        flags: u32,
-        timeout_ms: Option<u32>,
-        data: CallData<'_, '_>,
-        make: &dyn Fn(&Session) -> Signer,
-    ) -> Result {
-        let mut pads: [[u8; 8]; MAX_OPS] = [[0; 8]; MAX_OPS];
-        let rsp_total = emit_headers(ops)?;
-        let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
-        let nr = request_parts(ops, &mut pads, &mut parts);
-        let mut reply = KVec::from_elem(0u8, rsp_total, GFP_KERNEL)?;
-        // SessionId and TreeId are stamped by the handle, which sends the
-        // compound again if a reconnect took the session with it.
-        let len = self.call(&mut parts[..nr], flags, &mut reply, timeout_ms, data, make)?;
-        split_reply(&reply[..len], ops)
-    }
-}
-
-/// Writes each operation's header (command, credit charge, NextCommand
-/// and the related flag; SessionId and TreeId are stamped per attempt)
-/// and returns how large a buffer the whole reply may need.
-pub(crate) fn emit_headers(ops: &mut [Op<'_>]) -> Result<usize> {
-    let n = ops.len();
-    if n == 0 || n > MAX_OPS {
-        return Err(EINVAL);
-    }
-    let mut rsp_total = 0usize;
-    for (i, op) in ops.iter_mut().enumerate() {
-        if op.req.len() < HEADER_LEN {
+impl Task {
+    /// A task on `clnt`'s handle, not started.
+    pub(crate) fn new(
+        clnt: &Arc<ClntCore>,
+        args: TaskArgs,
+        owner: KBox<dyn TaskOwner>,
+    ) -> Result<Arc<Self>> {
+        let n = args.ops.len();
+        if n == 0 || n > MAX_OPS || args.flags & !(ASYNC | REPLAYABLE) != 0 {
             return Err(EINVAL);
         }
-        let command = Command::from_u16(op.command).ok_or(EINVAL)?;
-        let mut h = Header::request(command);
-        h.credit_charge = op.credit_charge.max(1);
-        if i > 0 {
-            h.flags |= RELATED_OPERATIONS;
+        let mut ops = args.ops;
+        emit_headers(&mut ops)?;
+        let drain = clnt.tasks.clone();
+        drain.enter();
+        let for_task = drain.clone();
+        let t = Arc::pin_init(
+            pin_init!(Self {
+                clnt: clnt.clone(),
+                drain: for_task,
+                flags: args.flags,
+                deadline: args
+                    .timeout_ms
+                    .map(|ms| Instant::<Monotonic>::now() + Delta::from_millis(i64::from(ms))),
+                owner,
+                st <- new_mutex!(TaskSt {
+                    action: Action::Start,
+                    ops,
+                    pads: [[0; 8]; MAX_OPS],
+                    send: args.send,
+                    recv: args.recv,
+                    call: None,
+                    session: None,
+                    tree_id: 0,
+                    xflags: 0,
+                    replay: false,
+                    refreshes: 0,
+                    prepared: false,
+                }, "Task::st"),
+                woken: AtomicBool::new(false),
+                wq <- crate::new_wait_queue!("Task::wq"),
+                result: AtomicI32::new(NOT_OVER),
+                leftover <- new_mutex!(None, "Task::leftover"),
+                finished: AtomicBool::new(false),
+                done_wq <- crate::new_wait_queue!("Task::done_wq"),
+                work <- new_work!("Task::work"),
+            }),
+            GFP_KERNEL,
+        );
+        if t.is_err() {
+            drain.leave();
         }
-        if i + 1 < n {
-            let len = op.req.len();
-            h.next_command = u32::try_from(len + pad_of(len)).map_err(|_| EINVAL)?;
-        }
-        h.emit(op.req).map_err(|_| EINVAL)?;
-        rsp_total = rsp_total
-            .checked_add(op.rsp.len().max(HEADER_LEN + 16))
-            .and_then(|t| t.checked_add(8))
-            .ok_or(EINVAL)?;
+        t
     }
-    Ok(rsp_total)
-}
 
-/// The parts of a (compound) request, into `out`: each operation's request,
-/// then the padding (from `pads`) that 8-byte aligns the next one; none
-/// after the last. Returns how many parts there are.
-pub(crate) fn request_parts<'a>(
-    ops: &'a mut [Op<'_>],
-    pads: &'a mut [[u8; 8]; MAX_OPS],
-    out: &mut [&'a mut [u8]; 2 * MAX_OPS],
-) -> usize {
-    let n = ops.len();
-    let mut nr = 0;
-    for (i, (op, pad)) in ops.iter_mut().zip(pads.iter_mut()).enumerate() {
-        let p = if i + 1 < n { pad_of(op.req.len()) } else { 0 };
-        out[nr] = &mut *op.req;
-        nr += 1;
-        if p > 0 {
-            out[nr] = &mut pad[..p];
-            nr += 1;
+    /// Runs the task: a synchronous one to its end, in the caller's
+    /// context; an asynchronous one as far as it goes without waiting.
+    pub(crate) fn start(self: &Arc<Self>) {
+        self.execute(true);
+    }
+
+    /// The task's result, once it is over.
+    pub(crate) fn result(&self) -> Option<Result> {
+        match self.result.load(Ordering::Acquire) {
+            NOT_OVER => None,
+            0 => Some(Ok(())),
+            e => Some(Err(Error::from_errno(e))),
         }
     }
-    nr
-}
 
-/// Splits a (compound) reply frame into the operations' buffers, by
-/// NextCommand.
-pub(crate) fn split_reply(mut frame: &[u8], ops: &mut [Op<'_>]) -> Result {
-    for (i, op) in ops.iter_mut().enumerate() {
-        let h = Header::parse(frame).map_err(|_| EPROTO)?;
-        let this = if h.next_command == 0 {
-            frame.len()
-        } else {
-            h.next_command as usize
-        };
-        let pdu = frame.get(..this).ok_or(EPROTO)?;
-        let keep = pdu.len().min(op.rsp.len());
-        op.rsp[..keep].copy_from_slice(&pdu[..keep]);
-        op.rsp_len = pdu.len();
-        op.status = h.status;
-        if h.next_command == 0 {
-            // A server may answer a compound it could not run with one
-            // error reply: the rest did not run.
-            for rest in ops.iter_mut().skip(i + 1) {
-                rest.rsp_len = 0;
-                rest.status = crate::proto::status::code::STATUS_CANCELLED;
+    /// Whether `done` has returned.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Sleeps (TASK_KILLABLE) until the task is over; `EINTR` if killed
+    /// first (the task goes on).
+    pub(crate) fn wait(&self) -> Result {
+        match self.done_wq.wait_killable(|| self.is_finished()) {
+            WaitOutcome::Killed => Err(EINTR),
+            _ => self.result().unwrap_or(Err(EINVAL)),
+        }
+    }
+
+    /// The loop of `__rpc_execute`: runs steps until one waits. `may_block`:
+    /// the caller may sleep for a re-authentication (a synchronous task's
+    /// caller, smbclient's workqueue), else such a step is deferred.
+    fn execute(self: &Arc<Self>, may_block: bool) {
+        let sync = self.flags & ASYNC == 0;
+        loop {
+            let mut st = if sync || may_block {
+                self.st.lock()
+            } else {
+                // Woken on smbiod while a step of this task runs elsewhere
+                // (a cancel, a deferred step): that one goes on from here.
+                match self.st.try_lock() {
+                    Some(g) => g,
+                    None => {
+                        self.defer();
+                        return;
+                    }
+                }
+            };
+            if st.action == Action::Done {
+                return;
             }
-            return Ok(());
+            let step = match st.action {
+                Action::Start => self.call_start(&mut st),
+                Action::Refresh => self.call_refresh(&mut st, sync || may_block),
+                Action::Encode => self.call_encode(&mut st),
+                Action::Reserve => self.call_reserve(&mut st),
+                Action::Transmit => self.call_transmit(&mut st),
+                Action::Status => self.call_status(&mut st),
+                Action::Decode => self.call_decode(&mut st),
+                Action::Done => return,
+            };
+            match step {
+                Step::Next(a) => st.action = a,
+                Step::Done(r) => {
+                    self.conclude(st, r);
+                    return;
+                }
+                Step::Defer => {
+                    drop(st);
+                    self.defer();
+                    return;
+                }
+                Step::Wait if !sync => return,
+                Step::Wait => {
+                    drop(st);
+                    if let Err(e) = self.sleep() {
+                        // Killed or out of time while the request waited:
+                        // give it up (the transport cancels it on the
+                        // server and keeps a late reply for the session).
+                        let mut st = self.st.lock();
+                        if let Some(c) = st.call.as_mut() {
+                            if let Some(it) = c.cancel() {
+                                st.recv = Some(it);
+                            }
+                        }
+                        self.conclude(st, Err(e));
+                        return;
+                    }
+                }
+            }
         }
-        frame = frame.get(this..).ok_or(EPROTO)?;
     }
-    Ok(())
+
+    /// A synchronous task sleeps until the transport wakes it.
+    fn sleep(&self) -> Result {
+        let left = self.remaining();
+        if left == Some(0) {
+            return Err(ETIMEDOUT);
+        }
+        let outcome = self
+            .wq
+            .wait_killable_timeout(left, || self.woken.swap(false, Ordering::AcqRel));
+        match outcome {
+            WaitOutcome::Ready => Ok(()),
+            WaitOutcome::Killed => Err(EINTR),
+            WaitOutcome::TimedOut => Err(ETIMEDOUT),
+        }
+    }
+
+    /// Jiffies left before the task's deadline (`None`: none).
+    fn remaining(&self) -> Option<Jiffies> {
+        self.deadline.map(|at| {
+            let ms = (at - Instant::<Monotonic>::now()).as_millis().max(0);
+            msecs_to_jiffies(u32::try_from(ms).unwrap_or(u32::MAX))
+        })
+    }
+
+    fn remaining_ms(&self) -> Option<u32> {
+        self.deadline.map(|at| {
+            let ms = (at - Instant::<Monotonic>::now()).as_millis().max(0);
+            u32::try_from(ms).unwrap_or(u32::MAX)
+        })
+    }
+
+    fn expired(&self) -> bool {
+        self.remaining_ms() == Some(0)
+    }
+
+    /// The rest runs on smbclient's workqueue.
+    fn defer(self: &Arc<Self>) {
+        let queued = crate::TASKQ
+            .get()
+            .is_some_and(|q| q.0.enqueue::<Arc<Task>, 0>(self.clone()).is_ok());
+        if !queued && crate::TASKQ.get().is_none() {
+            let st = self.st.lock();
+            self.conclude(st, Err(ENODEV));
+        }
+    }
+
+    /// The task is over with `r`: takes its results out of `st`, lets `st`
+    /// go, tells the owner, then lets the handle go (`smb_clnt_release`
+    /// waits for this) and wakes waiters.
+    fn conclude(self: &Arc<Self>, mut st: kernel::sync::MutexGuard<'_, TaskSt>, r: Result) {
+        st.action = Action::Done;
+        let reply = match st.call.as_mut() {
+            Some(c) if r.is_ok() => c.take_reply(),
+            _ => KVec::new(),
+        };
+        let mut out = Some(TaskResult {
+            result: r,
+            ops: if r.is_ok() {
+                core::mem::take(&mut st.ops)
+            } else {
+                KVec::new()
+            },
+            reply,
+            send: st.send.take(),
+            recv: st.recv.take(),
+        });
+        drop(st);
+        self.result
+            .store(r.err().map_or(0, |e| e.to_errno()), Ordering::Release);
+        self.owner.done(self, &mut out);
+        *self.leftover.lock() = out;
+        self.finished.store(true, Ordering::Release);
+        self.done_wq.wake_all();
+        self.drain.leave();
+    }
+
+    // --- The steps. ------------------------------------------------------
+
+    /// `call_start`: the owner's `prepare`, once.
+    fn call_start(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        if !st.prepared {
+            st.prepared = true;
+            self.owner.prepare(self);
+        }
+        Step::Next(Action::Refresh)
+    }
+
+    /// `call_refresh`: the session and the tree to send on, set up again
+    /// after a reconnect if need be.
+    fn call_refresh(self: &Arc<Self>, st: &mut TaskSt, may_block: bool) -> Step {
+        if self.expired() {
+            return Step::Done(Err(ETIMEDOUT));
+        }
+        let current = if may_block {
+            self.clnt.current(self.remaining_ms()).map(Some)
+        } else {
+            self.clnt.current_now()
+        };
+        match current {
+            Ok(Some((session, tree_id))) => {
+                st.session = Some(session);
+                st.tree_id = tree_id;
+                Step::Next(Action::Encode)
+            }
+            // A re-authentication or tree connect is on: smbclient's
+            // workqueue waits for it.
+            Ok(None) => Step::Defer,
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// `call_encode`: SessionId, TreeId, the replay flag and the signing
+    /// or sealing of this attempt.
+    fn call_encode(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        let Some(session) = st.session.clone() else {
+            return Step::Next(Action::Refresh);
+        };
+        let r = (|| -> Result<u32> {
+            let replay = st.replay && session.dialect >= 0x0300;
+            for op in st.ops.iter_mut() {
+                let mut f = header_flags(&op.req).map_err(|_| EINVAL)?;
+                // A former attempt's signature (the transport signs again).
+                f &= !flags::SIGNED;
+                if replay {
+                    f |= REPLAY_OPERATION;
+                }
+                set_header_flags(&mut op.req, f).map_err(|_| EINVAL)?;
+                clear_signature(&mut op.req).map_err(|_| EINVAL)?;
+            }
+            let first = st.ops.first_mut().ok_or(EINVAL)?;
+            let asks = first.signs;
+            session.stamp_ops(&mut st.ops, st.tree_id)?;
+            let mut xflags = self.clnt.flags_for(&session)?;
+            if xflags & crate::bindings::SMB_XPRT_CALL_SEAL == 0 && session.signs_request(asks) {
+                xflags |= crate::bindings::SMB_XPRT_CALL_SIGN;
+            }
+            Ok(xflags)
+        })();
+        match r {
+            Ok(xflags) => {
+                st.xflags = xflags;
+                if st.call.is_none() {
+                    let room = st
+                        .ops
+                        .iter()
+                        .try_fold(0usize, |n, op| {
+                            n.checked_add(op.rsp_room.max(HEADER_LEN + 16))?
+                                .checked_add(8)
+                        })
+                        .unwrap_or(usize::MAX);
+                    match XprtCall::new(session.xprt.clone(), room, self.flags & ASYNC == 0) {
+                        Ok(c) => st.call = Some(c),
+                        Err(e) => return Step::Done(Err(e)),
+                    }
+                }
+                Step::Next(Action::Reserve)
+            }
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// `call_reserve`: credits and MessageIds (the transport parks the task
+    /// until they come).
+    fn call_reserve(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        if self.expired() {
+            return Step::Done(Err(ETIMEDOUT));
+        }
+        let xflags = st.xflags;
+        let TaskSt {
+            ops, pads, call, ..
+        } = st;
+        let Some(call) = call.as_mut() else {
+            return Step::Done(Err(EINVAL));
+        };
+        let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
+        let nr = request_parts(ops, pads, &mut parts);
+        match call.charge(self, &mut parts[..nr], xflags) {
+            Ok(true) => Step::Next(Action::Transmit),
+            Ok(false) => Step::Wait,
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// `call_transmit`: out it goes, from the current context.
+    fn call_transmit(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        let TaskSt {
+            ops,
+            pads,
+            call,
+            send,
+            recv,
+            refreshes,
+            ..
+        } = st;
+        let Some(c) = call.as_mut() else {
+            return Step::Done(Err(EINVAL));
+        };
+        if let Some(s) = send.as_mut() {
+            s.rewind();
+        }
+        let mut dest = recv.take();
+        if let Some(d) = dest.as_mut() {
+            d.rewind();
+        }
+        let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
+        let nr = request_parts(ops, pads, &mut parts);
+        match c.send(&mut parts[..nr], send.as_mut(), dest) {
+            Ok(()) => Step::Next(Action::Status),
+            // Nothing went out: the connection changed, or the session's
+            // keys belong to a lost one. Set it up again and go again.
+            Err((e, back)) => {
+                *recv = back;
+                if (e == ENOTCONN || e == ENOKEY) && *refreshes < MAX_REFRESHES {
+                    *refreshes += 1;
+                    Step::Next(Action::Refresh)
+                } else {
+                    Step::Done(Err(e))
+                }
+            }
+        }
+    }
+
+    /// `call_status`: the transport's verdict.
+    fn call_status(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        let Some(c) = st.call.as_mut() else {
+            return Step::Done(Err(EINVAL));
+        };
+        let outcome = match c.finish() {
+            Ok(o) => o,
+            Err(e) if e == EINPROGRESS => return Step::Wait,
+            Err(e) => return Step::Done(Err(e)),
+        };
+        if outcome.recv.is_some() {
+            st.recv = outcome.recv;
+        }
+        match outcome.result {
+            Ok(_) => Step::Next(Action::Decode),
+            Err(e) if e == ENOTCONN || e == ENOKEY => {
+                if st.refreshes >= MAX_REFRESHES {
+                    return Step::Done(Err(e));
+                }
+                st.refreshes += 1;
+                Step::Next(Action::Refresh)
+            }
+            // It went out and the connection went: the server may have
+            // acted on it. Only a replayable request goes again, marked as
+            // a replay, with the session the reconnect sets up (MS-SMB2
+            // 3.2.4.1.1); anything else is an I/O error whose outcome is
+            // unknown.
+            Err(e) if e == ECONNRESET => {
+                if self.flags & REPLAYABLE != 0 && !self.expired() {
+                    st.replay = true;
+                    Step::Next(Action::Refresh)
+                } else {
+                    Step::Done(Err(EIO))
+                }
+            }
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    /// `call_decode`: the reply into the operations; a session or tree the
+    /// server no longer knows sends the task back to `call_refresh`.
+    fn call_decode(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        let TaskSt {
+            ops,
+            call,
+            session,
+            refreshes,
+            ..
+        } = st;
+        let Some(c) = call.as_ref() else {
+            return Step::Done(Err(EINVAL));
+        };
+        if let Err(e) = split_reply(c.reply(), ops) {
+            return Step::Done(Err(e));
+        }
+        let status = ops.first().map_or(0, |o| o.status);
+        if STALE_STATUSES.contains(&status) && *refreshes < MAX_REFRESHES {
+            *refreshes += 1;
+            if let Some(s) = session.take() {
+                self.clnt.forget(&s, status);
+            }
+            return Step::Next(Action::Refresh);
+        }
+        Step::Done(Ok(()))
+    }
 }
 
-#[kernel::macros::kunit_tests(smbclient_task)]
-mod tests {
-    use super::*;
+/// An owner that only waits (the synchronous calls of this module).
+pub(crate) struct Waiting;
 
-    #[test]
-    fn phases_go_queued_running_done_once() {
-        let mut p = Phase::Queued;
-        assert!(p.start().is_ok());
-        assert_eq!(p, Phase::Running);
-        assert!(p.start().is_err());
-        assert!(p.finish(Err(EIO)).is_ok());
-        assert_eq!(p, Phase::Done(EIO.to_errno()));
-        assert!(p.finish(Ok(())).is_err());
-        assert_eq!(p, Phase::Done(EIO.to_errno()));
+impl TaskOwner for Waiting {
+    fn done(&self, _task: &Arc<Task>, _out: &mut Option<TaskResult>) {}
+}
+
+impl Task {
+    /// Takes what the owner left of a task that is over (`EINPROGRESS`
+    /// before; `EINVAL` if taken already).
+    pub(crate) fn take_result(&self) -> Result<TaskResult> {
+        if !self.is_finished() {
+            return Err(EINPROGRESS);
+        }
+        self.leftover.lock().take().ok_or(EINVAL)
     }
+}
 
-    #[test]
-    fn a_task_that_cannot_start_is_done_at_once() {
-        let mut p = Phase::Queued;
-        assert!(p.finish(Err(ENOTCONN)).is_ok());
-        assert!(p.start().is_err());
-    }
-
-    #[test]
-    fn only_replayable_tasks_are_reissued_and_only_for_connection_loss() {
-        assert!(reissue(true, ECONNRESET));
-        assert!(reissue(true, ENOTCONN));
-        assert!(!reissue(false, ECONNRESET));
-        // The server answered, or the caller gave up: never resent.
-        assert!(!reissue(true, EACCES));
-        assert!(!reissue(true, EINTR));
-        assert!(!reissue(true, ETIMEDOUT));
-    }
-
-    #[test]
-    fn attempts_go_again_for_enokey_or_a_replayable_request_on_a_stale_session() {
-        let replayable = crate::bindings::SMB_XPRT_CALL_REPLAYABLE;
-        // Refused before anything was sent: any request, up to 3 attempts.
-        assert!(Clnt::again(0, 1, &Err(ENOKEY), &[]));
-        assert!(Clnt::again(0, 2, &Err(ENOKEY), &[]));
-        assert!(!Clnt::again(0, 3, &Err(ENOKEY), &[]));
-        // The transport's own failures are final here.
-        assert!(!Clnt::again(replayable, 1, &Err(EIO), &[]));
-        assert!(!Clnt::again(replayable, 1, &Err(ETIMEDOUT), &[]));
-        let mut reply = [0u8; HEADER_LEN];
-        for (status, stale) in [
-            (0xC000_0203u32, true), // STATUS_USER_SESSION_DELETED
-            (0xC000_00C9, true),    // STATUS_NETWORK_NAME_DELETED
-            (0xC000_0022, false),   // STATUS_ACCESS_DENIED
-            (0, false),
-        ] {
-            let mut h = Header::request(Command::Read);
-            h.flags = crate::proto::header::flags::SERVER_TO_REDIR;
-            h.status = status;
-            h.emit(&mut reply).unwrap();
-            let ok = Ok(HEADER_LEN);
-            assert_eq!(Clnt::again(replayable, 1, &ok, &reply), stale);
-            // Only a replayable request is sent again, at most 3 times.
-            assert!(!Clnt::again(0, 1, &ok, &reply));
-            assert!(!Clnt::again(replayable, 3, &ok, &reply));
+impl ClntCore {
+    /// Runs `args` synchronously (in the caller's context, killably).
+    /// Fails only if nothing came back; each operation's status is in the
+    /// result. The iterators come back in the result, or in `Err`'s pair.
+    pub(crate) fn run_sync(
+        self: &Arc<Self>,
+        mut args: TaskArgs,
+    ) -> core::result::Result<
+        TaskResult,
+        (
+            Error,
+            Option<KernelIter<'static>>,
+            Option<KernelIter<'static>>,
+        ),
+    > {
+        args.flags &= !ASYNC;
+        let owner: KBox<dyn TaskOwner> = match KBox::new(Waiting, GFP_KERNEL) {
+            Ok(o) => o,
+            Err(e) => return Err((e.into(), args.send, args.recv)),
+        };
+        let (send, recv) = (args.send.take(), args.recv.take());
+        let ops = core::mem::take(&mut args.ops);
+        let t = Task::new(
+            self,
+            TaskArgs {
+                ops,
+                send,
+                recv,
+                flags: args.flags,
+                timeout_ms: args.timeout_ms,
+            },
+            owner,
+        );
+        let t = match t {
+            Ok(t) => t,
+            Err(e) => return Err((e, None, None)),
+        };
+        t.start();
+        match t.take_result() {
+            Ok(TaskResult {
+                result: Ok(()),
+                ops,
+                reply,
+                send,
+                recv,
+            }) => Ok(TaskResult {
+                result: Ok(()),
+                ops,
+                reply,
+                send,
+                recv,
+            }),
+            Ok(TaskResult {
+                result: Err(e),
+                send,
+                recv,
+                ..
+            }) => Err((e, send, recv)),
+            Err(e) => Err((e, None, None)),
         }
     }
 
-    #[test]
-    fn compound_replies_split_by_next_command() {
-        // Two PDUs: a 72-byte one padded to 80, then a 70-byte one.
-        let mut frame = [0u8; 150];
-        for (off, next, status) in [(0usize, 80u32, 0u32), (80, 0, 0xC000_0034)] {
-            let mut h = Header::request(Command::Create);
-            h.flags = crate::proto::header::flags::SERVER_TO_REDIR;
-            h.next_command = next;
-            h.status = status;
-            h.emit(&mut frame[off..]).unwrap();
-        }
-        let (mut r1, mut r2) = ([0u8; 128], [0u8; 64]);
-        let (mut q1, mut q2) = ([0u8; 64], [0u8; 64]);
-        let mut ops = [
-            Op {
-                command: 5,
-                credit_charge: 1,
-                req: &mut q1,
-                rsp: &mut r1,
-                rsp_len: 0,
-                status: 1,
-            },
-            Op {
-                command: 6,
-                credit_charge: 1,
-                req: &mut q2,
-                rsp: &mut r2,
-                rsp_len: 0,
-                status: 1,
-            },
-        ];
-        split_reply(&frame, &mut ops).unwrap();
-        assert_eq!(ops[0].rsp_len, 80);
-        assert_eq!(ops[0].status, 0);
-        // The second reply is longer than its buffer: its length says so.
-        assert_eq!(ops[1].rsp_len, 70);
-        assert_eq!(ops[1].status, 0xC000_0034);
-        assert_eq!(pad_of(72), 0);
-        assert_eq!(pad_of(73), 7);
+    /// One request PDU (`req`, header space included), synchronously; its
+    /// reply (header included), at most `rsp_room` bytes kept. `flags`:
+    /// `REPLAYABLE`.
+    pub(crate) fn call_one(
+        self: &Arc<Self>,
+        req: &[u8],
+        command: Command,
+        credit_charge: u16,
+        flags: u32,
+        rsp_room: usize,
+        timeout_ms: Option<u32>,
+    ) -> Result<KVec<u8>> {
+        let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
+        buf.extend_from_slice(req, GFP_KERNEL)?;
+        let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
+        ops.push(
+            TaskOp::new(command.to_u16(), credit_charge, buf, rsp_room),
+            GFP_KERNEL,
+        )?;
+        let r = self
+            .run_sync(TaskArgs {
+                ops,
+                send: None,
+                recv: None,
+                flags,
+                timeout_ms,
+            })
+            .map_err(|(e, _, _)| e)?;
+        let mut out = KVec::with_capacity(r.rsp(0).len(), GFP_KERNEL)?;
+        out.extend_from_slice(r.rsp(0), GFP_KERNEL)?;
+        Ok(out)
     }
 }

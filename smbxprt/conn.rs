@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-//! One TCP connection of a transport: the socket callbacks, the receive
-//! sink that places frames into waiting requests, and smbiod's receive
-//! work.
+//! One TCP connection: its socket callbacks and its receive and disconnect
+//! work, generic over the transport that owns it ([`ConnOwner`]), which
+//! decides where each frame goes (`place.rs`). This file knows sockets and
+//! the receive engine, not requests or sessions.
 //!
 //! # Contexts
 //!
@@ -12,112 +13,97 @@
 //! | `Conn::recv_work` (smbiod)      | process, socket lock held while reading   |
 //! | `Conn::disconnect_work` (smbiod)| process                                   |
 //!
-//! In softirq mode `data_ready` parses frames and copies each reply into
-//! the request waiting for it; a frame it cannot place (server-initiated,
-//! encrypted, too large for its buffer) is parked and smbiod reads it. In
-//! workqueue mode `data_ready` only queues the receive work.
+//! In softirq mode `data_ready` parses frames and places them itself; a
+//! frame it cannot place there (server-initiated, encrypted, too large for
+//! its buffer) is parked and smbiod reads it. In workqueue mode
+//! `data_ready` only queues the receive work.
 #![forbid(unsafe_code)]
 
-use crate::kext::iter::KernelIter;
-use crate::kext::net::tcp::{CallbackSocket, Chunk, Reader, SockCallbacks, TcpSocket, TcpState};
+use crate::kext::net::tcp::{CallbackSocket, Reader, SockCallbacks, TcpSocket, TcpState};
 use crate::kext::nofs::NofsScope;
 use crate::kext::workqueue as kwq;
-use crate::mid::Rqst;
-use crate::proto::fast_path::{peek_header, PduPeek};
-use crate::proto::framing::encode_frame_length;
-use crate::proto::header::{Command, UNSOLICITED_MESSAGE_ID};
-use crate::proto::transform::TRANSFORM_HEADER_LEN;
-use crate::rx::{Bytes, Malformed, Part, Placement, RxEngine, Sink, Source};
-use crate::seal;
-use crate::stats::XprtStats;
-use crate::xprt::{MsgKind, RecvMode, State, Xprt};
+use crate::rx::{RxEngine, Sink};
 use core::sync::atomic::{AtomicI32, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
-use kernel::workqueue::{impl_has_work, new_work, Work, WorkItem};
+use kernel::workqueue::{impl_has_work, new_work, Queue, Work, WorkItem};
 
-/// Frames longer than this break the stream: the largest READ or WRITE a
-/// server may grant (8 MiB for ksmbd) plus headers.
-pub(crate) const MAX_FRAME: usize = (8 << 20) + 4096;
+/// What a connection's owner (the transport) supplies.
+pub(crate) trait ConnOwner: Send + Sync + Sized + 'static {
+    /// Where a frame being received goes.
+    type Target: Send;
+    /// The receive sink, given whether it may sleep (allocate).
+    type Sink<'a>: Sink<Target = Self::Target>;
 
-/// Where a frame goes.
-pub(crate) enum Target {
-    /// The reply to a waiting request.
-    Reply(Arc<Rqst>),
-    /// A frame smbiod handles itself.
-    Owned { buf: KVec<u8>, kind: OwnedKind },
-    /// An encrypted frame, opened on smbiod once whole (it may be as long
-    /// as the largest READ, hence a buffer that may be virtually mapped).
-    Sealed(KVVec<u8>),
+    /// The sink for `conn`'s frames.
+    fn sink<'a>(conn: ArcBorrow<'a, Conn<Self>>, may_sleep: bool) -> Self::Sink<'a>;
+
+    /// Whether `data_ready` places frames itself (else smbiod reads).
+    fn softirq_receive(&self) -> bool;
+
+    /// Whether a frame being received into `target` must be finished by
+    /// smbiod (it was placed there, with a sleeping allocation).
+    fn smbiod_only(target: &Self::Target) -> bool;
+
+    /// The queue the connection's work runs on (smbiod).
+    fn queue(&self) -> &Queue;
+
+    /// The connection's socket, if `generation` is still the current one.
+    fn socket(&self, generation: u64) -> Option<Arc<ConnSock<Self>>>;
+
+    /// The TCP state changed (the connect worker waits for it); true if
+    /// the connection is lost. BHs off: must not sleep.
+    fn state_changed(&self, generation: u64, state: TcpState) -> bool;
+
+    /// The connection `generation` must go (smbiod).
+    fn lost(this: &Arc<Self>, generation: u64, why: Error);
 }
-
-impl Target {
-    /// A frame smbiod handles itself, which only smbiod may complete.
-    fn is_owned(&self) -> bool {
-        !matches!(self, Target::Reply(_))
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OwnedKind {
-    /// An oplock or lease break from the server.
-    Unsolicited,
-    /// A successful CREATE reply whose task had left: the open must be
-    /// closed (by the upper layer that owns the session, or by us). The
-    /// request's TreeId comes along.
-    OrphanCreate(u32),
-}
-
-/// The largest orphaned CREATE reply kept for closing (its create contexts
-/// included); a longer one is drained and its open left to the server's
-/// session cleanup.
-const MAX_ORPHAN_FRAME: usize = 64 * 1024;
 
 /// The receive state kept with the socket.
-pub(crate) type Rx = RxEngine<Target>;
+pub(crate) type Rx<O> = RxEngine<<O as ConnOwner>::Target>;
 
 /// The owner of a connection's socket callbacks.
 #[pin_data]
-pub(crate) struct Conn {
-    pub(crate) xprt: Arc<Xprt>,
+pub(crate) struct Conn<O: ConnOwner> {
+    pub(crate) owner: Arc<O>,
     pub(crate) generation: u64,
     /// Why the connection must be dropped, for `disconnect_work`.
     drop_reason: AtomicI32,
     #[pin]
-    recv_work: Work<Conn, 1>,
+    recv_work: Work<Conn<O>, 1>,
     #[pin]
-    disconnect_work: Work<Conn, 2>,
+    disconnect_work: Work<Conn<O>, 2>,
 }
 
 impl_has_work! {
-    impl HasWork<Self, 1> for Conn { self.recv_work }
-    impl HasWork<Self, 2> for Conn { self.disconnect_work }
+    impl{O: ConnOwner} HasWork<Self, 1> for Conn<O> { self.recv_work }
+    impl{O: ConnOwner} HasWork<Self, 2> for Conn<O> { self.disconnect_work }
 }
 
-impl WorkItem<1> for Conn {
-    type Pointer = Arc<Conn>;
+impl<O: ConnOwner> WorkItem<1> for Conn<O> {
+    type Pointer = Arc<Conn<O>>;
 
-    fn run(this: Arc<Conn>) {
+    fn run(this: Arc<Conn<O>>) {
         this.recv_work();
     }
 }
 
-impl WorkItem<2> for Conn {
-    type Pointer = Arc<Conn>;
+impl<O: ConnOwner> WorkItem<2> for Conn<O> {
+    type Pointer = Arc<Conn<O>>;
 
-    fn run(this: Arc<Conn>) {
+    fn run(this: Arc<Conn<O>>) {
         let err = Error::from_errno(this.drop_reason.load(Ordering::Acquire));
-        this.xprt.disconnect(this.generation, err);
+        O::lost(&this.owner, this.generation, err);
     }
 }
 
-impl Conn {
-    pub(crate) fn new(xprt: Arc<Xprt>, generation: u64) -> Result<Arc<Self>> {
+impl<O: ConnOwner> Conn<O> {
+    pub(crate) fn new(owner: Arc<O>, generation: u64) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                xprt,
+                owner,
                 generation,
                 drop_reason: AtomicI32::new(ECONNRESET.to_errno()),
                 recv_work <- new_work!("Conn::recv_work"),
@@ -128,40 +114,26 @@ impl Conn {
     }
 
     fn queue_recv(this: ArcBorrow<'_, Self>) {
-        let _ = this
-            .xprt
-            .globals
-            .smbiod
-            .enqueue::<Arc<Conn>, 1>(this.into());
+        let _ = this.owner.queue().enqueue::<Arc<Conn<O>>, 1>(this.into());
     }
 
-    fn queue_disconnect(this: ArcBorrow<'_, Self>, why: Error) {
+    /// Asks smbiod to drop this connection. Any context.
+    pub(crate) fn queue_disconnect(this: ArcBorrow<'_, Self>, why: Error) {
         this.drop_reason.store(why.to_errno(), Ordering::Release);
-        let _ = this
-            .xprt
-            .globals
-            .smbiod
-            .enqueue::<Arc<Conn>, 2>(this.into());
+        let _ = this.owner.queue().enqueue::<Arc<Conn<O>>, 2>(this.into());
     }
 
     /// smbiod: read what `data_ready` could not (or, in workqueue mode,
     /// everything), with the socket locked and sleeping allocations allowed.
     fn recv_work(self: &Arc<Self>) {
-        let Some(sock) = self.xprt.ctl.lock().sock.clone() else {
+        let Some(sock) = self.owner.socket(self.generation) else {
             return;
         };
-        if sock.generation() != self.generation {
-            return;
-        }
         // Receive serves writeback: no allocation may recurse into the
         // file system.
         let _nofs = NofsScope::enter();
         let broken = sock.with_rx_locked(|owner, rx, reader| {
-            let sink = ConnSink {
-                conn: owner,
-                may_sleep: true,
-                opened: false,
-            };
+            let sink = O::sink(owner, true);
             loop {
                 rx.unpark(&sink);
                 if rx.is_broken() {
@@ -182,16 +154,14 @@ impl Conn {
     }
 }
 
-impl SockCallbacks for Conn {
-    type Rx = Rx;
+impl<O: ConnOwner> SockCallbacks for Conn<O> {
+    type Rx = Rx<O>;
 
-    fn data_ready(this: ArcBorrow<'_, Self>, rx: &mut Rx, reader: &mut Reader<'_>) {
-        // A frame smbiod keeps for itself (placed there, with a sleeping
-        // allocation) is finished there too: completing it takes locks that
-        // sleep.
-        if this.xprt.key.recv_mode == RecvMode::Workqueue
+    fn data_ready(this: ArcBorrow<'_, Self>, rx: &mut Rx<O>, reader: &mut Reader<'_>) {
+        // A frame smbiod keeps for itself is finished there too.
+        if !this.owner.softirq_receive()
             || rx.is_parked()
-            || rx.target().is_some_and(Target::is_owned)
+            || rx.target().is_some_and(O::smbiod_only)
         {
             Self::queue_recv(this);
             return;
@@ -199,11 +169,7 @@ impl SockCallbacks for Conn {
         if rx.is_broken() {
             return;
         }
-        let sink = ConnSink {
-            conn: this,
-            may_sleep: false,
-            opened: false,
-        };
+        let sink = O::sink(this, false);
         let _ = reader.read(&mut |chunk| rx.consume(&sink, &ChunkSrc(chunk), false));
         if rx.is_parked() {
             Self::queue_recv(this);
@@ -213,11 +179,7 @@ impl SockCallbacks for Conn {
     }
 
     fn state_change(this: ArcBorrow<'_, Self>, state: TcpState) {
-        // The connect worker waits for the handshake's outcome.
-        this.xprt.wake();
-        if matches!(state, TcpState::Closed | TcpState::CloseWait)
-            && matches!(this.xprt.state(), State::Connected | State::Negotiating)
-        {
+        if this.owner.state_changed(this.generation, state) {
             Self::queue_disconnect(this, ECONNRESET);
         }
     }
@@ -225,14 +187,14 @@ impl SockCallbacks for Conn {
 
 /// A connection's socket as the transport holds it: shared by senders and
 /// the receive work; the last holder tears it down (process context).
-pub(crate) struct ConnSock {
+pub(crate) struct ConnSock<O: ConnOwner> {
     /// `Some` until the drop hands it to the close work.
-    cs: Option<CallbackSocket<Conn>>,
+    cs: Option<CallbackSocket<Conn<O>>>,
     generation: u64,
 }
 
-impl ConnSock {
-    pub(crate) fn new(cs: CallbackSocket<Conn>) -> Self {
+impl<O: ConnOwner> ConnSock<O> {
+    pub(crate) fn new(cs: CallbackSocket<Conn<O>>) -> Self {
         let generation = cs.owner().map_or(0, |c| c.generation);
         Self {
             cs: Some(cs),
@@ -240,7 +202,7 @@ impl ConnSock {
         }
     }
 
-    fn cs(&self) -> &CallbackSocket<Conn> {
+    fn cs(&self) -> &CallbackSocket<Conn<O>> {
         // INVARIANT: `cs` is `Some` for the whole life of a `ConnSock`; only
         // its drop takes it.
         self.cs.as_ref().expect("ConnSock used during drop")
@@ -248,7 +210,7 @@ impl ConnSock {
 
     pub(crate) fn with_rx_locked<R>(
         &self,
-        f: impl FnOnce(ArcBorrow<'_, Conn>, &mut Rx, &mut Reader<'_>) -> R,
+        f: impl FnOnce(ArcBorrow<'_, Conn<O>>, &mut Rx<O>, &mut Reader<'_>) -> R,
     ) -> R {
         self.cs().with_rx_locked(f)
     }
@@ -276,14 +238,14 @@ impl ConnSock {
 
 /// The socket teardown, which cancels (and so waits for) the connection's
 /// work items: it must not run inside one of them.
-fn close_socket(mut cs: CallbackSocket<Conn>) {
+fn close_socket<O: ConnOwner>(mut cs: CallbackSocket<Conn<O>>) {
     cs.close_in_place(|conn| {
-        kwq::cancel_work_sync::<Conn, 1>(conn);
-        kwq::cancel_work_sync::<Conn, 2>(conn);
+        kwq::cancel_work_sync::<Conn<O>, 1>(conn);
+        kwq::cancel_work_sync::<Conn<O>, 2>(conn);
     });
 }
 
-impl Drop for ConnSock {
+impl<O: ConnOwner> Drop for ConnSock<O> {
     fn drop(&mut self) {
         let Some(cs) = self.cs.take() else {
             return;
@@ -295,9 +257,8 @@ impl Drop for ConnSock {
             return;
         };
         if conn
-            .xprt
-            .globals
-            .smbiod
+            .owner
+            .queue()
             .try_spawn(GFP_KERNEL, move || close_socket(cs))
             .is_err()
         {
@@ -305,18 +266,15 @@ impl Drop for ConnSock {
             // were dropped, which tears the socket down without cancelling
             // the connection's work; that work then finds no socket and
             // returns.
-            pr_warn!(
-                "transport {}: closing a connection without its work cancelled (no memory)\n",
-                conn.xprt.id
-            );
+            pr_warn!("closing a connection without its work cancelled (no memory)\n");
         }
     }
 }
 
 /// A received chunk as the receive engine sees it.
-struct ChunkSrc<'a, 'b>(&'a Chunk<'b>);
+pub(crate) struct ChunkSrc<'a, 'b>(pub(crate) &'a crate::kext::net::tcp::Chunk<'b>);
 
-impl Source for ChunkSrc<'_, '_> {
+impl crate::rx::Source for ChunkSrc<'_, '_> {
     fn len(&self) -> usize {
         self.0.len()
     }
@@ -325,275 +283,12 @@ impl Source for ChunkSrc<'_, '_> {
         self.0.copy_to(from, dst).is_ok()
     }
 
-    fn copy_to_iter(&self, from: usize, n: usize, iter: &mut KernelIter<'_>) -> bool {
+    fn copy_to_iter(
+        &self,
+        from: usize,
+        n: usize,
+        iter: &mut crate::kext::iter::KernelIter<'_>,
+    ) -> bool {
         self.0.copy_to_iter(from, n, iter).is_ok()
-    }
-}
-
-/// The transport as a receive sink.
-struct ConnSink<'a> {
-    conn: ArcBorrow<'a, Conn>,
-    may_sleep: bool,
-    /// Places the message opened from an encrypted frame, whose bytes were
-    /// counted when the frame arrived.
-    opened: bool,
-}
-
-/// Appends a part to a frame smbiod keeps whole: in order, within the
-/// capacity reserved for the frame.
-fn append<A: kernel::alloc::Allocator>(
-    buf: &mut kernel::alloc::Vec<u8, A>,
-    offset: usize,
-    part: &Part<'_>,
-) -> bool {
-    let Some(end) = offset.checked_add(part.len()) else {
-        return false;
-    };
-    if buf.len() != offset || end > buf.capacity() || buf.resize(end, 0, GFP_KERNEL).is_err() {
-        return false;
-    }
-    part.copy_to(&mut buf[offset..end])
-}
-
-impl ConnSink<'_> {
-    fn xprt(&self) -> &Xprt {
-        &self.conn.xprt
-    }
-
-    /// Opens an encrypted frame with its session's keys and places the
-    /// message inside as if it had arrived alone (smbiod only). A frame
-    /// that cannot be opened is dropped: its request then times out, or
-    /// fails with the connection. One that opens but holds no valid SMB2
-    /// message came from a server that has the key and is broken: the
-    /// connection is dropped.
-    fn open_sealed(&self, mut buf: KVVec<u8>) {
-        let xprt = self.xprt();
-        let opened = seal::open(|sid| xprt.keyring.lock().find(sid), &mut buf);
-        if let Err(e) = opened {
-            XprtStats::inc(&xprt.stats.open_failures);
-            pr_warn!(
-                "transport {} to {}: dropping an encrypted message that does not open ({:?})\n",
-                xprt.id,
-                xprt.key.addr,
-                e
-            );
-            return;
-        }
-        XprtStats::inc(&xprt.stats.opened);
-        let msg = &buf[TRANSFORM_HEADER_LEN..];
-        let mut len = [0u8; 4];
-        let mut inner = Rx::new();
-        let sink = ConnSink {
-            conn: self.conn,
-            may_sleep: self.may_sleep,
-            opened: true,
-        };
-        let whole = encode_frame_length(msg.len(), &mut len).is_ok()
-            && inner.consume(&sink, &Bytes(&len), true) == len.len()
-            && inner.consume(&sink, &Bytes(msg), true) == msg.len()
-            && inner.is_idle();
-        if !whole {
-            Conn::queue_disconnect(self.conn, EPROTO);
-        }
-    }
-
-    fn owned(&self, frame_len: usize, kind: OwnedKind) -> Placement<Target> {
-        if !self.may_sleep {
-            return Placement::Park;
-        }
-        match KVec::with_capacity(frame_len, GFP_KERNEL) {
-            Ok(buf) => Placement::Target(Target::Owned { buf, kind }),
-            Err(_) => {
-                pr_warn!("no memory for a {} byte frame; dropping it\n", frame_len);
-                Placement::Drain
-            }
-        }
-    }
-}
-
-impl Sink for ConnSink<'_> {
-    type Target = Target;
-
-    fn max_frame(&self) -> usize {
-        self.xprt().max_frame.load(Ordering::Acquire)
-    }
-
-    fn place(&self, hdr: &[u8], frame_len: usize, may_sleep: bool) -> Placement<Target> {
-        let xprt = self.xprt();
-        let h = match peek_header(hdr) {
-            Ok(PduPeek::Smb2(h)) => h,
-            Ok(PduPeek::Transform(_)) => {
-                if !may_sleep {
-                    return Placement::Park;
-                }
-                return match KVVec::with_capacity(frame_len, GFP_KERNEL) {
-                    Ok(buf) => Placement::Target(Target::Sealed(buf)),
-                    Err(_) => {
-                        pr_warn!(
-                            "no memory for a {} byte encrypted frame; dropping it\n",
-                            frame_len
-                        );
-                        Placement::Drain
-                    }
-                };
-            }
-            Err(_) => {
-                XprtStats::inc(&xprt.stats.malformed);
-                return Placement::Drain;
-            }
-        };
-        if h.message_id == UNSOLICITED_MESSAGE_ID {
-            return self.owned(frame_len, OwnedKind::Unsolicited);
-        }
-        let rqst = xprt.mids.find(h.message_id);
-        if h.is_interim() {
-            // MS-SMB2 3.2.5.1.5: take the credits and the AsyncId, keep
-            // waiting for the final response.
-            XprtStats::inc(&xprt.stats.interim);
-            xprt.credits.lock().grant(h.credit_response);
-            xprt.wake();
-            if let (Some(r), crate::proto::header::HeaderTarget::Async { async_id }) =
-                (&rqst, h.target)
-            {
-                r.set_async_id(async_id);
-            }
-            return Placement::Drain;
-        }
-        // A CREATE that succeeded after its task left (killed, timed out):
-        // keep the reply so that the open can be closed. Deciding needs a
-        // sleeping allocation, so in softirq nothing is decided yet.
-        // The header tests come first: only a successful CREATE reply pays
-        // for the request's lock.
-        let orphan_create = h.status == 0
-            && h.command() == Some(Command::Create)
-            && frame_len <= MAX_ORPHAN_FRAME
-            && rqst.as_ref().is_some_and(|r| r.is_detached());
-        if orphan_create && !may_sleep {
-            return Placement::Park;
-        }
-        if let Some(r) = &rqst {
-            if r.needs_room(frame_len) {
-                if !may_sleep {
-                    // Decide nothing yet: smbiod will place it again.
-                    return Placement::Park;
-                }
-                if r.reserve(frame_len).is_err() {
-                    pr_warn!(
-                        "no memory for a {} byte reply; failing the request\n",
-                        frame_len
-                    );
-                    r.fail(ENOMEM);
-                }
-            }
-        }
-        // Committed: account the credits and take the request off the table.
-        {
-            let mut credits = xprt.credits.lock();
-            if let Some(r) = &rqst {
-                let _ = credits.complete(&r.charge);
-            }
-            credits.grant(h.credit_response);
-        }
-        xprt.wake();
-        match rqst {
-            None => {
-                XprtStats::inc(&xprt.stats.unknown_mid);
-                Placement::Drain
-            }
-            Some(r) => {
-                xprt.mids.remove(h.message_id);
-                if orphan_create {
-                    let tree_id = r.tree_id.load(Ordering::Relaxed);
-                    return match KVec::with_capacity(frame_len, GFP_KERNEL) {
-                        Ok(buf) => Placement::Target(Target::Owned {
-                            buf,
-                            kind: OwnedKind::OrphanCreate(tree_id),
-                        }),
-                        Err(_) => Placement::Drain,
-                    };
-                }
-                if r.is_finished() || !r.begin(frame_len) {
-                    Placement::Drain
-                } else {
-                    Placement::Target(Target::Reply(r))
-                }
-            }
-        }
-    }
-
-    fn deliver(&self, target: &mut Target, offset: usize, part: &Part<'_>) -> bool {
-        match target {
-            Target::Reply(r) => {
-                if r.append(offset, part) {
-                    return true;
-                }
-                // The rest is drained; a task still waiting learns why
-                // rather than waiting for its timeout.
-                if !r.is_detached() {
-                    pr_warn!(
-                        "transport {}: reply to MessageId {} does not fit its buffer; failing the request\n",
-                        self.xprt().id,
-                        r.mid
-                    );
-                    r.fail(EMSGSIZE);
-                }
-                false
-            }
-            Target::Owned { buf, .. } => append(buf, offset, part),
-            Target::Sealed(buf) => append(buf, offset, part),
-        }
-    }
-
-    fn complete(&self, target: Target, frame_len: usize) {
-        let xprt = self.xprt();
-        if !self.opened {
-            XprtStats::add(&xprt.stats.bytes_received, frame_len as u64 + 4);
-        }
-        if self.may_sleep {
-            XprtStats::inc(&xprt.stats.placed_by_smbiod);
-        } else {
-            XprtStats::inc(&xprt.stats.placed_in_data_ready);
-        }
-        match target {
-            Target::Reply(r) => {
-                XprtStats::inc(&xprt.stats.replies);
-                r.complete(frame_len);
-            }
-            Target::Owned { kind, buf } => match kind {
-                OwnedKind::Unsolicited => {
-                    XprtStats::inc(&xprt.stats.unsolicited);
-                    self.conn
-                        .xprt
-                        .post_message(MsgKind::Unsolicited, self.conn.generation, 0, buf);
-                }
-                OwnedKind::OrphanCreate(tree_id) => {
-                    XprtStats::inc(&xprt.stats.orphan_creates);
-                    self.conn.xprt.post_message(
-                        MsgKind::OrphanCreate,
-                        self.conn.generation,
-                        tree_id,
-                        buf,
-                    );
-                }
-            },
-            Target::Sealed(buf) => self.open_sealed(buf),
-        }
-    }
-
-    fn malformed(&self, why: Malformed) {
-        if why == Malformed::TooLong {
-            XprtStats::inc(&self.xprt().stats.oversized);
-        }
-        XprtStats::inc(&self.xprt().stats.malformed);
-        pr_warn!(
-            "transport {} to {}: malformed input ({:?}); dropping the connection\n",
-            self.xprt().id,
-            self.xprt().key.addr,
-            why
-        );
-    }
-
-    fn resumed(&self) {
-        XprtStats::inc(&self.xprt().stats.resumed_parses);
     }
 }

@@ -5,7 +5,6 @@
 //! settled.
 #![forbid(unsafe_code)]
 
-use crate::conn::ConnSock;
 use crate::kext::random;
 use crate::proto::credits::ChargeClass;
 use crate::proto::header::{Command, Header};
@@ -17,10 +16,12 @@ use crate::proto::negotiate_ctx::{
     cipher, signing_algorithm as signing, NegotiateContext, NegotiateContexts, HASH_SHA512,
 };
 use crate::proto::preauth::PreauthHash;
+use crate::rqst::CallParams;
 use crate::smb_crypto::SmbCrypto;
-use crate::xprt::{Deadline, Xprt};
+use crate::xprt::Xprt;
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// The dialects this transport speaks, lowest first.
 pub(crate) const DIALECTS: [u16; 4] = [
@@ -73,7 +74,7 @@ pub(crate) fn valid_range(min: u16, max: u16) -> bool {
 }
 
 /// Runs NEGOTIATE on a fresh connection. Called by the connect worker.
-pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negotiated> {
+pub(crate) fn run(xprt: &Arc<Xprt>, generation: u64) -> Result<Negotiated> {
     let key = &xprt.key;
     let mut offered = [0u16; 4];
     let mut n = 0;
@@ -126,23 +127,28 @@ pub(crate) fn run(xprt: &Xprt, sock: &ConnSock, generation: u64) -> Result<Negot
     };
     let mut buf = [0u8; 512];
     let len = encode(&Header::request(Command::Negotiate), &req, &mut buf).map_err(|_| EINVAL)?;
-    let deadline = Deadline::new(Some(xprt.tun.connect_timeout_ms));
+    let params = CallParams {
+        class: ChargeClass::Priority,
+        seal: false,
+        sign: false,
+        reply_capacity: 4096,
+        only_on: Some(generation),
+    };
     let reply = {
         let mut parts: [&mut [u8]; 1] = [&mut buf[..len]];
-        xprt.call_on(
-            sock,
-            generation,
+        let (r, _) = xprt.call_sync(
             &mut parts,
-            &mut crate::xprt::CallData::default(),
-            ChargeClass::Priority,
-            4096,
-            &deadline,
-            false,
             None,
-        )?
+            None,
+            params,
+            Some(xprt.tun.connect_timeout_ms),
+        );
+        r?
     };
 
-    let status = crate::proto::wire::get_u32(&reply, 8).map_err(|_| EPROTO)?;
+    let status = crate::proto::header::HeaderView::new(&reply)
+        .map_err(|_| EPROTO)?
+        .status();
     if status != 0 {
         pr_warn!(
             "transport {} to {}: NEGOTIATE failed with status {:#x}\n",

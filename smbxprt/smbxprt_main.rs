@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 //! smbxprt.ko: the SMB2/3 transport, modelled on sunrpc's.
 //!
-//! - `xprt`: the shared transport object, its connect worker and send path;
-//! - `acall`: asynchronous calls, whose steps run on smbiod;
-//! - `conn`: one connection's socket callbacks and receive placement;
-//! - `rx`: the resumable receive state machine;
-//! - `mid`: requests in flight and the MessageId table;
+//! - `xprt`: the shared transport object;
+//! - `connect`: connecting, reconnecting with backoff, losing a connection;
+//! - `credits`: the credit window and the line of requests waiting for it;
+//! - `rqst`, `call`: a request's life (charge, send, result, cancel) and
+//!   its timer; `reply`: where a reply's bytes go;
+//! - `send`: the transmit path (signing, sealing, the transmit lock);
+//! - `conn`: one connection's socket callbacks and receive work;
+//! - `place`: where each received frame goes; `rx`: the resumable
+//!   receive state machine; `mid`: requests in flight by MessageId;
+//! - `keys`, `seal`, `verify`: the sessions' keys, encryption, and reply
+//!   signatures;
+//! - `probe`: one ECHO probe per transport;
 //! - `negotiate`: NEGOTIATE and what it settles;
-//! - `stats`: counters shown in debugfs.
+//! - `notify`: events and messages for the layers above;
+//! - `stats`, `debugfs`: counters and state in debugfs.
 //!
 //! It also provides the SMB cryptographic primitives (`include/smb/crypto.h`).
 //! Its API is `include/smb/xprt.h`, exported in the "SMB" namespace. See
@@ -29,14 +37,24 @@ pub mod proto;
 #[path = "../rust/smb/crypto.rs"]
 pub mod smb_crypto;
 
-mod acall;
+mod call;
 mod conn;
-mod credit_queue;
+mod connect;
+mod credits;
+mod debugfs;
+mod keys;
 mod mid;
 mod negotiate;
+mod notify;
+mod place;
+mod probe;
+mod reply;
+mod rqst;
 mod rx;
 mod seal;
+mod send;
 mod stats;
+mod verify;
 mod xprt;
 
 mod crypto_kunit;
@@ -45,13 +63,12 @@ mod kext_kunit;
 mod proto_kunit;
 mod rx_kunit;
 
-use kernel::debugfs::{Dir, File};
-use kernel::str::CString;
+use kernel::debugfs::Dir;
 use kernel::sync::{new_mutex, Arc, Mutex};
 use kext::global::Global;
 use kext::net::ns::NetMap;
+use kext::sync::live::LiveCount;
 use kext::workqueue::{OwnedQueue, WQ_MEM_RECLAIM, WQ_UNBOUND};
-use stats::XprtStats;
 use xprt::{Tunables, Xprt};
 
 module! {
@@ -92,14 +109,6 @@ module! {
     },
 }
 
-/// Debugfs entries of one transport.
-struct XprtDebugfs {
-    id: u32,
-    _stats: Pin<KBox<File<Arc<XprtStats>>>>,
-    _info: Pin<KBox<File<Arc<Xprt>>>>,
-    _dir: Dir,
-}
-
 /// Module-wide state, reachable from exported functions through
 /// [`GLOBALS`].
 #[pin_data]
@@ -109,9 +118,12 @@ pub(crate) struct Globals {
     /// `smbiod`: connect, receive and disconnect work; `WQ_MEM_RECLAIM`
     /// because writeback waits on it.
     pub(crate) smbiod: OwnedQueue,
-    debugfs: Dir,
+    pub(crate) debugfs: Dir,
     #[pin]
-    debugfs_entries: Mutex<KVec<XprtDebugfs>>,
+    pub(crate) debugfs_entries: Mutex<KVec<debugfs::XprtDebugfs>>,
+    /// Transports and requests alive: the module's exit waits for them.
+    pub(crate) live_xprts: Arc<LiveCount>,
+    pub(crate) live_rqsts: Arc<LiveCount>,
 }
 
 pub(crate) static GLOBALS: Global<Globals> = Global::new();
@@ -143,44 +155,6 @@ impl Globals {
             xprt::RecvMode::Softirq
         }
     }
-
-    /// Adds `/sys/kernel/debug/smbxprt/<id>/{stats,info}`. Failure only
-    /// loses the debugfs view.
-    pub(crate) fn add_debugfs(&self, x: &Arc<Xprt>) {
-        let Ok(name) = CString::try_from_fmt(fmt!("{}", x.id)) else {
-            return;
-        };
-        let dir = self.debugfs.subdir(&name);
-        let stats = KBox::pin_init(
-            dir.read_callback_file(c"stats", x.stats.clone(), &|s: &Arc<XprtStats>, f| {
-                s.show(f)
-            }),
-            GFP_KERNEL,
-        );
-        let info = KBox::pin_init(
-            dir.read_callback_file(c"info", x.clone(), &|x: &Arc<Xprt>, f| x.show_info(f)),
-            GFP_KERNEL,
-        );
-        if let (Ok(stats), Ok(info)) = (stats, info) {
-            let entry = XprtDebugfs {
-                id: x.id,
-                _stats: stats,
-                _info: info,
-                _dir: dir,
-            };
-            let _ = self.debugfs_entries.lock().push(entry, GFP_KERNEL);
-        }
-    }
-
-    pub(crate) fn remove_debugfs(&self, x: &Xprt) {
-        let gone = {
-            let mut e = self.debugfs_entries.lock();
-            e.iter()
-                .position(|d| d.id == x.id)
-                .and_then(|i| e.remove(i).ok())
-        };
-        drop(gone);
-    }
 }
 
 struct SmbXprt;
@@ -193,6 +167,8 @@ impl kernel::Module for SmbXprt {
                 smbiod: OwnedQueue::new(c"smbiod", WQ_MEM_RECLAIM | WQ_UNBOUND)?,
                 debugfs: Dir::new(c"smbxprt"),
                 debugfs_entries <- new_mutex!(KVec::new(), "Globals::debugfs_entries"),
+                live_xprts: Arc::pin_init(LiveCount::new(), GFP_KERNEL)?,
+                live_rqsts: Arc::pin_init(LiveCount::new(), GFP_KERNEL)?,
             }),
             GFP_KERNEL,
         )?;
@@ -210,13 +186,21 @@ impl Drop for SmbXprt {
     fn drop(&mut self) {
         if let Some(g) = GLOBALS.remove() {
             // Users hold module references while they hold transports, so
-            // none is left; drain smbiod, then free everything.
+            // none is registered any more. A transport may still be closing
+            // (its socket from smbiod), a request waiting for a late reply:
+            // nothing of this module may run once its text is gone, so wait
+            // for every one of them, then for softirq handlers still inside
+            // (an RCU grace period) and for smbiod.
             if !g.registry.is_empty() {
                 pr_warn!(
                     "{} transports still registered at unload\n",
                     g.registry.len()
                 );
             }
+            g.smbiod.flush();
+            g.live_rqsts.wait_zero("requests");
+            g.live_xprts.wait_zero("transports");
+            kext::sync::synchronize_rcu();
             g.smbiod.flush();
             drop(g);
         }

@@ -39,12 +39,12 @@ pub(crate) struct XprtStats {
     pub(crate) disconnects: AtomicU64,
     /// Connections made again after one was lost.
     pub(crate) reconnects: AtomicU64,
-    /// Calls that had to wait for credits.
+    /// Requests that had to wait for credits.
     pub(crate) credit_stalls: AtomicU64,
-    /// Successful CREATE replies whose task had left, and the CLOSEs the
-    /// transport sent for them itself (no handler took them).
-    pub(crate) orphan_creates: AtomicU64,
-    pub(crate) orphan_closes: AtomicU64,
+    /// Replies whose request's owner had left (cancelled, timed out), and
+    /// the successful ones no handler took.
+    pub(crate) late_replies: AtomicU64,
+    pub(crate) late_replies_unclaimed: AtomicU64,
     /// Messages for the handlers dropped because too many were queued.
     pub(crate) messages_dropped: AtomicU64,
     /// Requests sent sealed, sealed frames received and opened, and those
@@ -54,8 +54,14 @@ pub(crate) struct XprtStats {
     pub(crate) open_failures: AtomicU64,
     /// The most requests that were in flight at once.
     pub(crate) in_flight_peak: AtomicU64,
-    /// Requests sent again after the connection was lost.
-    pub(crate) replays: AtomicU64,
+    /// Reply PDUs whose signature was verified, replies that failed the
+    /// check (their requests fail with EIO), and plain replies to
+    /// encrypted requests (failed likewise).
+    pub(crate) verified: AtomicU64,
+    pub(crate) bad_signatures: AtomicU64,
+    pub(crate) unprotected_replies: AtomicU64,
+    /// Sends a caught signal interrupted, finished with signals blocked.
+    pub(crate) interrupted_sends: AtomicU64,
     /// Reconnects because no credit was left and nothing was in flight.
     pub(crate) zero_credit_resets: AtomicU64,
     /// Frames longer than the negotiated limit (the connection is dropped).
@@ -64,14 +70,11 @@ pub(crate) struct XprtStats {
     pub(crate) cancels: AtomicU64,
     /// Request timers that expired.
     pub(crate) timeouts: AtomicU64,
-    /// ECHO probes sent after a request timer expired, and those that went
-    /// unanswered (each drops the connection).
+    /// ECHO probes sent (one per transport at a time, after a period of
+    /// silence with requests out), and those that went unanswered (each
+    /// drops the connection).
     pub(crate) probes: AtomicU64,
     pub(crate) probe_failures: AtomicU64,
-    /// Asynchronous calls started, and how many waited parked (for the
-    /// connection or for credits) at least once.
-    pub(crate) async_calls: AtomicU64,
-    pub(crate) async_parked: AtomicU64,
     rtt: [AtomicU64; RTT_BOUNDS_US.len() + 1],
     rtt_sum_us: AtomicU64,
 }
@@ -104,7 +107,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 34] = [
+        let rows: [(&str, &AtomicU64); 35] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -123,21 +126,22 @@ impl XprtStats {
             ("reconnects", &self.reconnects),
             ("credit_stalls", &self.credit_stalls),
             ("in_flight_peak", &self.in_flight_peak),
-            ("orphan_creates", &self.orphan_creates),
-            ("orphan_closes", &self.orphan_closes),
+            ("late_replies", &self.late_replies),
+            ("late_replies_unclaimed", &self.late_replies_unclaimed),
             ("messages_dropped", &self.messages_dropped),
             ("sealed", &self.sealed),
             ("opened", &self.opened),
             ("open_failures", &self.open_failures),
-            ("replays", &self.replays),
+            ("verified", &self.verified),
+            ("bad_signatures", &self.bad_signatures),
+            ("unprotected_replies", &self.unprotected_replies),
+            ("interrupted_sends", &self.interrupted_sends),
             ("zero_credit_resets", &self.zero_credit_resets),
             ("oversized", &self.oversized),
             ("cancels", &self.cancels),
             ("timeouts", &self.timeouts),
             ("probes", &self.probes),
             ("probe_failures", &self.probe_failures),
-            ("async_calls", &self.async_calls),
-            ("async_parked", &self.async_parked),
             ("rtt_sum_us", &self.rtt_sum_us),
         ];
         for (name, c) in rows {

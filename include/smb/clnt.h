@@ -305,7 +305,7 @@ struct smb_task_op {
 	u32 status;			/* out */
 };
 
-#define SMB_TASK_MAX_OPS	3
+#define SMB_TASK_MAX_OPS	5
 
 /* Safe to send again after a lost connection (<smb/xprt.h>). */
 #define SMB_TASK_REPLAYABLE	0x2

@@ -113,58 +113,92 @@ int smb_xprt_negotiated(struct smb_xprt *xprt,
 			struct smb_xprt_negotiated *out);
 
 /*
- * A signer signs or encrypts a request after the transport has assigned its
- * MessageId and credit fields, under the transmit lock, right before it is
- * sent (a signature covers the header, so it must come last). It may not sleep for long; it must not call back into
- * the transport. @data is NULL, or a copy of the call's send_data cursor
- * (the payload that ends the last PDU), which the signer may advance. The
- * table is const and names its owner module, which the transport pins for
- * the duration of the call (Documentation/abi.rst).
+ * Requests.
+ *
+ * A request is sunrpc's rpc_rqst: the layer above (smbclient) owns what it
+ * means and when it is sent again; the transport gives it MessageIds and
+ * credits, signs or seals it, sends it, times it, and places its reply.
+ * Each attempt goes through, in the caller's struct smb_xprt_call:
+ *
+ *   smb_xprt_charge()  credits and MessageIds for its PDUs, or -EAGAIN:
+ *                      the request waits for credits or the connection,
+ *                      and ->wake says when to charge again;
+ *   smb_xprt_send()    it goes out (from the caller's context); ->wake
+ *                      says when its result is there;
+ *   smb_xprt_finish()  the result: 0 with the reply in @reply, or an errno;
+ *
+ * or smb_xprt_cancel() at any point, after which the transport never
+ * touches the struct again. After smb_xprt_finish() or smb_xprt_cancel()
+ * the struct is idle (@priv NULL) and may be charged again (a replay) or
+ * freed. ->wake is never called after either has returned.
+ *
+ * The transport never sends a request again by itself. Errors of an
+ * attempt: -ENOTCONN (nothing went out: charge and send again), -ENOKEY
+ * (signed or sealed, and the session has no keys on this connection:
+ * nothing went out; set the session up again), -ECONNRESET (it went out,
+ * and the connection was lost before the reply: only the caller knows
+ * whether it may be replayed), -ETIMEDOUT (soft transports: no reply
+ * within the request timer, or the server stopped answering probes), -EIO
+ * (the reply failed its signature check, or was plain though the request
+ * was sealed), -EMSGSIZE (the reply did not fit), -EINTR (a fatal signal
+ * while waiting for the transmit lock: nothing went out).
  */
-struct smb_xprt_signer {
-	struct module *owner;
-	int (*sign)(void *ctx, struct kvec *iov, unsigned int nr_iov,
-		    struct iov_iter *data);
-};
 
+/* Flags of a request (struct smb_xprt_call's @flags). */
 #define SMB_XPRT_CALL_PRIORITY	0x1	/* may use the reserved credits */
 /*
- * Safe to send again: if the connection is lost before the reply arrives,
- * the transport resends the request on the next connection (within the
- * call's timeout). Without it such a call fails with -EIO, since the
- * server may have acted on it.
- */
-#define SMB_XPRT_CALL_REPLAYABLE	0x2
-/*
  * Encrypt the request (MS-SMB2 3.1.4.3) with the keys set for the
- * SessionId in its first header (smb_xprt_set_session_keys()) on the
- * current connection; the signer is then not called. Without such keys
- * the call fails with -ENOKEY and nothing is sent: a server drops the
- * connection on a frame sealed for a session it does not know, so the
- * session must be set up again first.
+ * SessionId in its first header on the current connection
+ * (smb_xprt_set_session_keys()); its reply must be encrypted too.
  */
-#define SMB_XPRT_CALL_SEAL		0x4
+#define SMB_XPRT_CALL_SEAL	0x4
+/*
+ * Sign each PDU with its session's key (MS-SMB2 3.2.4.1.1), and verify the
+ * reply's signatures before the request completes (3.2.5.1.3).
+ */
+#define SMB_XPRT_CALL_SIGN	0x8
+
+struct smb_xprt_call;
+
+struct smb_xprt_call_ops {
+	struct module *owner;	/* pinned while a request uses the table */
+	u32 flags;		/* SMB_XPRT_WAKE_ATOMIC */
+	/*
+	 * Optional, with @split_head: where a reply's payload goes. Given the
+	 * first @len bytes of the reply frame (@split_head, or the whole frame
+	 * if shorter) and the frame's length, set *@data_off and *@data_len
+	 * and return true to have those bytes of the frame (a READ's payload,
+	 * MS-SMB2 2.2.20, wherever the server put it) go from the socket
+	 * straight into @recv_data, and the rest into @reply. Called in any
+	 * context, softirq included: must not sleep.
+	 */
+	u32 split_head;
+	bool (*split)(struct smb_xprt_call *call, const void *head, size_t len,
+		      size_t frame_len, u32 *data_off, u32 *data_len);
+	/*
+	 * The request may go on: charge again, or take the result. Called on
+	 * smbiod (process context; it may send, but must not wait for a
+	 * reply), or in any context if @flags has SMB_XPRT_WAKE_ATOMIC (then
+	 * it may only wake a task).
+	 */
+	void (*wake)(struct smb_xprt_call *call);
+};
+
+#define SMB_XPRT_WAKE_ATOMIC	0x1
 
 /*
- * One request and its reply.
- *
- * @iov[0] starts with the request's 64-byte SMB2 header; the transport
- * writes MessageId, CreditCharge and CreditRequest into it. The reply,
- * header included, is copied to @reply; -EMSGSIZE if it does not fit in
- * @reply_size bytes. @timeout is in jiffies (MAX_SCHEDULE_TIMEOUT: none).
- *
- * Bulk data travels in the caller's iterators, which must be kernel-backed
- * (ITER_KVEC, ITER_BVEC, ITER_FOLIOQ or ITER_XARRAY; anything else is
- * -EFAULT): pin user memory into a bvec first (iov_iter_extract_pages).
- * The memory must stay valid until the call returns; the transport touches
- * it from softirq and smbiod, never after returning.
- *  - @send_data (ITER_SOURCE) is sent after @iov as the end of the last PDU
- *    (a WRITE's payload, MS-SMB2 2.2.21); it comes back advanced.
- *  - @recv_data (ITER_DEST) receives the payload of a READ response
- *    (MS-SMB2 2.2.20) directly from the socket; @reply then holds the frame
- *    up to its DataOffset, and @recv_data comes back advanced by
- *    DataLength. A reply that is not a READ response with data (an error)
- *    goes whole into @reply, leaving @recv_data where it was.
+ * One request. @iov[0] starts with the request's 64-byte SMB2 header (a
+ * compound's PDUs each start a kvec, chained by NextCommand); the
+ * transport writes MessageId, CreditCharge and CreditRequest into each,
+ * and the signature. Bulk data travels in kernel-backed iterators (ITER_KVEC,
+ * ITER_BVEC, ITER_FOLIOQ or ITER_XARRAY; anything else is -EFAULT): pin user
+ * memory into a bvec first. Everything the struct points to stays valid
+ * and untouched by the caller until the attempt is finished or cancelled;
+ * the transport uses it from softirq and smbiod, never afterwards.
+ *  - @send_data (ITER_SOURCE) is sent after @iov as the end of the last
+ *    PDU (a WRITE's payload); it comes back advanced.
+ *  - @recv_data (ITER_DEST) receives a split reply's payload (see ->split);
+ *    @reply then holds the rest of the frame. It comes back advanced.
  */
 struct smb_xprt_call {
 	struct kvec *iov;
@@ -175,73 +209,85 @@ struct smb_xprt_call {
 	void *reply;
 	size_t reply_size;
 	size_t reply_len;		/* out */
-	long timeout;
-	const struct smb_xprt_signer *signer;	/* NULL: send as is */
-	void *signer_ctx;
+	long timeout;			/* smb_xprt_call() only: jiffies */
+	const struct smb_xprt_call_ops *ops;	/* NULL for smb_xprt_call() */
+	void *ctx;			/* the caller's; the transport never
+					 * touches it */
+	void *priv;			/* the transport's; NULL while idle */
 };
 
 /*
- * smb_xprt_call() - send a request and wait for its reply. Sleeps
- * TASK_KILLABLE. Returns 0 (the reply's NT status is the caller's to read),
- * -ETIMEDOUT, -EINTR on a fatal signal (the reply, if it comes, is drained
- * and its credits are kept), -EIO if the connection was lost while waiting
- * (unless SMB_XPRT_CALL_REPLAYABLE), -ENOTCONN, -EMSGSIZE, or a send
- * or signer error.
+ * smb_xprt_charge() - take credits and MessageIds for @call's PDUs on the
+ * current connection. Returns 0 (charged), -EAGAIN (it waits: ->wake will
+ * be called, then charge again), or an error (the struct is idle again):
+ * -ETIMEDOUT or the last connect error (soft transports, connection away
+ * for one request timer), -ENETDOWN, -EINVAL, -ENOMEM. Never sleeps for
+ * the server. Process context.
+ */
+int smb_xprt_charge(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_send() - send a charged request. Returns 0 (->wake will be
+ * called once its result is there) or an error, nothing having gone out
+ * (the struct is idle again). Process context; sleeps only for the
+ * transmit lock (killably) and socket buffer space; a caught signal does
+ * not cut it short.
+ */
+int smb_xprt_send(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_finish() - the result of a request that is over: 0 (the reply,
+ * header included, is in @reply, its length in @reply_len) or an errno
+ * (see above); -EINPROGRESS if it is not over (wait for ->wake). Process
+ * context.
+ */
+int smb_xprt_finish(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_cancel() - give up on @call: not sent yet, its credits go back;
+ * out, the transport stops using @recv_data at once, asks the server to
+ * drop it (SMB2 CANCEL, MS-SMB2 3.2.4.24) and keeps it only to count its
+ * reply's credits. A late successful reply goes to the handlers
+ * (SMB_XPRT_MSG_LATE_REPLY). A no-op on an idle struct. Process context.
+ */
+void smb_xprt_cancel(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_call() - charge, send and wait for the reply (TASK_KILLABLE),
+ * at most @call->timeout jiffies in all (MAX_SCHEDULE_TIMEOUT: no limit);
+ * @call->ops must be NULL. Returns smb_xprt_finish()'s result, or -EINTR on
+ * a fatal signal or -ETIMEDOUT at the deadline (the request is cancelled).
  */
 int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
 
-/*
- * An asynchronous call (smb_xprt_call_async()): @call as for
- * smb_xprt_call(), then @ops->done(@a, result) once it is over. The
- * caller keeps @a, and everything @call points to (buffers, kvecs,
- * iterators, the signer's context), valid and untouched until @done is
- * called; @done may free it. The table is const and names its owner
- * module, which the transport pins until @done has returned.
- */
-struct smb_xprt_async;
+/* A session's keys (MS-SMB2 3.2.5.3.1). */
+#define SMB_XPRT_SIGN_NONE	0xffff
 
-struct smb_xprt_async_ops {
-	struct module *owner;
-	void (*done)(struct smb_xprt_async *a, int result);
-};
-
-struct smb_xprt_async {
-	struct smb_xprt_call call;
-	const struct smb_xprt_async_ops *ops;
+struct smb_xprt_session_keys {
+	u64 generation;		/* the connection the session was set up on */
+	u64 session_id;
+	/* MS-SMB2 2.2.3.1.7's ids (0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC), or
+	 * SMB_XPRT_SIGN_NONE. */
+	u16 signing_algorithm;
+	u16 cipher;		/* 2.2.3.1.2's id, 0 for none */
+	u32 key_len;		/* of @enc and @dec: the cipher's */
+	u8 signing_key[16];
+	u8 enc[32];		/* Session.EncryptionKey */
+	u8 dec[32];		/* Session.DecryptionKey */
 };
 
 /*
- * smb_xprt_call_async() - start a call and return at once. Returns 0, and
- * then @a->ops->done is called exactly once, with what smb_xprt_call()
- * would have returned (except -EINTR: nothing waits to be killed), on the
- * smbiod workqueue, in process context, never from within this function.
- * Or returns an error (-EINVAL, -ENOMEM, -ENODEV) and never calls @done.
- *
- * Nothing of the call blocks smbiod: a call that must wait for the
- * connection or for credits is parked and resumed when they come; the
- * request timer (then the ECHO probe on hard transports, or the failure on
- * soft ones) runs from a timer; a replayable call is sent again from the
- * connection's next generation. Only the send itself (the transmit lock
- * and socket buffer space) may sleep briefly on smbiod. @done may sleep,
- * and may start calls, but must not wait for a reply (see the handlers
- * below). Any context that may allocate with GFP_KERNEL.
+ * smb_xprt_set_session_keys() - give the transport a session's keys, for
+ * the connection they were made on. Requests flagged SMB_XPRT_CALL_SIGN or
+ * SMB_XPRT_CALL_SEAL are signed or sealed with them, replies verified and
+ * encrypted frames opened. The transport keeps copies (wiped when freed);
+ * keys of older connections are dropped. Returns 0, -EOPNOTSUPP (a cipher
+ * not negotiated), -EINVAL (a key of the wrong length, an unknown
+ * algorithm), -ESTALE if the connection is not @generation any more, or
+ * -ENOMEM. Process context.
  */
-int smb_xprt_call_async(struct smb_xprt *xprt, struct smb_xprt_async *a);
-
-/*
- * smb_xprt_set_session_keys() - give the transport a session's encryption
- * keys (MS-SMB2 3.2.5.3.1: Session.EncryptionKey and DecryptionKey, each
- * as long as the negotiated cipher's key), for the connection @generation
- * the session was set up on. Replies sealed for the session are opened
- * with them on smbiod; SMB_XPRT_CALL_SEAL requests are sealed with them.
- * The transport keeps copies (wiped when freed); keys of older
- * connections are dropped. Returns 0, -EOPNOTSUPP if no cipher was
- * negotiated, -EINVAL for a key of the wrong length, -ESTALE if the
- * connection is not @generation any more, or -ENOMEM. Process context.
- */
-int smb_xprt_set_session_keys(struct smb_xprt *xprt, u64 generation,
-			      u64 session_id, const u8 *enc, const u8 *dec,
-			      size_t key_len);
+int smb_xprt_set_session_keys(struct smb_xprt *xprt,
+			      const struct smb_xprt_session_keys *keys);
 
 /* smb_xprt_clear_session_keys() - forget the keys of the session set up on
  * connection @generation (it ended); a later session that the server gave
@@ -249,8 +295,8 @@ int smb_xprt_set_session_keys(struct smb_xprt *xprt, u64 generation,
 void smb_xprt_clear_session_keys(struct smb_xprt *xprt, u64 generation,
 				 u64 session_id);
 
-/* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28); as smb_xprt_call,
- * replayable. */
+/* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28), sessionless,
+ * with a priority credit; as smb_xprt_call(). */
 int smb_xprt_echo(struct smb_xprt *xprt, long timeout);
 
 /*
@@ -284,23 +330,24 @@ enum smb_xprt_msg_kind {
 	/* MessageId 0xFFFFFFFFFFFFFFFF: an oplock or lease break
 	 * notification (MS-SMB2 2.2.23), the whole PDU from its header. */
 	SMB_XPRT_MSG_UNSOLICITED = 1,
-	/* A successful CREATE response whose caller had left (killed, or
-	 * timed out) before it came: the open exists on the server and
-	 * nobody holds it. A handler that owns the session returns true once
-	 * it has arranged the CLOSE (signed, if the session signs); if none
-	 * does, the transport sends an unsigned CLOSE itself. */
-	SMB_XPRT_MSG_ORPHAN_CREATE = 2,
+	/* A successful reply (at most 64 KiB; the whole PDU chain from its
+	 * header) to a request whose caller had cancelled it or whose timer
+	 * had expired. What it means is the caller's layer's business: a
+	 * CREATE's open exists on the server and nobody holds it, say. A
+	 * handler that takes care of it returns true. */
+	SMB_XPRT_MSG_LATE_REPLY = 2,
 };
 
 struct smb_xprt_handler_ops {
 	struct module *owner;	/* pinned while the handler is registered */
 	void (*event)(void *ctx, enum smb_xprt_event event, u64 generation);
-	/* @frame is valid for the call only. @tree_id: for
-	 * SMB_XPRT_MSG_ORPHAN_CREATE the request's TreeId (an async reply's
-	 * header does not carry it), 0 otherwise. The return value matters
-	 * for SMB_XPRT_MSG_ORPHAN_CREATE only (true: taken care of). */
+	/* @frame is valid for the call only. @request: for
+	 * SMB_XPRT_MSG_LATE_REPLY the 64-byte header the request went out
+	 * with (an async reply's header lacks the request's TreeId), NULL
+	 * otherwise. The return value matters for SMB_XPRT_MSG_LATE_REPLY
+	 * only (true: taken care of). */
 	bool (*message)(void *ctx, enum smb_xprt_msg_kind kind,
-			const void *frame, size_t len, u32 tree_id);
+			const void *frame, size_t len, const void *request);
 };
 
 struct smb_xprt_handler;

@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The C ABI of `include/smb/xprt.h`, defined by smbxprt.ko over its
-//! `xprt` module and exported in the "SMB" namespace by
-//! `smbxprt/exports.c`. Only smbxprt includes this file.
+//! modules and exported in the "SMB" namespace by `smbxprt/exports.c`.
+//! Only smbxprt includes this file. It converts pointers and errors and
+//! holds no state of its own (Documentation/abi.rst).
 //!
 //! A `struct smb_xprt *` handed to C is an `Arc<Xprt>` turned into a raw
-//! pointer by `smb_xprt_get` and given back by `smb_xprt_put`.
+//! pointer by `smb_xprt_get` and given back by `smb_xprt_put`. A request
+//! attempt's `priv` is an `Arc<Rqst>` turned into a raw pointer by the
+//! first `smb_xprt_charge` and given back when the attempt ends.
 
 use super::bindings;
+use super::call::Finished;
 use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{kvec_slices, Direction, KernelIter};
 use super::kext::module::ModuleRef;
 use super::kext::net::addr::SockAddr;
 use super::kext::net::ns::Net;
+use super::keys::NewKeys;
 use super::negotiate::valid_range;
+use super::notify::{Handler, MsgKind, XprtEvent};
 use super::proto::credits::ChargeClass;
-use super::xprt::{CallData, MsgKind, RecvMode, Xprt, XprtEvent, XprtKey};
+use super::rqst::{CallOwner, CallParams, Rqst};
+use super::send::{pdu_layout, MAX_PARTS};
+use super::xprt::{RecvMode, Xprt, XprtKey};
 use super::{Globals, GLOBALS};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
-use kernel::error::{code::*, Error, Result};
+use kernel::error::{code::*, Result};
 use kernel::ffi::{c_int, c_long, c_void};
 use kernel::sync::{Arc, ArcBorrow};
 
@@ -78,6 +86,9 @@ fn get(cfg: &bindings::smb_xprt_config, addr: SockAddr) -> Result<Arc<Xprt>> {
 pub unsafe extern "C" fn smb_xprt_get(
     cfg: *const bindings::smb_xprt_config,
 ) -> *mut bindings::smb_xprt {
+    if cfg.is_null() {
+        return EINVAL.to_ptr();
+    }
     // SAFETY: the header's contract.
     let cfg = unsafe { &*cfg };
     // SAFETY: the header's contract for `addr`.
@@ -122,7 +133,7 @@ pub unsafe extern "C" fn smb_xprt_wait_connected(
 ) -> c_int {
     // SAFETY: the header's contract.
     let x = unsafe { borrow(x) };
-    errno(x.wait_connected(&super::xprt::Deadline::new(timeout_ms(timeout))))
+    errno(x.wait_connected(timeout_ms(timeout)))
 }
 
 /// See `include/smb/xprt.h`.
@@ -163,302 +174,375 @@ pub unsafe extern "C" fn smb_xprt_negotiated(
     0
 }
 
-/// Calls a C signer with kvecs rebuilt from `parts` (so the signer writes
-/// through pointers derived from the Rust borrows, not around them),
-/// pinning the signer's module for the call.
-///
-/// # Safety
-///
-/// `signer` points to a valid, `'static` signer table.
-unsafe fn run_signer(
-    signer: *const bindings::smb_xprt_signer,
-    ctx: *mut kernel::ffi::c_void,
-    parts: &mut [&mut [u8]],
-    mut data: Option<KernelIter<'_>>,
-) -> Result {
-    let mut iov = [bindings::kvec {
-        iov_base: core::ptr::null_mut(),
-        iov_len: 0,
-    }; 8];
-    if parts.len() > iov.len() {
+/// How a request with these `SMB_XPRT_CALL_*` flags is sent.
+fn params_of(flags: u32, reply_size: usize) -> Result<CallParams> {
+    let known = bindings::SMB_XPRT_CALL_PRIORITY
+        | bindings::SMB_XPRT_CALL_SEAL
+        | bindings::SMB_XPRT_CALL_SIGN;
+    if flags & !known != 0 {
         return Err(EINVAL);
     }
-    for (v, p) in iov.iter_mut().zip(parts.iter_mut()) {
-        v.iov_base = p.as_mut_ptr().cast();
-        v.iov_len = p.len();
-    }
-    // SAFETY: the table is valid (caller); `sign` may be NULL.
-    let (owner, sign) = unsafe { ((*signer).owner, (*signer).sign) };
-    let Some(sign) = sign else {
-        return Err(EINVAL);
-    };
-    // SAFETY: `owner` is NULL or a module; pinning it keeps `sign` callable.
-    let _owner = unsafe { ModuleRef::get(owner) }?;
-    let data_ptr = data.as_mut().map_or(core::ptr::null_mut(), |d| d.as_raw());
-    // SAFETY: the iovs describe the request parts, valid for the call;
-    // `data_ptr` is NULL or a cursor the signer may advance, over memory
-    // valid for the call.
-    let r = unsafe { sign(ctx, iov.as_mut_ptr(), parts.len() as u32, data_ptr) };
-    if r < 0 {
-        Err(Error::from_errno(r))
-    } else {
-        Ok(())
-    }
-}
-
-/// Runs `f` with the call's C signer as the transport's (`None` without
-/// one).
-///
-/// # Safety
-///
-/// `call.signer` is NULL or a valid, `'static` signer table, and
-/// `call.signer_ctx` is valid for it while `f` runs.
-unsafe fn with_c_signer<R>(
-    call: &bindings::smb_xprt_call,
-    f: impl FnOnce(Option<super::xprt::Signer<'_>>) -> R,
-) -> R {
-    let (signer, ctx) = (call.signer, call.signer_ctx);
-    let mut sign_fn = |parts: &mut [&mut [u8]], data: Option<KernelIter<'_>>| -> Result {
-        // SAFETY: the caller's contract.
-        unsafe { run_signer(signer, ctx, parts, data) }
-    };
-    f(if signer.is_null() {
-        None
-    } else {
-        Some(&mut sign_fn)
-    })
-}
-
-/// The request side of an asynchronous call, over the caller's
-/// `struct smb_xprt_async` (see `include/smb/xprt.h`).
-struct CSource {
-    a: *mut bindings::smb_xprt_async,
-    /// Where the last attempt's payload cursor ended, written back to the
-    /// caller's iterator when the call is over.
-    send_end: Option<KernelIter<'static>>,
-    /// The owner of `done`, pinned until it has returned (fields drop after
-    /// `finish`).
-    _owner: ModuleRef,
-}
-
-// SAFETY: the caller's structure is valid, and not touched by the caller,
-// until `done` (the header's contract), from whichever task runs the call's
-// steps; they run one at a time.
-unsafe impl Send for CSource {}
-
-impl super::acall::AsyncSource for CSource {
-    fn with_request(&mut self, f: &mut super::acall::RequestFn<'_>) -> Result {
-        // SAFETY: the header's contract: valid and the transport's until
-        // `done`.
-        let call = unsafe { &(*self.a).call };
-        let mut parts: [&mut [u8]; 7] = Default::default();
-        let (iov, nr) = (call.iov, call.nr_iov as usize);
-        // SAFETY: as above: `iov` describes `nr_iov` writable buffers.
-        let n = unsafe { kvec_slices(iov, nr, &mut parts) }?;
-        // A fresh cursor each attempt: the caller's iterator is only
-        // written at the end.
-        let raw = call.send_data;
-        // SAFETY: as above: NULL or a kernel-backed iterator over memory
-        // valid until `done`.
-        let send = unsafe { KernelIter::<'static>::from_raw_opt(raw, Direction::Source) };
-        let mut send = send?;
-        // SAFETY: the header's contract for `signer`.
-        let r = unsafe { with_c_signer(call, |sign| f(&mut parts[..n], send.as_mut(), sign)) };
-        if send.as_ref().is_some_and(|i| i.consumed() > 0) {
-            self.send_end = send;
-        }
-        r
-    }
-
-    fn recv_cursor(&mut self) -> Result<Option<KBox<KernelIter<'static>>>> {
-        // SAFETY: as in `with_request`.
-        let raw = unsafe { (*self.a).call.recv_data };
-        // SAFETY: as above: NULL or a kernel-backed iterator over memory
-        // valid until `done`.
-        let it = unsafe { KernelIter::<'static>::from_raw_opt(raw, Direction::Dest) };
-        let it = it?;
-        it.map(|i| KBox::new(i, GFP_KERNEL))
-            .transpose()
-            .map_err(Error::from)
-    }
-
-    fn finish(
-        &mut self,
-        result: Result<kernel::alloc::KVec<u8>>,
-        recv: Option<KBox<KernelIter<'static>>>,
-    ) {
-        // SAFETY: as in `with_request`; after `done` we touch nothing.
-        let a = unsafe { &mut *self.a };
-        let call = &mut a.call;
-        // SAFETY: each cursor was made from the caller's iterator.
-        unsafe {
-            if let Some(i) = &self.send_end {
-                i.write_back(call.send_data);
-            }
-            if let Some(i) = &recv {
-                i.write_back(call.recv_data);
-            }
-        }
-        let r = result.and_then(|reply| {
-            if reply.len() > call.reply_size {
-                return Err(EMSGSIZE);
-            }
-            // SAFETY: the header's contract for `reply`.
-            unsafe {
-                core::ptr::copy_nonoverlapping(reply.as_ptr(), call.reply.cast::<u8>(), reply.len())
-            };
-            call.reply_len = reply.len();
-            Ok(())
-        });
-        // SAFETY: checked non-NULL when the call started; the table is
-        // const and its owner pinned.
-        let done = unsafe { (*a.ops).done };
-        if let Some(done) = done {
-            // SAFETY: the header's contract: `done` gets its structure
-            // back, and may free it.
-            unsafe { done(self.a, errno(r)) };
-        }
-    }
-}
-
-/// See `include/smb/xprt.h`.
-///
-/// # Safety
-///
-/// `x` is a transport the caller holds; `a` is valid as the header says,
-/// until its `done` is called.
-#[no_mangle]
-pub unsafe extern "C" fn smb_xprt_call_async(
-    x: *mut bindings::smb_xprt,
-    a: *mut bindings::smb_xprt_async,
-) -> c_int {
-    if a.is_null() {
-        return EINVAL.to_errno();
-    }
-    // SAFETY: the header's contract.
-    let (x, ar) = unsafe { (borrow(x), &*a) };
-    // SAFETY: `ops` is NULL or a valid, const table.
-    let Some(ops) = (unsafe { ar.ops.as_ref() }) else {
-        return EINVAL.to_errno();
-    };
-    if ops.done.is_none() {
-        return EINVAL.to_errno();
-    }
-    // SAFETY: `owner` is NULL or a module.
-    let owner = match unsafe { ModuleRef::get(ops.owner) } {
-        Ok(o) => o,
-        Err(e) => return e.to_errno(),
-    };
-    let call = &ar.call;
-    let params = super::acall::AsyncParams {
-        class: if call.flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
+    Ok(CallParams {
+        class: if flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
             ChargeClass::Priority
         } else {
             ChargeClass::Normal
         },
-        replayable: call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0,
-        seal: call.flags & bindings::SMB_XPRT_CALL_SEAL != 0,
-        reply_capacity: call.reply_size,
-        timeout_ms: timeout_ms(call.timeout),
+        seal: flags & bindings::SMB_XPRT_CALL_SEAL != 0,
+        sign: flags & bindings::SMB_XPRT_CALL_SIGN != 0,
+        reply_capacity: reply_size,
         only_on: None,
-    };
-    let src = KBox::new(
-        CSource {
-            a,
-            send_end: None,
-            _owner: owner,
-        },
-        GFP_KERNEL,
-    );
-    let x: Arc<Xprt> = x.into();
-    errno(
-        src.map_err(Error::from)
-            .and_then(|s| super::acall::AsyncCall::start(&x, s, params)),
-    )
+    })
+}
+
+/// A C caller's request, as the owner the transport wakes.
+struct CCall {
+    call: *mut bindings::smb_xprt_call,
+    ops: *const bindings::smb_xprt_call_ops,
+    /// The ops' owner, pinned while the request may call them.
+    _owner: ModuleRef,
+}
+
+// SAFETY: the caller's struct and table are valid until the attempt is
+// finished or cancelled, and the transport calls the owner only until then
+// (`Rqst::drop_owner`); the header makes the callbacks callable from the
+// contexts the transport uses.
+unsafe impl Send for CCall {}
+// SAFETY: as above; the callbacks take the struct by pointer.
+unsafe impl Sync for CCall {}
+
+impl CallOwner for CCall {
+    fn wakes_atomically(&self) -> bool {
+        // SAFETY: the table is valid while the owner lives (see above).
+        unsafe { (*self.ops).flags & bindings::SMB_XPRT_WAKE_ATOMIC != 0 }
+    }
+
+    fn wake(&self) {
+        // SAFETY: as above; `wake` was checked non-NULL when the owner was
+        // made.
+        if let Some(f) = unsafe { (*self.ops).wake } {
+            // SAFETY: the header's contract for `wake`.
+            unsafe { f(self.call) };
+        }
+    }
+
+    fn split_head(&self) -> usize {
+        // SAFETY: as above.
+        let ops = unsafe { &*self.ops };
+        if ops.split.is_some() {
+            ops.split_head as usize
+        } else {
+            0
+        }
+    }
+
+    fn split(&self, head: &[u8], frame_len: usize) -> Option<(usize, usize)> {
+        // SAFETY: as above.
+        let f = unsafe { (*self.ops).split }?;
+        let (mut off, mut len) = (0u32, 0u32);
+        // SAFETY: `head` is readable for its length during the call; the
+        // outputs are writable; the header says `split` may run here.
+        let yes = unsafe {
+            f(
+                self.call,
+                head.as_ptr().cast(),
+                head.len(),
+                frame_len,
+                &mut off,
+                &mut len,
+            )
+        };
+        yes.then_some((off as usize, len as usize))
+    }
+}
+
+/// The attempt `call` is on, if one is (`priv`).
+///
+/// # Safety
+///
+/// `call` is valid; its `priv` is NULL or came from `Arc::into_raw` here.
+unsafe fn attempt<'a>(call: &bindings::smb_xprt_call) -> Option<ArcBorrow<'a, Rqst>> {
+    let p = call.priv_.cast::<Rqst>().cast_const();
+    // SAFETY: the caller's contract: a reference is held in `priv`.
+    (!p.is_null()).then(|| unsafe { ArcBorrow::from_raw(p) })
+}
+
+/// Ends the attempt: `priv`'s reference is dropped and the struct idle.
+///
+/// # Safety
+///
+/// As for [`attempt`].
+unsafe fn end_attempt(call: &mut bindings::smb_xprt_call) {
+    let p = core::mem::replace(&mut call.priv_, core::ptr::null_mut());
+    if !p.is_null() {
+        // SAFETY: `priv` held the reference `Arc::into_raw` made.
+        drop(unsafe { Arc::from_raw(p.cast::<Rqst>().cast_const()) });
+    }
+}
+
+/// The request's parts, as slices over the caller's kvecs.
+///
+/// # Safety
+///
+/// `call.iov` describes `nr_iov` writable buffers the caller does not touch
+/// while the slices live.
+unsafe fn parts_of<'a>(
+    call: &bindings::smb_xprt_call,
+    out: &mut [&'a mut [u8]; MAX_PARTS],
+) -> Result<usize> {
+    // SAFETY: the caller's contract.
+    unsafe { kvec_slices(call.iov, call.nr_iov as usize, out) }
 }
 
 /// See `include/smb/xprt.h`.
 ///
 /// # Safety
 ///
-/// `x` is a transport the caller holds; `call` is valid, its `iov` array
-/// describes `nr_iov` writable buffers and `reply` is writable for
+/// `x` is a transport the caller holds; `call` is valid as the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_charge(
+    x: *mut bindings::smb_xprt,
+    call: *mut bindings::smb_xprt_call,
+) -> c_int {
+    if call.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (x, c) = unsafe { (borrow(x), &mut *call) };
+    let mut parts: [&mut [u8]; MAX_PARTS] = Default::default();
+    // SAFETY: the header's contract for the kvecs.
+    let count = match unsafe { parts_of(c, &mut parts) }.and_then(|n| pdu_layout(&parts[..n])) {
+        Ok((_, count)) => count,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `priv` is the transport's (the header's contract).
+    let rqst = match unsafe { attempt(c) } {
+        Some(r) => Arc::<Rqst>::from(r),
+        None => {
+            let made = (|| -> Result<Arc<Rqst>> {
+                // SAFETY: `ops` is NULL or a valid `'static` table.
+                let ops = unsafe { c.ops.as_ref() }.ok_or(EINVAL)?;
+                ops.wake.ok_or(EINVAL)?;
+                // SAFETY: `owner` is NULL or a live module.
+                let owner = unsafe { ModuleRef::get(ops.owner) }?;
+                let params = params_of(c.flags, c.reply_size)?;
+                let owner: Arc<dyn CallOwner> = Arc::new(
+                    CCall {
+                        call,
+                        ops: c.ops,
+                        _owner: owner,
+                    },
+                    GFP_KERNEL,
+                )?;
+                let x: Arc<Xprt> = x.into();
+                Rqst::new(&x, owner, params)
+            })();
+            match made {
+                Ok(r) => {
+                    c.priv_ = Arc::into_raw(r.clone()).cast_mut().cast();
+                    r
+                }
+                Err(e) => return e.to_errno(),
+            }
+        }
+    };
+    match rqst.charge(count) {
+        Ok(true) => 0,
+        Ok(false) => EAGAIN.to_errno(),
+        Err(e) => {
+            if rqst.is_idle() {
+                drop(rqst.cancel());
+                // SAFETY: as above.
+                unsafe { end_attempt(c) };
+            }
+            e.to_errno()
+        }
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `call` is valid as the header says
+/// and charged.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_send(
+    x: *mut bindings::smb_xprt,
+    call: *mut bindings::smb_xprt_call,
+) -> c_int {
+    if call.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (_x, c) = unsafe { (borrow(x), &mut *call) };
+    // SAFETY: `priv` is the transport's.
+    let Some(rqst) = (unsafe { attempt(c) }) else {
+        return EINVAL.to_errno();
+    };
+    let rqst: Arc<Rqst> = rqst.into();
+    let r = (|| -> Result {
+        let mut parts: [&mut [u8]; MAX_PARTS] = Default::default();
+        // SAFETY: the header's contract for the kvecs.
+        let n = unsafe { parts_of(c, &mut parts) }?;
+        // SAFETY: NULL or a kernel-backed iterator over memory valid
+        // until the attempt ends (the header's contract).
+        let mut send = unsafe { KernelIter::from_raw_opt(c.send_data, Direction::Source) }?;
+        // SAFETY: as above; `'static` stands for "until the attempt
+        // ends", when the transport has given the cursor back.
+        let recv = unsafe { KernelIter::<'static>::from_raw_opt(c.recv_data, Direction::Dest) }?;
+        let recv = recv.map(|i| KBox::new(i, GFP_KERNEL)).transpose()?;
+        rqst.send(&mut parts[..n], send.as_mut(), recv)?;
+        if let Some(i) = &send {
+            // SAFETY: the cursor was made from the caller's iterator.
+            unsafe { i.write_back(c.send_data) };
+        }
+        Ok(())
+    })();
+    if let Err(e) = r {
+        drop(rqst.cancel());
+        // SAFETY: `priv` is the transport's.
+        unsafe { end_attempt(c) };
+        return e.to_errno();
+    }
+    0
+}
+
+/// Hands a finished attempt's result to the caller's struct.
+///
+/// # Safety
+///
+/// `c` is the caller's valid struct; its `reply` is writable for
 /// `reply_size` bytes.
+unsafe fn deliver(c: &mut bindings::smb_xprt_call, f: Finished) -> c_int {
+    if let Some(i) = &f.recv {
+        // SAFETY: the cursor was made from the caller's iterator.
+        unsafe { i.write_back(c.recv_data) };
+    }
+    let r = f.result.and_then(|()| {
+        if f.reply.len() > c.reply_size {
+            return Err(EMSGSIZE);
+        }
+        // SAFETY: the header's contract for `reply`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(f.reply.as_ptr(), c.reply.cast::<u8>(), f.reply.len())
+        };
+        c.reply_len = f.reply.len();
+        Ok(())
+    });
+    errno(r)
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `call` is valid as the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_finish(
+    x: *mut bindings::smb_xprt,
+    call: *mut bindings::smb_xprt_call,
+) -> c_int {
+    if call.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the header's contract.
+    let (_x, c) = unsafe { (borrow(x), &mut *call) };
+    // SAFETY: `priv` is the transport's.
+    let Some(rqst) = (unsafe { attempt(c) }) else {
+        return EINVAL.to_errno();
+    };
+    let f = match rqst.finish() {
+        Ok(f) => f,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `priv` is the transport's; the caller's struct is valid.
+    unsafe {
+        end_attempt(c);
+        deliver(c, f)
+    }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `call` is valid as the header says.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_cancel(
+    x: *mut bindings::smb_xprt,
+    call: *mut bindings::smb_xprt_call,
+) {
+    if call.is_null() {
+        return;
+    }
+    // SAFETY: the header's contract.
+    let (_x, c) = unsafe { (borrow(x), &mut *call) };
+    // SAFETY: `priv` is the transport's.
+    let Some(rqst) = (unsafe { attempt(c) }) else {
+        return;
+    };
+    if let Some(i) = Arc::<Rqst>::from(rqst).cancel() {
+        // SAFETY: the cursor was made from the caller's iterator.
+        unsafe { i.write_back(c.recv_data) };
+    }
+    // SAFETY: `priv` is the transport's.
+    unsafe { end_attempt(c) };
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a transport the caller holds; `call` is valid as the header says.
 #[no_mangle]
 pub unsafe extern "C" fn smb_xprt_call(
     x: *mut bindings::smb_xprt,
     call: *mut bindings::smb_xprt_call,
 ) -> c_int {
+    if call.is_null() {
+        return EINVAL.to_errno();
+    }
     // SAFETY: the header's contract.
-    let (x, call) = unsafe { (borrow(x), &mut *call) };
-    let mut parts: [&mut [u8]; 7] = Default::default();
-    let nr = call.nr_iov as usize;
-    // SAFETY: the header's contract: `iov` describes `nr_iov` writable
-    // buffers the caller does not touch during the call.
-    let slices = unsafe { super::kext::iter::kvec_slices(call.iov, nr, &mut parts) };
-    let n = match slices {
-        Ok(n) => n,
-        Err(e) => return e.to_errno(),
-    };
-    let class = if call.flags & bindings::SMB_XPRT_CALL_PRIORITY != 0 {
-        ChargeClass::Priority
-    } else {
-        ChargeClass::Normal
-    };
-    // SAFETY: the header's contract: NULL or a valid kernel-backed
-    // iterator over memory valid until we return.
-    let send = match unsafe { KernelIter::from_raw_opt(call.send_data, Direction::Source) } {
-        Ok(i) => i,
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: as above.
-    let recv = match unsafe { KernelIter::from_raw_opt(call.recv_data, Direction::Dest) } {
-        Ok(i) => i,
-        Err(e) => return e.to_errno(),
-    };
-    let (mut send, mut recv) = (send, recv);
-    let replayable = call.flags & bindings::SMB_XPRT_CALL_REPLAYABLE != 0;
-    let seal = call.flags & bindings::SMB_XPRT_CALL_SEAL != 0;
-    let mut data = CallData {
-        send: send.as_mut(),
-        recv: recv.as_mut(),
-    };
-    // SAFETY: the header's contract for `signer`.
-    let result = unsafe {
-        with_c_signer(call, |sign| {
-            x.call(
-                &mut parts[..n],
-                &mut data,
-                class,
-                call.reply_size,
-                timeout_ms(call.timeout),
-                replayable,
-                seal,
-                sign,
-            )
-        })
-    };
-    // The C convention: iterators come back advanced by what was used.
-    // SAFETY: each is the caller's iterator the cursor was made from.
-    unsafe {
+    let (x, c) = unsafe { (borrow(x), &mut *call) };
+    if !c.ops.is_null() || !c.priv_.is_null() {
+        return EINVAL.to_errno();
+    }
+    let x: Arc<Xprt> = x.into();
+    let r = (|| -> Result<Finished> {
+        let params = params_of(c.flags, c.reply_size)?;
+        let mut parts: [&mut [u8]; MAX_PARTS] = Default::default();
+        // SAFETY: the header's contract for the kvecs.
+        let n = unsafe { parts_of(c, &mut parts) }?;
+        // SAFETY: NULL or a kernel-backed iterator over memory valid until
+        // we return.
+        let mut send = unsafe { KernelIter::from_raw_opt(c.send_data, Direction::Source) }?;
+        // SAFETY: as above; the transport gives the cursor back before
+        // `call_sync` returns.
+        let recv = unsafe { KernelIter::<'static>::from_raw_opt(c.recv_data, Direction::Dest) }?;
+        let recv = recv.map(|i| KBox::new(i, GFP_KERNEL)).transpose()?;
+        let (r, recv) = x.call_sync(
+            &mut parts[..n],
+            send.as_mut(),
+            recv,
+            params,
+            timeout_ms(c.timeout),
+        );
         if let Some(i) = &send {
-            i.write_back(call.send_data);
+            // SAFETY: the cursor was made from the caller's iterator.
+            unsafe { i.write_back(c.send_data) };
         }
-        if let Some(i) = &recv {
-            i.write_back(call.recv_data);
-        }
+        Ok(Finished {
+            result: r.as_ref().map(|_| ()).map_err(|e| *e),
+            reply: r.unwrap_or_default(),
+            recv,
+        })
+    })();
+    match r {
+        // SAFETY: the caller's struct is valid; `reply` writable.
+        Ok(f) => unsafe { deliver(c, f) },
+        Err(e) => e.to_errno(),
     }
-    let reply = match result {
-        Ok(r) => r,
-        Err(e) => return e.to_errno(),
-    };
-    if reply.len() > call.reply_size {
-        return EMSGSIZE.to_errno();
-    }
-    // SAFETY: the header's contract for `reply`.
-    unsafe { core::ptr::copy_nonoverlapping(reply.as_ptr(), call.reply.cast::<u8>(), reply.len()) };
-    call.reply_len = reply.len();
-    0
 }
 
 /// See `include/smb/xprt.h`.
@@ -469,13 +553,13 @@ pub unsafe extern "C" fn smb_xprt_call(
 #[no_mangle]
 pub unsafe extern "C" fn smb_xprt_echo(x: *mut bindings::smb_xprt, timeout: c_long) -> c_int {
     // SAFETY: the header's contract.
-    let x = unsafe { borrow(x) };
+    let x: Arc<Xprt> = unsafe { borrow(x) }.into();
     errno(x.echo(timeout_ms(timeout)))
 }
 
 /// An upper layer's handler: a C ops table and its context. Its owner
 /// module is pinned from registration until the handler is dropped.
-pub(crate) struct Handler {
+struct CHandler {
     ops: *const bindings::smb_xprt_handler_ops,
     ctx: *mut c_void,
     _owner: ModuleRef,
@@ -484,14 +568,13 @@ pub(crate) struct Handler {
 // SAFETY: the ops table is `'static` and immutable; what `ctx` points to is
 // the registrant's, and the header makes the callbacks callable from
 // smbiod, one at a time per transport (under `Xprt::handlers`).
-unsafe impl Send for Handler {}
-// SAFETY: as above; `&Handler` only allows calling the callbacks, which
+unsafe impl Send for CHandler {}
+// SAFETY: as above; `&CHandler` only allows calling the callbacks, which
 // the transport serialises.
-unsafe impl Sync for Handler {}
+unsafe impl Sync for CHandler {}
 
-impl Handler {
-    /// Tells the handler about the connection.
-    pub(crate) fn event(&self, ev: XprtEvent, generation: u64) {
+impl Handler for CHandler {
+    fn event(&self, ev: XprtEvent, generation: u64) {
         let ev = match ev {
             XprtEvent::Disconnected => bindings::smb_xprt_event_SMB_XPRT_EV_DISCONNECTED,
             XprtEvent::Connected => bindings::smb_xprt_event_SMB_XPRT_EV_CONNECTED,
@@ -504,16 +587,28 @@ impl Handler {
         }
     }
 
-    /// Hands the handler a message; true if it took care of it.
-    pub(crate) fn message(&self, kind: MsgKind, frame: &[u8], tree_id: u32) -> bool {
+    fn message(&self, kind: MsgKind, frame: &[u8], request: &[u8]) -> bool {
         let kind = match kind {
             MsgKind::Unsolicited => bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_UNSOLICITED,
-            MsgKind::OrphanCreate => bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_ORPHAN_CREATE,
+            MsgKind::LateReply => bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_LATE_REPLY,
         };
         // SAFETY: `ops` is valid while registered (the owner is pinned).
         match unsafe { (*self.ops).message } {
             // SAFETY: `frame` is valid for the call, as the header says.
-            Some(f) => unsafe { f(self.ctx, kind, frame.as_ptr().cast(), frame.len(), tree_id) },
+            // `request` is empty or a whole header.
+            Some(f) => unsafe {
+                f(
+                    self.ctx,
+                    kind,
+                    frame.as_ptr().cast(),
+                    frame.len(),
+                    if request.is_empty() {
+                        core::ptr::null()
+                    } else {
+                        request.as_ptr().cast()
+                    },
+                )
+            },
             None => false,
         }
     }
@@ -541,8 +636,8 @@ pub unsafe extern "C" fn smb_xprt_register_handler(
         Ok(o) => o,
         Err(e) => return e.to_ptr(),
     };
-    let h = match KBox::new(
-        Handler {
+    let h: KBox<dyn Handler> = match KBox::new(
+        CHandler {
             ops,
             ctx,
             _owner: owner,
@@ -570,39 +665,36 @@ pub unsafe extern "C" fn smb_xprt_unregister_handler(
 ) {
     // SAFETY: the header's contract.
     let x = unsafe { borrow(x) };
-    if let Some(handler) = x.unregister_handler(h as usize) {
-        drop(handler);
-    }
+    drop(x.unregister_handler(h as usize));
 }
 
 /// See `include/smb/xprt.h`.
 ///
 /// # Safety
 ///
-/// `x` is a transport the caller holds; `enc` and `dec` are readable for
-/// `key_len` bytes.
+/// `x` is a transport the caller holds; `keys` is valid.
 #[no_mangle]
 pub unsafe extern "C" fn smb_xprt_set_session_keys(
     x: *mut bindings::smb_xprt,
-    generation: u64,
-    session_id: u64,
-    enc: *const u8,
-    dec: *const u8,
-    key_len: usize,
+    keys: *const bindings::smb_xprt_session_keys,
 ) -> c_int {
-    // SAFETY: the header's contract.
-    let x = unsafe { borrow(x) };
-    if enc.is_null() || dec.is_null() || key_len > super::seal::MAX_KEY_LEN {
+    if keys.is_null() {
         return EINVAL.to_errno();
     }
-    // SAFETY: the header's contract: both are readable for `key_len`.
-    let (enc, dec) = unsafe {
-        (
-            core::slice::from_raw_parts(enc, key_len),
-            core::slice::from_raw_parts(dec, key_len),
-        )
+    // SAFETY: the header's contract.
+    let (x, k) = unsafe { (borrow(x), &*keys) };
+    let key_len = k.key_len as usize;
+    let (Some(enc), Some(dec)) = (k.enc.get(..key_len), k.dec.get(..key_len)) else {
+        return EINVAL.to_errno();
     };
-    errno(x.set_session_keys(generation, session_id, enc, dec))
+    let new = NewKeys {
+        signing: (k.signing_algorithm != bindings::SMB_XPRT_SIGN_NONE as u16)
+            .then_some((k.signing_algorithm, &k.signing_key)),
+        cipher_id: k.cipher,
+        enc,
+        dec,
+    };
+    errno(x.set_session_keys(k.generation, k.session_id, &new))
 }
 
 /// See `include/smb/xprt.h`.
@@ -623,6 +715,7 @@ pub unsafe extern "C" fn smb_xprt_clear_session_keys(
 
 crate::abi_check!(bindings;
     smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
-    smb_xprt_call, smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
-    smb_xprt_set_session_keys, smb_xprt_clear_session_keys, smb_xprt_call_async,
+    smb_xprt_charge, smb_xprt_send, smb_xprt_finish, smb_xprt_cancel, smb_xprt_call,
+    smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
+    smb_xprt_set_session_keys, smb_xprt_clear_session_keys,
 );

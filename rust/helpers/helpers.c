@@ -11,3 +11,4 @@
 #include "net.c"
 #include "layout.c"
 #include "iter.c"
+#include "lock.c"

@@ -33,3 +33,13 @@ void smb_helper_iov_iter_reexpand(struct iov_iter *i, size_t n)
 {
 	iov_iter_reexpand(i, n);
 }
+
+/*
+ * Turns a copy of a destination iterator into a source one over the same
+ * memory, so that what was received into it can be read back (to verify a
+ * signature over a READ's payload). Only kernel-backed iterators reach here.
+ */
+void smb_helper_iov_iter_make_source(struct iov_iter *i)
+{
+	i->data_source = ITER_SOURCE;
+}

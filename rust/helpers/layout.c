@@ -45,7 +45,7 @@ size_t smb_helper_layout(unsigned int id)
 	case 14: return sizeof(struct smb_xprt_config);
 	case 15: return offsetof(struct smb_xprt_config, recv_mode);
 	case 16: return sizeof(struct smb_xprt_call);
-	case 17: return offsetof(struct smb_xprt_call, signer_ctx);
+	case 17: return offsetof(struct smb_xprt_call, priv);
 	case 18: return sizeof(struct smb_xprt_negotiated);
 	case 19: return offsetof(struct smb_xprt_negotiated, generation);
 	case 20: return sizeof(struct smb_ntlmv2_input);

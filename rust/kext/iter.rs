@@ -9,14 +9,14 @@
 //! (`iov_iter_extract_pages`), because a kworker has no user mm and softirq
 //! may not fault.
 //!
-//! An [`IterSlot`] lends a borrowed iterator to code running elsewhere (the
-//! receive path, in softirq) for exactly the duration of a closure: every
-//! use happens under the slot's IRQ-safe spinlock, and the slot is emptied,
-//! under that lock, before [`IterSlot::lend`] returns.
+//! An [`IterSlot`] hands an iterator to code running elsewhere (the
+//! receive path, in softirq) until it is taken back: every use happens
+//! under the slot's bottom-half spinlock, so nothing uses it once
+//! [`IterSlot::take`] has returned.
 
 use super::super::bindings;
+use super::sync::bh::SpinLockBh;
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 use kernel::alloc::{
     flags::{GFP_KERNEL, __GFP_ZERO},
     KVec,
@@ -24,7 +24,6 @@ use kernel::alloc::{
 use kernel::error::{code::*, Result};
 use kernel::page::{Page, PAGE_SIZE};
 use kernel::prelude::*;
-use kernel::sync::{new_spinlock_irq, SpinLockIrq};
 
 /// Which way data moves through an iterator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,15 +200,31 @@ impl<'a> KernelIter<'a> {
     }
 
     /// A second cursor over the same remaining bytes, for reading them
-    /// without consuming this one (e.g. to sign what will be sent).
-    pub fn duplicate(&self) -> KernelIter<'_> {
-        KernelIter {
+    /// without consuming this one (e.g. to sign what will be sent). Only a
+    /// source iterator may be duplicated (`EINVAL` otherwise): two cursors
+    /// writing the same memory would alias.
+    pub fn duplicate(&self) -> Result<KernelIter<'_>> {
+        if self.dir != Direction::Source {
+            return Err(EINVAL);
+        }
+        Ok(KernelIter {
             // SAFETY: an iov_iter may be copied by value; the copy reads the
             // same memory, and borrowing `self` keeps the cursor from being
-            // used to write meanwhile.
+            // used meanwhile. Both only read.
             raw: unsafe { core::ptr::read(&self.raw) },
             dir: self.dir,
             start_count: self.count(),
+            _mem: PhantomData,
+        })
+    }
+
+    /// Where a destination iterator stands now, so that the bytes written
+    /// from here on can be read back later ([`IterMark::reread`]).
+    pub fn mark(&self) -> IterMark<'a> {
+        IterMark {
+            // SAFETY: an iov_iter may be copied by value; the mark is never
+            // used to write.
+            raw: unsafe { core::ptr::read(&self.raw) },
             _mem: PhantomData,
         }
     }
@@ -223,6 +238,24 @@ impl<'a> KernelIter<'a> {
         // SAFETY: gives back exactly what was cut off.
         unsafe { bindings::smb_helper_iov_iter_reexpand(&mut self.raw, self.count() + cut) };
         r
+    }
+
+    /// Limits the iterator to `n` bytes (fewer if fewer are left) until
+    /// [`KernelIter::reexpand`]; returns how many were cut off. What was
+    /// consumed before stays rewindable.
+    pub fn truncate(&mut self, n: usize) -> usize {
+        // SAFETY: `raw` is a valid iov_iter.
+        let cut = unsafe { bindings::smb_helper_iov_iter_truncate(&mut self.raw, n) };
+        self.start_count = self.start_count.saturating_sub(cut);
+        cut
+    }
+
+    /// Gives back `cut` bytes a [`KernelIter::truncate`] cut off.
+    pub fn reexpand(&mut self, cut: usize) {
+        // SAFETY: gives back exactly what was cut off (the caller's
+        // contract: `cut` came from `truncate` on this iterator).
+        unsafe { bindings::smb_helper_iov_iter_reexpand(&mut self.raw, self.count() + cut) };
+        self.start_count = self.start_count.saturating_add(cut);
     }
 
     /// The raw iterator, for the socket and skb copy calls of this crate.
@@ -239,6 +272,42 @@ impl<'a> KernelIter<'a> {
     pub unsafe fn write_back(&self, raw: *mut bindings::iov_iter) {
         // SAFETY: the caller's contract; iov_iters are copied by value.
         unsafe { core::ptr::write(raw, core::ptr::read(&self.raw)) };
+    }
+}
+
+/// A position in a destination iterator ([`KernelIter::mark`]): what was
+/// written into it from there on can be read back, e.g. to verify the
+/// signature of a READ whose payload went straight into the caller's pages.
+pub struct IterMark<'a> {
+    raw: bindings::iov_iter,
+    _mem: PhantomData<&'a [u8]>,
+}
+
+// SAFETY: as for `KernelIter`: kernel memory, reachable from any context.
+unsafe impl Send for IterMark<'_> {}
+
+impl IterMark<'_> {
+    /// A source cursor over the `len` bytes from the mark (fewer if the
+    /// iterator had fewer), for reading them. The memory is kernel memory
+    /// the iterator's owner keeps valid; what the reader sees is whatever
+    /// was written there.
+    pub fn reread(&self, len: usize) -> KernelIter<'_> {
+        // SAFETY: copying an iov_iter by value is allowed.
+        let mut raw = unsafe { core::ptr::read(&self.raw) };
+        // SAFETY: `raw` is a valid kernel-backed iterator; making it a
+        // source only lets `_copy_from_iter` read the same memory.
+        unsafe {
+            bindings::smb_helper_iov_iter_make_source(&mut raw);
+            bindings::smb_helper_iov_iter_truncate(&mut raw, len);
+        }
+        // SAFETY: as above.
+        let start_count = unsafe { bindings::smb_helper_iov_iter_count(&raw) };
+        KernelIter {
+            raw,
+            dir: Direction::Source,
+            start_count,
+            _mem: PhantomData,
+        }
     }
 }
 
@@ -376,107 +445,89 @@ fn dir_flag(dir: Direction) -> u32 {
     }
 }
 
-/// What a slot holds: an iterator borrowed for the duration of
-/// [`IterSlot::lend`], or one handed over with [`IterSlot::give`].
-enum Lent {
-    Borrowed(NonNull<KernelIter<'static>>),
-    Owned(KBox<KernelIter<'static>>),
-}
-
-// SAFETY: a `KernelIter` is `Send`; a borrowed one is only dereferenced
-// under the slot's lock while the lender is blocked in `IterSlot::lend`.
-unsafe impl Send for Lent {}
-
-/// A place through which an iterator is lent to other contexts: for the
-/// duration of a closure ([`IterSlot::lend`]), or from [`IterSlot::give`]
-/// until [`IterSlot::take`] (a call that does not wait for its reply).
+/// A place through which a caller's destination iterator is handed to
+/// other contexts (the receive path, in softirq) from [`IterSlot::give`]
+/// until [`IterSlot::take`] gives it back. Every use happens under the
+/// slot's bottom-half spinlock, so once `take` returns nobody uses it any
+/// more.
+///
+/// A request holds an `IterSlot<'static>`: the iterator is `'static` by the
+/// C ABI's contract, not by the type system (the memory stays valid until
+/// the call is over, and the transport takes the iterator back before it
+/// says so).
 #[pin_data]
-pub struct IterSlot {
+pub struct IterSlot<'a> {
     #[pin]
-    lent: SpinLockIrq<Option<Lent>>,
+    lent: SpinLockBh<Option<KBox<KernelIter<'a>>>>,
 }
 
-impl IterSlot {
+impl<'a> IterSlot<'a> {
     /// An empty slot.
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            lent <- new_spinlock_irq!(None, "IterSlot::lent"),
+            lent <- crate::new_spinlock_bh!(None, "IterSlot::lent"),
         })
-    }
-
-    /// Lends `iter` to [`IterSlot::with`] callers while `f` runs. When this
-    /// returns, the slot is empty and no user holds the iterator (a use in
-    /// progress finished before the slot was emptied, since both happen
-    /// under the slot's lock). Lending to a slot that already holds one
-    /// fails with `EBUSY` without running `f`.
-    pub fn lend<R>(&self, iter: &mut KernelIter<'_>, f: impl FnOnce() -> R) -> Result<R> {
-        {
-            let mut s = self.lent.lock();
-            if s.is_some() {
-                return Err(EBUSY);
-            }
-            // The lifetime is erased here and restored (shortened to a
-            // lock guard's) in `with`; the slot is emptied before `iter`'s
-            // borrow ends.
-            *s = Some(Lent::Borrowed(NonNull::from(iter).cast()));
-        }
-        let r = f();
-        self.lent.lock().take();
-        Ok(r)
     }
 
     /// Hands `iter` over to the slot, for [`IterSlot::with`] callers, until
     /// [`IterSlot::take`] gives it back. `EBUSY` (and `iter` is dropped) if
     /// the slot is not empty.
-    pub fn give(&self, iter: KBox<KernelIter<'static>>) -> Result {
+    pub fn give(&self, iter: KBox<KernelIter<'a>>) -> Result {
         let mut s = self.lent.lock();
         if s.is_some() {
             return Err(EBUSY);
         }
-        *s = Some(Lent::Owned(iter));
+        *s = Some(iter);
         Ok(())
     }
 
-    /// Takes back an iterator handed over with [`IterSlot::give`]; once
-    /// this returns, nobody uses it any more (a use in progress ended under
-    /// the slot's lock). `None` if the slot holds none (or a borrowed one,
-    /// which only its lender removes).
-    pub fn take(&self) -> Option<KBox<KernelIter<'static>>> {
-        let mut s = self.lent.lock();
-        match s.take() {
-            Some(Lent::Owned(b)) => Some(b),
-            other => {
-                *s = other;
-                None
-            }
-        }
+    /// Takes the iterator back; once this returns, nobody uses it any more
+    /// (a use in progress ended under the slot's lock). `None` if the slot
+    /// is empty.
+    pub fn take(&self) -> Option<KBox<KernelIter<'a>>> {
+        self.lent.lock().take()
     }
 
-    /// Runs `f` on the lent iterator, if any, with the slot locked: any
-    /// context, `f` must not sleep.
-    pub fn with<R>(&self, f: impl FnOnce(Option<&mut KernelIter<'_>>) -> R) -> R {
+    /// Runs `f` on the iterator, if any, with the slot locked: any
+    /// context; `f` must not sleep.
+    pub fn with<R>(&self, f: impl FnOnce(Option<&mut KernelIter<'a>>) -> R) -> R {
         let mut s = self.lent.lock();
-        match &mut *s {
-            // SAFETY: the pointer was made from a `&mut KernelIter` whose
-            // lender is inside `lend` (the slot is emptied, under this lock,
-            // before `lend` returns), so it is valid and, while we hold the
-            // lock, used by nobody else. The reference does not outlive the
-            // guard.
-            Some(Lent::Borrowed(l)) => f(Some(unsafe { l.as_mut() })),
-            Some(Lent::Owned(b)) => f(Some(&mut **b)),
-            None => f(None),
-        }
+        f(s.as_deref_mut())
     }
 
-    /// Bytes left in the lent iterator (0 if none is lent).
+    /// Bytes left in the iterator (0 if none is there).
     pub fn count(&self) -> usize {
         self.with(|it| it.map_or(0, |i| i.count()))
     }
 }
 
+/// Whether two of `vecs` describe overlapping memory (or one wraps around
+/// the address space), so that slices made from them would alias.
+pub fn kvecs_overlap(vecs: &[bindings::kvec]) -> bool {
+    let range = |v: &bindings::kvec| {
+        let start = v.iov_base as usize;
+        start.checked_add(v.iov_len).map(|end| (start, end))
+    };
+    for (i, a) in vecs.iter().enumerate() {
+        let Some((a0, a1)) = range(a) else {
+            return true;
+        };
+        for b in vecs.iter().skip(i + 1) {
+            let Some((b0, b1)) = range(b) else {
+                return true;
+            };
+            if a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Fills `out` with the buffers of a kvec array, as byte slices (a
 /// zero-length kvec gives an empty slice); returns how many. `EINVAL` if
-/// there are none or more than `out` holds.
+/// there are none, more than `out` holds, or two of them overlap (two
+/// `&mut` slices over the same bytes would alias).
 ///
 /// # Safety
 ///
@@ -490,13 +541,16 @@ pub unsafe fn kvec_slices<'a>(
     if iov.is_null() || n == 0 || n > out.len() {
         return Err(EINVAL);
     }
-    for (i, p) in out.iter_mut().take(n).enumerate() {
-        // SAFETY: the caller's contract for `iov[i]`.
-        unsafe {
-            let v = &*iov.add(i);
-            if v.iov_len > 0 {
-                *p = core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len);
-            }
+    // SAFETY: the caller's contract: `iov` points to `n` kvecs.
+    let vecs = unsafe { core::slice::from_raw_parts(iov, n) };
+    if kvecs_overlap(vecs) {
+        return Err(EINVAL);
+    }
+    for (p, v) in out.iter_mut().zip(vecs.iter()) {
+        if v.iov_len > 0 {
+            // SAFETY: the caller's contract for this kvec; no other slice
+            // made here overlaps it (checked above).
+            *p = unsafe { core::slice::from_raw_parts_mut(v.iov_base.cast::<u8>(), v.iov_len) };
         }
     }
     Ok(n)

@@ -31,10 +31,7 @@ pub fn checks() -> impl Iterator<Item = (&'static str, usize, usize)> {
             offset_of!(b::smb_xprt_config, recv_mode),
         ),
         ("sizeof smb_xprt_call", size_of::<b::smb_xprt_call>()),
-        (
-            "smb_xprt_call.signer_ctx",
-            offset_of!(b::smb_xprt_call, signer_ctx),
-        ),
+        ("smb_xprt_call.priv", offset_of!(b::smb_xprt_call, priv_)),
         (
             "sizeof smb_xprt_negotiated",
             size_of::<b::smb_xprt_negotiated>(),

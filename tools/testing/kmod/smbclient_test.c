@@ -43,6 +43,10 @@
  *              FileStandardInformation (and into a 4-byte buffer); `result`
  *              shows each call's return, "lock R conflict R unlock R after
  *              R stray_unlock R flush R truncate R eof N small R".
+ *     blocklock write "SLOT PATH HOLD_MS": two opens of PATH; the first
+ *              locks 4 KiB, and lets go HOLD_MS later (from a work item)
+ *              while the second waits in a blocking lock of the same range;
+ *              `result` shows "hold R blocked_ms N err R unlock R".
  *     oplock   write "SLOT PATH": open PATH with a batch oplock and watch
  *              its FileId (smb_clnt_watch_fid); open it again, which makes
  *              the server break the oplock; the callback acknowledges the
@@ -63,6 +67,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -84,7 +89,9 @@ MODULE_IMPORT_NS("SMB");
 
 #define SLOTS 8
 
-static DEFINE_MUTEX(slots_lock);
+/* Commands hold it for reading (so that they run concurrently, and a
+ * caller waiting for it can be killed); create and release for writing. */
+static DECLARE_RWSEM(slots_sem);
 static struct smb_clnt *slots[SLOTS];
 static struct dentry *test_dir;
 
@@ -150,12 +157,15 @@ static ssize_t create_write(struct file *f, const char __user *ubuf,
 	memzero_explicit(hash, sizeof(hash));
 	if (IS_ERR(c))
 		return PTR_ERR(c);
-	mutex_lock(&slots_lock);
+	if (down_write_killable(&slots_sem)) {
+		smb_clnt_release(c);
+		return -EINTR;
+	}
 	for (i = 0; i < SLOTS && slots[i]; i++)
 		;
 	if (i < SLOTS)
 		slots[i] = c;
-	mutex_unlock(&slots_lock);
+	up_write(&slots_sem);
 	if (i == SLOTS) {
 		smb_clnt_release(c);
 		return -ENOSPC;
@@ -168,7 +178,8 @@ static int info_show(struct seq_file *m, void *v)
 	struct smb_clnt_info ci;
 	int i;
 
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	for (i = 0; i < SLOTS; i++) {
 		if (!slots[i] || smb_clnt_info(slots[i], &ci))
 			continue;
@@ -176,7 +187,7 @@ static int info_show(struct seq_file *m, void *v)
 			   i, ci.dialect, (unsigned long long)ci.session_id, ci.tree_id,
 			   ci.signing, ci.guest, ci.share_flags, ci.encrypted);
 	}
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(info);
@@ -193,11 +204,12 @@ static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
 		return err;
 	if (sscanf(buf, "%u %u", &slot, &n) != 2 || slot >= SLOTS)
 		return -EINVAL;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	err = slots[slot] ? 0 : -ENOENT;
 	for (i = 0; i < n && !err; i++)
 		err = smb_clnt_echo(slots[slot], 10 * HZ);
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err ? err : len;
 }
 
@@ -221,7 +233,8 @@ static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
 	data = kmalloc(PUT_CHUNK, GFP_KERNEL);
 	if (!data)
 		return -ENOMEM;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	err = slots[slot] ? 0 : -ENOENT;
 	/* GENERIC_WRITE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE. */
 	if (!err)
@@ -247,7 +260,7 @@ static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
 	if (!err)
 		err = cerr;
 out:
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	kfree(data);
 	return err ? err : len;
 }
@@ -292,7 +305,8 @@ static int path_op(const char __user *ubuf, size_t len, const char *op)
 		return err;
 	if (sscanf(buf, "%u %199s %199s", &slot, p1, p2) < 2 || slot >= SLOTS)
 		return -EINVAL;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	c = slots[slot];
 	err = c ? 0 : -ENOENT;
 	if (err)
@@ -329,7 +343,7 @@ static int path_op(const char __user *ubuf, size_t len, const char *op)
 	if (!err)
 		err = cerr;
 out:
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err;
 }
 
@@ -351,7 +365,7 @@ PATH_OP(ls);
 /*
  * A "SLOT PATH" command (PATH of at most 199 bytes): on success the slot's
  * handle is in *@c, its number in *@slotp (if not NULL), PATH in @path,
- * and slots_lock is held for the caller to drop.
+ * and slots_sem is held (for reading) for the caller to drop.
  */
 static int lock_slot_path(const char __user *ubuf, size_t len, struct smb_clnt **c,
 			  unsigned int *slotp, char path[200])
@@ -365,10 +379,11 @@ static int lock_slot_path(const char __user *ubuf, size_t len, struct smb_clnt *
 		return err;
 	if (sscanf(buf, "%u %199s", &slot, path) != 2 || slot >= SLOTS)
 		return -EINVAL;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	*c = slots[slot];
 	if (!*c) {
-		mutex_unlock(&slots_lock);
+		up_read(&slots_sem);
 		return -ENOENT;
 	}
 	if (slotp)
@@ -427,11 +442,82 @@ static ssize_t locks_write(struct file *f, const char __user *ubuf, size_t len,
 		 lk, conflict, unlock, after, stray, flush, trunc,
 		 q || got < 16 ? 0ULL : get_unaligned_le64(info + 8), small);
 out:
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err ? err : len;
 }
 
 static const struct file_operations locks_fops = { .owner = THIS_MODULE, .write = locks_write };
+
+/* blocklock: the holder's unlock, run HOLD_MS after the blocked lock went out. */
+static struct {
+	struct smb_clnt *clnt;
+	struct smb_fid fid;
+	int err;
+	struct delayed_work work;
+} unlocker;
+
+static void unlock_later(struct work_struct *w)
+{
+	unlocker.err = smb_clnt_lock(unlocker.clnt, &unlocker.fid, 0, 4096, SMB_LOCK_UNLOCK);
+}
+
+static ssize_t blocklock_write(struct file *f, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	unsigned int slot, hold_ms;
+	struct smb_fid a, b;
+	struct smb_clnt *c;
+	char buf[256], path[200];
+	ktime_t t0;
+	int err, lk, blocked;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %199s %u", &slot, path, &hold_ms) != 3 || slot >= SLOTS)
+		return -EINVAL;
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
+	c = slots[slot];
+	err = c ? 0 : -ENOENT;
+	if (err)
+		goto out;
+	err = smb_clnt_open(c, path, READ_DATA | WRITE_DATA | READ_ATTRIBUTES,
+			    FILE_OPEN, 0, &a, NULL);
+	if (err)
+		goto out;
+	err = smb_clnt_open(c, path, READ_DATA | WRITE_DATA | READ_ATTRIBUTES,
+			    FILE_OPEN, 0, &b, NULL);
+	if (err) {
+		smb_clnt_close(c, &a);
+		goto out;
+	}
+	lk = smb_clnt_lock(c, &a, 0, 4096, SMB_LOCK_EXCLUSIVE | SMB_LOCK_FAIL_IMMEDIATELY);
+	unlocker.clnt = c;
+	unlocker.fid = a;
+	unlocker.err = -EINPROGRESS;
+	schedule_delayed_work(&unlocker.work, msecs_to_jiffies(hold_ms));
+	t0 = ktime_get();
+	/* Blocking: waits (killably) until the holder lets go. */
+	blocked = smb_clnt_lock(c, &b, 0, 4096, SMB_LOCK_EXCLUSIVE);
+	snprintf(result, sizeof(result), "hold %d blocked_ms %lld err %d",
+		 lk, ktime_ms_delta(ktime_get(), t0), blocked);
+	flush_delayed_work(&unlocker.work);
+	if (!blocked)
+		smb_clnt_lock(c, &b, 0, 4096, SMB_LOCK_UNLOCK);
+	snprintf(result + strlen(result), sizeof(result) - strlen(result), " unlock %d\n",
+		 unlocker.err);
+	smb_clnt_close(c, &b);
+	smb_clnt_close(c, &a);
+out:
+	up_read(&slots_sem);
+	return err ? err : len;
+}
+
+static const struct file_operations blocklock_fops = {
+	.owner = THIS_MODULE,
+	.write = blocklock_write,
+};
 
 /* The break the oplock test's callback saw, and its acknowledgement. */
 static struct {
@@ -504,7 +590,7 @@ static ssize_t oplock_write(struct file *f, const char __user *ubuf, size_t len,
 	snprintf(result, sizeof(result), "granted %u breaks %d to %d ack %d second %d\n",
 		 info.oplock_level, brk_seen.breaks, brk_seen.level, brk_seen.ack, second_err);
 out:
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err ? err : len;
 }
 
@@ -536,11 +622,12 @@ static ssize_t events_write(struct file *f, const char __user *ubuf, size_t len,
 		return err;
 	if (kstrtouint(buf, 10, &slot) || slot >= SLOTS)
 		return -EINVAL;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	atomic_set(&reconnects, 0);
 	WRITE_ONCE(reconnect_err, 0);
 	err = slots[slot] ? smb_clnt_set_events(slots[slot], &test_events, NULL) : -ENOENT;
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err ? err : len;
 }
 
@@ -622,9 +709,10 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 		.req_len = sizeof(cb->read), .rsp = rrsp, .rsp_size = sizeof(cb->rrsp) };
 	ops[2] = (struct smb_task_op){ .command = 6, .req = close,
 		.req_len = sizeof(cb->close), .rsp = csp, .rsp_size = sizeof(cb->csp) };
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	err = slots[slot] ? smb_call_sync(slots[slot], ops, 3, SMB_TASK_REPLAYABLE, 60 * HZ) : -ENOENT;
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	if (!err && ops[1].status == 0 && ops[1].rsp_len >= 64 + 16) {
 		doff = rrsp[64 + 2];
 		dlen = get_unaligned_le32(rrsp + 64 + 4);
@@ -702,7 +790,8 @@ static ssize_t aread_write(struct file *f, const char __user *ubuf,
 	one = kvcalloc(n, sizeof(*one), GFP_KERNEL);
 	if (!one)
 		return -ENOMEM;
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	c = slots[slot];
 	err = c ? smb_clnt_open(c, path, 0x81, FILE_OPEN, 0x40, &fid, NULL) : -ENOENT;
 	if (err)
@@ -769,7 +858,7 @@ static ssize_t aread_write(struct file *f, const char __user *ubuf,
 		 atomic_read(&all.done_calls), atomic_read(&all.on_smbiod), bytes, 32, digest);
 	smb_clnt_close(c, &fid);
 out:
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	for (i = 0; i < n; i++)
 		vfree(one[i].buf);
 	kvfree(one);
@@ -794,7 +883,7 @@ static ssize_t hold_write(struct file *f, const char __user *ubuf, size_t len,
 	err = smb_clnt_open(c, path, 0x81, FILE_OPEN, 0x40, &held_fid, NULL);
 	if (!err)
 		held_slot = slot;
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	return err ? err : len;
 }
 
@@ -811,10 +900,11 @@ static ssize_t readheld_write(struct file *f, const char __user *ubuf,
 		return -ENOMEM;
 	kv = (struct kvec){ .iov_base = buf, .iov_len = 4096 };
 	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, 4096);
-	mutex_lock(&slots_lock);
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
 	n = held_slot < SLOTS && slots[held_slot] ?
 		smb_clnt_read(slots[held_slot], &held_fid, 0, &iter) : -ENOENT;
-	mutex_unlock(&slots_lock);
+	up_read(&slots_sem);
 	kfree(buf);
 	return n < 0 ? n : len;
 }
@@ -838,7 +928,8 @@ static ssize_t release_write(struct file *f, const char __user *ubuf,
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	mutex_lock(&slots_lock);
+	if (down_write_killable(&slots_sem))
+		return -EINTR;
 	if (!strcmp(buf, "all")) {
 		for (i = 0; i < SLOTS; i++) {
 			smb_clnt_release(slots[i]);
@@ -850,7 +941,7 @@ static ssize_t release_write(struct file *f, const char __user *ubuf,
 		smb_clnt_release(slots[slot]);
 		slots[slot] = NULL;
 	}
-	mutex_unlock(&slots_lock);
+	up_write(&slots_sem);
 	return err ? err : len;
 }
 
@@ -861,6 +952,7 @@ static const struct file_operations put_fops = { .owner = THIS_MODULE, .write = 
 
 static int __init smbclient_test_init(void)
 {
+	INIT_DELAYED_WORK(&unlocker.work, unlock_later);
 	test_dir = debugfs_create_dir("smbclient_test", NULL);
 	debugfs_create_file("create", 0200, test_dir, NULL, &create_fops);
 	debugfs_create_file("info", 0400, test_dir, NULL, &info_fops);
@@ -877,6 +969,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("hold", 0200, test_dir, NULL, &hold_fops);
 	debugfs_create_file("readheld", 0200, test_dir, NULL, &readheld_fops);
 	debugfs_create_file("locks", 0200, test_dir, NULL, &locks_fops);
+	debugfs_create_file("blocklock", 0200, test_dir, NULL, &blocklock_fops);
 	debugfs_create_file("oplock", 0200, test_dir, NULL, &oplock_fops);
 	debugfs_create_file("events", 0200, test_dir, NULL, &events_fops);
 	debugfs_create_file("reconnects", 0400, test_dir, NULL, &reconnects_fops);

@@ -16,24 +16,39 @@
  *                 write fails with the first error. Writers may run in
  *                 parallel.
  *     call        write "N FLAGS [TIMEOUT_MS [TAG]]": N sequential ECHO
- *                 requests through smb_xprt_call() with SMB_XPRT_CALL_* FLAGS
- *                 (so that a fake server can stand in for any request,
- *                 replayable or not), TAG in the ECHO's Reserved field (a
- *                 fake server logs it, to tell callers apart); the write
- *                 fails with the first error.
+ *                 requests through smb_xprt_call(), so that a fake server
+ *                 can stand in for any request; TAG in the ECHO's Reserved
+ *                 field (a fake server logs it, to tell callers apart).
+ *                 FLAGS: SMB_XPRT_CALL_* flags, plus 0x100 ("replayable"):
+ *                 this consumer sends a request again itself when the
+ *                 transport says the connection went (ECONNRESET, or
+ *                 ENOTCONN: nothing went out), within TIMEOUT_MS, as a layer
+ *                 above does for requests it knows are safe to repeat;
+ *                 without it such a request fails with EIO (its outcome is
+ *                 unknown). The write fails with the first error.
  *     acall       write "N FLAGS [TIMEOUT_MS [TAG]]": N ECHO requests as
- *                 call does, all started at once with smb_xprt_call_async();
- *                 waits for every completion, then `result` says "acalls N
- *                 ok K eio E etimedout T other O smbiod S" (S: completions
- *                 that ran in a work item of smbxprt's, i.e. on smbiod).
- *                 The write fails only if a call could not be started.
+ *                 call does, all started at once and driven without waiting
+ *                 (smb_xprt_charge, smb_xprt_send, smb_xprt_finish from the
+ *                 ->wake callback on smbiod), TIMEOUT_MS each (then
+ *                 smb_xprt_cancel); waits for every one, then `result`
+ *                 says "acalls N ok K eio E etimedout T other O smbiod S"
+ *                 (S: results taken in a work item of smbxprt's, i.e. on
+ *                 smbiod).
+ *     compound    write "N OPS [TIMEOUT_MS]": N compounds of OPS ECHOs
+ *                 (2..8, chained by NextCommand), one after the other;
+ *                 each reply must hold OPS successful PDUs. `result` says
+ *                 "compounds N ok K pdus P async_finals F err E" (F: last
+ *                 PDUs that were the final reply of an operation that went
+ *                 async).
  *     create      write "TREE_ID [TIMEOUT_MS]": one CREATE of "late.txt"
- *                 (MS-SMB2 2.2.13, not replayable) on tree TREE_ID; the write
- *                 fails with its error.
+ *                 (MS-SMB2 2.2.13) on tree TREE_ID; the write fails with
+ *                 its error.
  *     events      read: what the test's handler (registered on every
  *                 connect) was told: "connected N disconnected N generation G
- *                 unsolicited N orphans N". It takes no orphan, so the
- *                 transport closes those itself.
+ *                 unsolicited N late N resent N" (late: replies whose
+ *                 caller had left, handed to the handlers; the transport
+ *                 does nothing else with them; resent: calls of this
+ *                 module's sent again after ECONNRESET).
  *     bench       write "N": N sequential ECHOs, timed; the figures go to
  *                 dmesg and to `result`.
  *     iodata      write "write N", "read N" or "ubuf N": one WRITE with an
@@ -83,7 +98,9 @@ static char test_result[256];
 static struct smb_xprt_handler *test_handler;
 
 /* What the handler was told; updated on smbiod, read from debugfs. */
-static atomic_t ev_connected, ev_disconnected, ev_unsolicited, ev_orphans;
+static atomic_t ev_connected, ev_disconnected, ev_unsolicited, ev_late;
+/* Calls this module sent again after ECONNRESET (its own replays). */
+static atomic_t resent;
 static atomic64_t ev_generation;
 
 static void test_event(void *ctx, enum smb_xprt_event ev, u64 generation)
@@ -96,15 +113,17 @@ static void test_event(void *ctx, enum smb_xprt_event ev, u64 generation)
 }
 
 static bool test_message(void *ctx, enum smb_xprt_msg_kind kind,
-			 const void *frame, size_t len, u32 tree_id)
+			 const void *frame, size_t len, const void *request)
 {
 	if (kind == SMB_XPRT_MSG_UNSOLICITED) {
 		atomic_inc(&ev_unsolicited);
 		pr_info("smbxprt_test: server-initiated message, %zu bytes, command %#x\n",
 			len, len >= 64 ? get_unaligned_le16((const u8 *)frame + 12) : 0);
-	} else if (kind == SMB_XPRT_MSG_ORPHAN_CREATE) {
-		atomic_inc(&ev_orphans);
-		pr_info("smbxprt_test: CREATE reply for a task that left, tree %#x\n", tree_id);
+	} else if (kind == SMB_XPRT_MSG_LATE_REPLY) {
+		atomic_inc(&ev_late);
+		pr_info("smbxprt_test: a late reply, command %#x, tree %#x\n",
+			len >= 64 ? get_unaligned_le16((const u8 *)frame + 12) : 0,
+			request ? get_unaligned_le32((const u8 *)request + 36) : 0);
 	}
 	return false;
 }
@@ -186,7 +205,8 @@ static ssize_t connect_write(struct file *f, const char __user *ubuf,
 	atomic_set(&ev_connected, 0);
 	atomic_set(&ev_disconnected, 0);
 	atomic_set(&ev_unsolicited, 0);
-	atomic_set(&ev_orphans, 0);
+	atomic_set(&ev_late, 0);
+	atomic_set(&resent, 0);
 	atomic64_set(&ev_generation, 0);
 	test_handler = smb_xprt_register_handler(x, &test_handler_ops, NULL);
 	if (IS_ERR(test_handler)) {
@@ -241,6 +261,21 @@ static void fill_header(u8 *h, u16 cmd, u16 charge)
 	put_unaligned_le16(cmd, h + 12);
 }
 
+/* The consumer's own "safe to send again" flag (not the transport's). */
+#define TEST_REPLAYABLE	0x100
+
+/* Whether a call that failed with @err may go again: ENOTCONN (nothing
+ * went out) always, ECONNRESET (it was out when the connection went) only
+ * when the caller said it is safe to run twice. */
+static bool may_retry(int err, bool replayable)
+{
+	if (err == -ECONNRESET && replayable) {
+		atomic_inc(&resent);
+		return true;
+	}
+	return err == -ENOTCONN;
+}
+
 static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *ppos)
 {
@@ -265,11 +300,20 @@ static ssize_t call_write(struct file *f, const char __user *ubuf, size_t len,
 			.timeout = msecs_to_jiffies(timeout_ms),
 		};
 
-		/* ECHO (MS-SMB2 2.2.28). */
-		fill_header(req, 0x000d, 1);
-		put_unaligned_le16(4, req + 64);
-		put_unaligned_le16(tag, req + 66);
-		err = smb_xprt_call(test_xprt, &call);
+		unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+
+		call.flags = flags & ~TEST_REPLAYABLE;
+		do {
+			/* ECHO (MS-SMB2 2.2.28). */
+			fill_header(req, 0x000d, 1);
+			put_unaligned_le16(4, req + 64);
+			put_unaligned_le16(tag, req + 66);
+			call.timeout = max_t(long, (long)(deadline - jiffies), 1);
+			err = smb_xprt_call(test_xprt, &call);
+		} while (may_retry(err, flags & TEST_REPLAYABLE) &&
+			 time_before(jiffies, deadline) && !fatal_signal_pending(current));
+		if (err == -ECONNRESET && !(flags & TEST_REPLAYABLE))
+			err = -EIO;
 		if (err)
 			pr_info("call %lu of %lu (flags %#x) failed: %d (pid %d)\n", i + 1, n,
 				flags, err, task_pid_nr(current));
@@ -283,31 +327,116 @@ struct acall_all {
 	struct completion all_done;
 };
 
-/* One call of `acall`; the transport's until its done has been called. */
+/* One call of `acall`: its request, driven by acall_step() from the
+ * writer, from ->wake on smbiod, or from `retry` when ->wake found a step
+ * of it running elsewhere. */
 struct acall_one {
-	struct smb_xprt_async a;
+	struct smb_xprt_call call;
 	struct kvec iov;
 	u8 req[64 + 4], reply[128];
+	unsigned int tag;
 	int result;
+	bool replayable, sent, done;
+	unsigned long deadline;
+	struct mutex lock;		/* one step at a time */
+	struct work_struct retry;
+	struct delayed_work timeout;
 	struct acall_all *all;
 };
 
-static void acall_done(struct smb_xprt_async *a, int result)
+static void acall_end(struct acall_one *o, int result)
 {
-	struct acall_one *o = container_of(a, struct acall_one, a);
 	struct acall_all *all = o->all;
 
+	if (o->done)
+		return;
+	o->done = true;
 	o->result = result;
 	if (smbtest_on_smbiod())
 		atomic_inc(&all->on_smbiod);
-	/* The writer frees both once the last one is done. */
+	/* The writer frees everything once the last one is done. */
 	if (atomic_dec_and_test(&all->left))
 		complete(&all->all_done);
 }
 
-static const struct smb_xprt_async_ops acall_ops = {
+/* Charges, sends and takes the result as far as it goes (o->lock held). */
+static void acall_run(struct acall_one *o)
+{
+	int r;
+
+	while (!o->done) {
+		if (o->sent) {
+			r = smb_xprt_finish(test_xprt, &o->call);
+			if (r == -EINPROGRESS)
+				return;
+			o->sent = false;
+			if (may_retry(r, o->replayable) && time_before(jiffies, o->deadline))
+				continue;
+			acall_end(o, r == -ECONNRESET ? -EIO : r);
+			return;
+		}
+		fill_header(o->req, 0x000d, 1);
+		put_unaligned_le16(4, o->req + 64);
+		put_unaligned_le16(o->tag, o->req + 66);
+		r = smb_xprt_charge(test_xprt, &o->call);
+		if (r == -EAGAIN)
+			return;
+		if (!r)
+			r = smb_xprt_send(test_xprt, &o->call);
+		if (r == -ENOTCONN && time_before(jiffies, o->deadline))
+			continue;
+		if (r) {
+			acall_end(o, r);
+			return;
+		}
+		o->sent = true;
+	}
+}
+
+static void acall_step(struct acall_one *o)
+{
+	mutex_lock(&o->lock);
+	acall_run(o);
+	mutex_unlock(&o->lock);
+}
+
+static void acall_retry(struct work_struct *w)
+{
+	acall_step(container_of(w, struct acall_one, retry));
+}
+
+/* ->wake, on smbiod. A step of this call running elsewhere (the writer's
+ * first one, the timeout's cancel) holds the lock: go on from a work item
+ * instead of waiting here, since smb_xprt_cancel() waits for ->wake. */
+static void acall_wake(struct smb_xprt_call *call)
+{
+	struct acall_one *o = container_of(call, struct acall_one, call);
+
+	if (!mutex_trylock(&o->lock)) {
+		queue_work(system_unbound_wq, &o->retry);
+		return;
+	}
+	acall_run(o);
+	mutex_unlock(&o->lock);
+}
+
+/* The call's own deadline: it gives up (the transport cancels it). */
+static void acall_timeout(struct work_struct *w)
+{
+	struct acall_one *o = container_of(to_delayed_work(w), struct acall_one, timeout);
+
+	mutex_lock(&o->lock);
+	if (!o->done) {
+		smb_xprt_cancel(test_xprt, &o->call);
+		o->sent = false;
+		acall_end(o, -ETIMEDOUT);
+	}
+	mutex_unlock(&o->lock);
+}
+
+static const struct smb_xprt_call_ops acall_ops = {
 	.owner = THIS_MODULE,
-	.done = acall_done,
+	.wake = acall_wake,
 };
 
 static ssize_t acall_write(struct file *f, const char __user *ubuf, size_t len,
@@ -335,31 +464,38 @@ static ssize_t acall_write(struct file *f, const char __user *ubuf, size_t len,
 	err = test_xprt ? 0 : -ENOTCONN;
 	for (i = 0; i < n; i++) {
 		struct acall_one *o = &one[i];
-		int r = err;
 
-		fill_header(o->req, 0x000d, 1);
-		put_unaligned_le16(4, o->req + 64);
-		put_unaligned_le16(tag, o->req + 66);
 		o->all = &all;
+		o->tag = tag;
+		o->replayable = flags & TEST_REPLAYABLE;
+		o->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+		mutex_init(&o->lock);
+		INIT_WORK(&o->retry, acall_retry);
+		INIT_DELAYED_WORK(&o->timeout, acall_timeout);
 		o->iov = (struct kvec){ .iov_base = o->req, .iov_len = sizeof(o->req) };
-		o->a.call = (struct smb_xprt_call){
-			.iov = &o->iov, .nr_iov = 1, .flags = flags,
+		o->call = (struct smb_xprt_call){
+			.iov = &o->iov, .nr_iov = 1, .flags = flags & ~TEST_REPLAYABLE,
 			.reply = o->reply, .reply_size = sizeof(o->reply),
-			.timeout = msecs_to_jiffies(timeout_ms),
+			.ops = &acall_ops,
 		};
-		o->a.ops = &acall_ops;
-		if (!r)
-			r = smb_xprt_call_async(test_xprt, &o->a);
-		if (r) {
-			/* Never started: its done will not come. */
-			o->result = r;
-			err = err ?: r;
+		if (err) {
+			o->done = true;
+			o->result = err;
 			if (atomic_dec_and_test(&all.left))
 				complete(&all.all_done);
+			continue;
 		}
+		schedule_delayed_work(&o->timeout, msecs_to_jiffies(timeout_ms));
+		acall_step(o);
 	}
 	/* Uninterruptible: the buffers are the calls' until they are done. */
 	wait_for_completion(&all.all_done);
+	for (i = 0; i < n; i++) {
+		cancel_delayed_work_sync(&one[i].timeout);
+		cancel_work_sync(&one[i].retry);
+		/* A call that is over holds nothing of the transport's. */
+		smb_xprt_cancel(test_xprt, &one[i].call);
+	}
 	up_read(&test_sem);
 	for (i = 0; i < n; i++) {
 		switch (one[i].result) {
@@ -376,6 +512,84 @@ static ssize_t acall_write(struct file *f, const char __user *ubuf, size_t len,
 		 "acalls %lu ok %u eio %u etimedout %u other %u smbiod %d\n", n, ok, eio,
 		 etimedout, other, atomic_read(&all.on_smbiod));
 	kfree(one);
+	return err ? err : len;
+}
+
+/* ECHO requests chained by NextCommand into a compound of up to this many. */
+#define COMPOUND_MAX	8
+
+static ssize_t compound_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	unsigned long n, i, ops, timeout_ms = 10000, pdus = 0, finals = 0;
+	struct {
+		u8 req[COMPOUND_MAX][72], reply[COMPOUND_MAX * 80];
+		struct kvec iov[COMPOUND_MAX];
+	} *c;
+	unsigned long ok = 0;
+	char buf[64];
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%lu %lu %lu", &n, &ops, &timeout_ms) < 2 || !n || ops < 2 ||
+	    ops > COMPOUND_MAX)
+		return -EINVAL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	down_read(&test_sem);
+	err = test_xprt ? 0 : -ENOTCONN;
+	for (i = 0; i < n && !err; i++) {
+		struct smb_xprt_call call = {
+			.iov = c->iov, .nr_iov = ops,
+			.reply = c->reply, .reply_size = sizeof(c->reply),
+			.timeout = msecs_to_jiffies(timeout_ms),
+		};
+		size_t at = 0, k;
+
+		for (k = 0; k < ops; k++) {
+			fill_header(c->req[k], 0x000d, 1);
+			put_unaligned_le16(4, c->req[k] + 64);
+			put_unaligned_le16(0, c->req[k] + 66);
+			memset(c->req[k] + 68, 0, 4);
+			if (k + 1 < ops)
+				put_unaligned_le32(72, c->req[k] + 20);
+			c->iov[k] = (struct kvec){ .iov_base = c->req[k],
+						.iov_len = k + 1 < ops ? 72 : 68 };
+		}
+		err = smb_xprt_call(test_xprt, &call);
+		if (err)
+			break;
+		/* Each PDU of the reply: a success, none interim; the last one
+		 * may be the final reply of an operation that went async. */
+		for (k = 0; k < ops; k++) {
+			u32 next;
+
+			if (at + 64 > call.reply_len ||
+			    memcmp(c->reply + at, "\xfeSMB", 4) ||
+			    get_unaligned_le32(c->reply + at + 8)) {
+				err = -EPROTO;
+				break;
+			}
+			pdus++;
+			if (k + 1 == ops && (get_unaligned_le32(c->reply + at + 16) & 0x2))
+				finals++;
+			next = get_unaligned_le32(c->reply + at + 20);
+			if (!next)
+				break;
+			at += next;
+		}
+		if (!err && k + 1 != ops)
+			err = -EPROTO;
+		if (!err)
+			ok++;
+	}
+	up_read(&test_sem);
+	snprintf(test_result, sizeof(test_result), "compounds %lu ok %lu pdus %lu async_finals %lu err %d\n",
+		 n, ok, pdus, finals, err);
+	kfree(c);
 	return err ? err : len;
 }
 
@@ -424,10 +638,11 @@ static ssize_t create_write(struct file *f, const char __user *ubuf,
 
 static int events_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "connected %d disconnected %d generation %llu unsolicited %d orphans %d\n",
+	seq_printf(m, "connected %d disconnected %d generation %llu unsolicited %d late %d resent %d\n",
 		   atomic_read(&ev_connected), atomic_read(&ev_disconnected),
 		   (unsigned long long)atomic64_read(&ev_generation),
-		   atomic_read(&ev_unsolicited), atomic_read(&ev_orphans));
+		   atomic_read(&ev_unsolicited), atomic_read(&ev_late),
+		   atomic_read(&resent));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(events);
@@ -610,6 +825,7 @@ static const struct file_operations bench_fops = { .owner = THIS_MODULE, .write 
 static const struct file_operations call_fops = { .owner = THIS_MODULE, .write = call_write };
 static const struct file_operations acall_fops = { .owner = THIS_MODULE, .write = acall_write };
 static const struct file_operations create_fops = { .owner = THIS_MODULE, .write = create_write };
+static const struct file_operations compound_fops = { .owner = THIS_MODULE, .write = compound_write };
 static const struct file_operations iodata_fops = { .owner = THIS_MODULE, .write = iodata_write };
 static const struct file_operations release_fops = { .owner = THIS_MODULE, .write = release_write };
 
@@ -624,6 +840,7 @@ static int __init smbxprt_test_init(void)
 	debugfs_create_file("call", 0200, test_dir, NULL, &call_fops);
 	debugfs_create_file("acall", 0200, test_dir, NULL, &acall_fops);
 	debugfs_create_file("create", 0200, test_dir, NULL, &create_fops);
+	debugfs_create_file("compound", 0200, test_dir, NULL, &compound_fops);
 	debugfs_create_file("events", 0400, test_dir, NULL, &events_fops);
 	debugfs_create_file("negotiated", 0400, test_dir, NULL, &negotiated_fops);
 	debugfs_create_file("result", 0400, test_dir, NULL, &result_fops);

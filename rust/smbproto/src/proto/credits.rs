@@ -3,15 +3,23 @@
 //! §3.2.5.1.4): a pure, allocation-free state machine the transport drives
 //! under its lock.
 //!
-//! - The server grants credits in every response (interim ones included);
-//!   each credit lets the client use one MessageId. A request with
-//!   CreditCharge `n` consumes `n` credits and `n` consecutive MessageIds,
-//!   and its response carries the first of them.
+//! - The server grants credits in every response (interim ones included,
+//!   and every PDU of a compound); each credit lets the client use one
+//!   MessageId. A request with CreditCharge `n` consumes `n` credits and `n`
+//!   consecutive MessageIds, and its response carries the first of them.
 //! - Granted credits saturate at a configured maximum.
-//! - Outstanding MessageIds are tracked in a fixed-size bitmap ring so that
-//!   responses may complete in any order; a request whose MessageIds would
-//!   reach further than the ring past the oldest outstanding one waits
-//!   (`WindowFull`).
+//! - Which MessageIds are outstanding is the transport's business (its MID
+//!   table holds each request in flight, however long it waits: a blocking
+//!   LOCK, a lost reply); this window only counts them. Nothing here limits
+//!   how far new MessageIds may run ahead of an old unanswered one: the
+//!   server's credits do that.
+//! - MessageIds charged but never sent are given back: at the end of the
+//!   range they are reused at once; elsewhere they become a *hole* that the
+//!   next charge that fits takes, so that the server never sees a gap it
+//!   would wait for (its window only slides past MessageIds it received).
+//!   Only when more holes are open than this window tracks are a hole's
+//!   credits written off ([`CreditWindow::lost`]): client and server then
+//!   agree the window is that much smaller.
 //! - A small reserve of credits is kept for ECHO, oplock/lease break
 //!   acknowledgements and similar requests that must get through when
 //!   ordinary traffic has used up the window.
@@ -37,15 +45,12 @@ pub enum CreditError {
     /// Not enough credits are available (for this request class): wait for
     /// responses.
     NotEnoughCredits,
-    /// The MessageIds would reach past the tracking window: wait for the
-    /// oldest outstanding request to complete.
-    WindowFull,
     /// A charge of zero credits was asked for.
     ZeroCharge,
     /// The charge was taken before the last `reset()`.
     StaleGeneration,
-    /// Some MessageId of the charge is not outstanding (already completed,
-    /// or never charged).
+    /// More credits would be completed than are in flight (a charge
+    /// completed twice: a bug of the caller).
     NotOutstanding,
     /// The MessageId space is used up (the all-ones id is reserved).
     MessageIdsExhausted,
@@ -62,8 +67,7 @@ pub enum ChargeClass {
 }
 
 /// Credits and MessageIds taken by one request. Complete or abandon each
-/// charge exactly once: after an abandon hands its MessageIds out again, a
-/// repeated call with the old charge cannot be told apart from the new one.
+/// charge exactly once (the transport's MID table ensures it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Charge {
     /// MessageId to put in the header; the response carries it too.
@@ -74,25 +78,40 @@ pub struct Charge {
     pub generation: u32,
 }
 
-/// The credit window of one connection, tracking up to `64 * WORDS`
-/// MessageIds past the oldest outstanding one.
+impl Charge {
+    /// One past the last MessageId of the charge.
+    pub fn end(&self) -> u64 {
+        self.first_message_id.saturating_add(u64::from(self.count))
+    }
+
+    /// Whether `message_id` is one of the charge's.
+    pub fn contains(&self, message_id: u64) -> bool {
+        message_id >= self.first_message_id && message_id < self.end()
+    }
+}
+
+/// How many holes (runs of MessageIds given back out of order) a window
+/// keeps for reuse.
+pub const MAX_HOLES: usize = 8;
+
+/// The credit window of one connection.
 #[derive(Debug, Clone)]
-pub struct CreditWindow<const WORDS: usize> {
+pub struct CreditWindow {
     max_credits: u32,
     reserve: u32,
     available: u32,
     in_flight: u32,
     in_flight_requests: u32,
     next_message_id: u64,
-    oldest: u64,
     generation: u32,
-    outstanding: [u64; WORDS],
+    /// MessageIds given back below `next_message_id`: (first, count).
+    holes: [(u64, u16); MAX_HOLES],
+    nholes: usize,
+    /// Credits written off with MessageIds that could be kept nowhere.
+    lost: u64,
 }
 
-impl<const WORDS: usize> CreditWindow<WORDS> {
-    /// How many MessageIds the outstanding bitmap can track.
-    pub const CAPACITY: usize = WORDS * 64;
-
+impl CreditWindow {
     /// A fresh window (one credit, MessageId 0, generation 0) that keeps at
     /// most `max_credits` credits and holds `reserve` of them back for
     /// [`ChargeClass::Priority`] requests.
@@ -104,9 +123,10 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
             in_flight: 0,
             in_flight_requests: 0,
             next_message_id: 0,
-            oldest: 0,
             generation: 0,
-            outstanding: [0; WORDS],
+            holes: [(0, 0); MAX_HOLES],
+            nholes: 0,
+            lost: 0,
         }
     }
 
@@ -125,7 +145,7 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
         self.in_flight_requests
     }
 
-    /// The MessageId the next charge will start at.
+    /// The MessageId the next charge will start at, if no hole serves it.
     pub fn next_message_id(&self) -> u64 {
         self.next_message_id
     }
@@ -138,6 +158,17 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
     /// Configured maximum of credits held.
     pub fn max_credits(&self) -> u32 {
         self.max_credits
+    }
+
+    /// The holes waiting to be reused, as (first MessageId, count).
+    pub fn holes(&self) -> &[(u64, u16)] {
+        self.holes.get(..self.nholes).unwrap_or(&[])
+    }
+
+    /// Credits written off since the last reset (holes that could not be
+    /// kept).
+    pub fn lost(&self) -> u64 {
+        self.lost
     }
 
     /// True when no credit is left and no response is pending that could
@@ -154,14 +185,6 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
         u16::try_from(want).unwrap_or(u16::MAX)
     }
 
-    /// True if `message_id` was charged and has not completed.
-    pub fn is_outstanding(&self, message_id: u64) -> bool {
-        if message_id < self.oldest || message_id >= self.next_message_id {
-            return false;
-        }
-        self.bit(message_id)
-    }
-
     /// The part of the reserve ordinary requests must leave alone. While the
     /// window holds a single credit nothing is reserved, so a new
     /// connection can make progress.
@@ -170,41 +193,70 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
         self.reserve.min(held.saturating_sub(1))
     }
 
-    /// Takes `count` credits and `count` consecutive MessageIds for one
-    /// request; returns the charge to complete or abandon later.
-    pub fn charge(&mut self, count: u16, class: ChargeClass) -> Result<Charge, CreditError> {
-        if count == 0 {
-            return Err(CreditError::ZeroCharge);
-        }
+    /// Whether a charge of `count` credits of `class` would succeed now.
+    pub fn could_charge(&self, count: u16, class: ChargeClass) -> bool {
         let n = u32::from(count);
         let keep = match class {
             ChargeClass::Normal => self.effective_reserve(),
             ChargeClass::Priority => 0,
         };
-        if self.available < n.saturating_add(keep) {
+        count != 0 && self.available >= n.saturating_add(keep)
+    }
+
+    /// Takes `count` credits and `count` consecutive MessageIds for one
+    /// request (from a hole that fits, else at the end); returns the charge
+    /// to complete or abandon later.
+    pub fn charge(&mut self, count: u16, class: ChargeClass) -> Result<Charge, CreditError> {
+        if count == 0 {
+            return Err(CreditError::ZeroCharge);
+        }
+        if !self.could_charge(count, class) {
             return Err(CreditError::NotEnoughCredits);
         }
-        let first = self.next_message_id;
-        let end = first
-            .checked_add(u64::from(count))
-            .filter(|e| *e < u64::MAX)
-            .ok_or(CreditError::MessageIdsExhausted)?;
-        let span = end.saturating_sub(self.oldest);
-        if span > Self::CAPACITY as u64 {
-            return Err(CreditError::WindowFull);
-        }
-        for mid in first..end {
-            self.set_bit(mid, true);
-        }
+        let first = match self.take_hole(count) {
+            Some(first) => first,
+            None => {
+                let first = self.next_message_id;
+                let end = first
+                    .checked_add(u64::from(count))
+                    .filter(|e| *e < u64::MAX)
+                    .ok_or(CreditError::MessageIdsExhausted)?;
+                self.next_message_id = end;
+                first
+            }
+        };
+        let n = u32::from(count);
         self.available = self.available.saturating_sub(n);
         self.in_flight = self.in_flight.saturating_add(n);
         self.in_flight_requests = self.in_flight_requests.saturating_add(1);
-        self.next_message_id = end;
         Ok(Charge {
             first_message_id: first,
             count,
             generation: self.generation,
         })
+    }
+
+    /// The first MessageId of the lowest hole that holds `count`, taken
+    /// off it.
+    fn take_hole(&mut self, count: u16) -> Option<u64> {
+        let i = (0..self.nholes)
+            .filter(|i| self.holes.get(*i).is_some_and(|h| h.1 >= count))
+            .min_by_key(|i| self.holes.get(*i).map_or(u64::MAX, |h| h.0))?;
+        let h = self.holes.get_mut(i)?;
+        let first = h.0;
+        h.0 = h.0.saturating_add(u64::from(count));
+        h.1 = h.1.saturating_sub(count);
+        if h.1 == 0 {
+            self.remove_hole(i);
+        }
+        Some(first)
+    }
+
+    fn remove_hole(&mut self, i: usize) {
+        if let Some(last) = self.nholes.checked_sub(1).filter(|l| i <= *l) {
+            self.holes.swap(i, last);
+            self.nholes = last;
+        }
     }
 
     /// Adds credits granted by a response (final or interim), saturating so
@@ -215,41 +267,48 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
         self.available = self.available.saturating_add(u32::from(credits)).min(room);
     }
 
-    /// Marks the request's MessageIds as answered.
+    /// The request's MessageIds were answered.
     pub fn complete(&mut self, charge: &Charge) -> Result<(), CreditError> {
-        self.release(charge)?;
-        self.advance_oldest();
-        Ok(())
+        self.release(charge)
     }
 
-    /// Gives back a charge whose request was never sent: its credits return
-    /// to the window, and its MessageIds are reused if nothing was charged
-    /// after it.
+    /// Gives back a charge whose request was never sent: its MessageIds are
+    /// reused (at once if they end the range, else as a hole) and its
+    /// credits return to the window. A hole that cannot be kept costs its
+    /// credits instead (see the module documentation).
     pub fn abandon(&mut self, charge: &Charge) -> Result<(), CreditError> {
         self.release(charge)?;
-        let end = charge
-            .first_message_id
-            .saturating_add(u64::from(charge.count));
-        if end == self.next_message_id {
+        if charge.end() == self.next_message_id {
             self.next_message_id = charge.first_message_id;
-            if self.oldest > self.next_message_id {
-                self.oldest = self.next_message_id;
+            // Holes that now end the range go back too.
+            while let Some(i) = (0..self.nholes).find(|i| {
+                self.holes
+                    .get(*i)
+                    .is_some_and(|h| h.0.saturating_add(u64::from(h.1)) == self.next_message_id)
+            }) {
+                self.next_message_id = self.holes.get(i).map_or(self.next_message_id, |h| h.0);
+                self.remove_hole(i);
             }
+        } else if let Some(slot) = self.holes.get_mut(self.nholes) {
+            *slot = (charge.first_message_id, charge.count);
+            self.nholes = self.nholes.saturating_add(1);
+        } else {
+            self.lost = self.lost.saturating_add(u64::from(charge.count));
+            return Ok(());
         }
-        self.advance_oldest();
         self.grant(charge.count);
         Ok(())
     }
 
     /// Starts a new connection: one credit, MessageId 0, nothing in flight,
-    /// next generation.
+    /// no holes, next generation.
     pub fn reset(&mut self) {
         self.available = 1;
         self.in_flight = 0;
         self.in_flight_requests = 0;
         self.next_message_id = 0;
-        self.oldest = 0;
-        self.outstanding = [0; WORDS];
+        self.nholes = 0;
+        self.lost = 0;
         self.generation = self.generation.wrapping_add(1);
     }
 
@@ -260,57 +319,14 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
         if charge.count == 0 {
             return Err(CreditError::ZeroCharge);
         }
-        let first = charge.first_message_id;
-        let end = first
-            .checked_add(u64::from(charge.count))
-            .ok_or(CreditError::NotOutstanding)?;
-        if first < self.oldest || end > self.next_message_id {
-            return Err(CreditError::NotOutstanding);
-        }
-        if !(first..end).all(|mid| self.bit(mid)) {
-            return Err(CreditError::NotOutstanding);
-        }
-        for mid in first..end {
-            self.set_bit(mid, false);
-        }
         let n = u32::from(charge.count);
+        if self.in_flight < n || self.in_flight_requests == 0 || charge.end() > self.next_message_id
+        {
+            return Err(CreditError::NotOutstanding);
+        }
         self.in_flight = self.in_flight.saturating_sub(n);
         self.in_flight_requests = self.in_flight_requests.saturating_sub(1);
         Ok(())
-    }
-
-    fn advance_oldest(&mut self) {
-        while self.oldest < self.next_message_id && !self.bit(self.oldest) {
-            self.oldest = self.oldest.saturating_add(1);
-        }
-    }
-
-    /// Word index and mask of `mid` in the ring.
-    fn slot(mid: u64) -> Option<(usize, u64)> {
-        let idx = mid.checked_rem(Self::CAPACITY as u64)?;
-        let idx = usize::try_from(idx).ok()?;
-        let word = idx.checked_div(64)?;
-        let bit = u32::try_from(idx.checked_rem(64)?).ok()?;
-        Some((word, 1u64.checked_shl(bit)?))
-    }
-
-    fn bit(&self, mid: u64) -> bool {
-        match Self::slot(mid) {
-            Some((w, m)) => self.outstanding.get(w).is_some_and(|v| v & m != 0),
-            None => false,
-        }
-    }
-
-    fn set_bit(&mut self, mid: u64, on: bool) {
-        if let Some((w, m)) = Self::slot(mid) {
-            if let Some(v) = self.outstanding.get_mut(w) {
-                if on {
-                    *v |= m;
-                } else {
-                    *v &= !m;
-                }
-            }
-        }
     }
 }
 
@@ -319,7 +335,7 @@ impl<const WORDS: usize> CreditWindow<WORDS> {
 mod tests {
     use super::*;
 
-    type W = CreditWindow<2>;
+    type W = CreditWindow;
 
     #[test]
     fn credit_charge_formula() {
@@ -357,14 +373,13 @@ mod tests {
         let a = w.charge(4, ChargeClass::Normal).unwrap();
         let b = w.charge(1, ChargeClass::Normal).unwrap();
         assert_eq!((a.first_message_id, b.first_message_id), (0, 4));
-        assert!(w.is_outstanding(3));
+        assert!(a.contains(3) && !a.contains(4));
         w.complete(&b).unwrap();
-        assert_eq!(w.complete(&b), Err(CreditError::NotOutstanding));
         assert_eq!(w.in_flight(), 4);
         assert_eq!(w.in_flight_requests(), 1);
         w.complete(&a).unwrap();
         assert_eq!(w.in_flight(), 0);
-        assert!(!w.is_outstanding(3));
+        assert_eq!(w.complete(&a), Err(CreditError::NotOutstanding));
     }
 
     #[test]
@@ -376,6 +391,8 @@ mod tests {
             w.charge(1, ChargeClass::Normal),
             Err(CreditError::NotEnoughCredits)
         );
+        assert!(!w.could_charge(1, ChargeClass::Normal));
+        assert!(w.could_charge(1, ChargeClass::Priority));
         let _e = w.charge(1, ChargeClass::Priority).unwrap();
         let _f = w.charge(1, ChargeClass::Priority).unwrap();
         assert_eq!(w.available(), 0);
@@ -395,26 +412,20 @@ mod tests {
     }
 
     #[test]
-    fn window_gap_blocks_until_oldest_completes() {
-        let mut w = W::new(1000, 0);
-        w.grant(999);
-        let first = w.charge(1, ChargeClass::Normal).unwrap();
-        let mut rest = [None; 127];
-        for slot in rest.iter_mut() {
+    fn one_unanswered_request_never_stops_the_others() {
+        // A blocking LOCK (or a lost reply) holds MessageId 0 for ever;
+        // 5,000 requests after it come and go.
+        let mut w = W::new(512, 0);
+        w.grant(511);
+        let held = w.charge(1, ChargeClass::Normal).unwrap();
+        for i in 0..5000u64 {
             let c = w.charge(1, ChargeClass::Normal).unwrap();
+            assert_eq!(c.first_message_id, i + 1);
             w.complete(&c).unwrap();
-            *slot = Some(c);
+            w.grant(1);
         }
-        // 128 ids tracked: id 0 still outstanding, ids 1..128 done.
-        assert_eq!(
-            w.charge(1, ChargeClass::Normal),
-            Err(CreditError::WindowFull)
-        );
-        w.complete(&first).unwrap();
-        assert_eq!(
-            w.charge(1, ChargeClass::Normal).unwrap().first_message_id,
-            128
-        );
+        assert_eq!(w.in_flight_requests(), 1);
+        w.complete(&held).unwrap();
     }
 
     #[test]
@@ -447,5 +458,48 @@ mod tests {
             w.charge(0, ChargeClass::Normal),
             Err(CreditError::ZeroCharge)
         );
+    }
+
+    #[test]
+    fn a_hole_is_reused_by_the_next_charge_that_fits() {
+        let mut w = W::new(100, 0);
+        w.grant(20);
+        let a = w.charge(2, ChargeClass::Normal).unwrap(); // 0..2
+        let b = w.charge(1, ChargeClass::Normal).unwrap(); // 2
+                                                           // `a` was never sent: MessageIds 0 and 1 become a hole.
+        w.abandon(&a).unwrap();
+        assert_eq!(w.holes(), &[(0, 2)]);
+        assert_eq!(w.available(), 20);
+        // A 4-credit charge does not fit it; a 1-credit one takes its front.
+        let big = w.charge(4, ChargeClass::Normal).unwrap();
+        assert_eq!(big.first_message_id, 3);
+        let one = w.charge(1, ChargeClass::Normal).unwrap();
+        assert_eq!(one.first_message_id, 0);
+        assert_eq!(w.holes(), &[(1, 1)]);
+        let two = w.charge(1, ChargeClass::Normal).unwrap();
+        assert_eq!(two.first_message_id, 1);
+        assert!(w.holes().is_empty());
+        // Abandoning the tail pulls the range back over a hole before it.
+        w.abandon(&b).unwrap(); // a hole at 2
+        w.abandon(&big).unwrap(); // the tail 3..7, then the hole at 2
+        assert_eq!(w.next_message_id(), 2);
+        assert!(w.holes().is_empty());
+        assert_eq!(w.lost(), 0);
+    }
+
+    #[test]
+    fn holes_beyond_the_limit_are_written_off() {
+        let mut w = W::new(100, 0);
+        w.grant(99);
+        let mut cs = [None; 2 * MAX_HOLES + 2];
+        for c in cs.iter_mut() {
+            *c = Some(w.charge(1, ChargeClass::Normal).unwrap());
+        }
+        // Every other one abandoned (never the tail): MAX_HOLES holes kept.
+        for c in cs.iter().step_by(2).take(MAX_HOLES + 1).flatten() {
+            w.abandon(c).unwrap();
+        }
+        assert_eq!(w.holes().len(), MAX_HOLES);
+        assert_eq!(w.lost(), 1);
     }
 }

@@ -288,6 +288,132 @@ impl Header {
     }
 }
 
+/// A checked, read-only view of the fixed fields of the SMB2 header that
+/// starts a PDU, for code that must not parse the whole header (the
+/// transport's send and receive paths) and must not know its offsets
+/// either. [`HeaderView::new`] checks the length and the ProtocolId once;
+/// the accessors cannot fail after that.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderView<'a>(&'a [u8; HEADER_LEN]);
+
+impl<'a> HeaderView<'a> {
+    /// A view of the header at the start of `pdu`: `Truncated` if `pdu` is
+    /// shorter than a header, `Malformed` if it is not an SMB2 header.
+    pub fn new(pdu: &'a [u8]) -> Result<Self> {
+        let hdr: &[u8; HEADER_LEN] = pdu
+            .get(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(Error::Truncated)?;
+        if hdr.get(..4) != Some(&PROTOCOL_ID[..]) {
+            return Err(Error::Malformed);
+        }
+        Ok(Self(hdr))
+    }
+
+    // The offsets are constants within the 64 bytes the view holds, so
+    // the reads cannot fail; 0 stands in for the impossible.
+    fn u16_at(&self, off: usize) -> u16 {
+        wire::get_u16(&self.0[..], off).unwrap_or(0)
+    }
+
+    fn u32_at(&self, off: usize) -> u32 {
+        wire::get_u32(&self.0[..], off).unwrap_or(0)
+    }
+
+    fn u64_at(&self, off: usize) -> u64 {
+        wire::get_u64(&self.0[..], off).unwrap_or(0)
+    }
+
+    /// CreditCharge (0 counts as 1, §3.1.5.2).
+    pub fn credit_charge(&self) -> u16 {
+        self.u16_at(OFF_CREDIT_CHARGE)
+    }
+
+    /// Status (a response's NT status).
+    pub fn status(&self) -> u32 {
+        self.u32_at(OFF_STATUS)
+    }
+
+    /// The Command field's value.
+    pub fn command_code(&self) -> u16 {
+        self.u16_at(OFF_COMMAND)
+    }
+
+    /// The command, if it is one this codec knows.
+    pub fn command(&self) -> Option<Command> {
+        Command::from_u16(self.command_code())
+    }
+
+    /// CreditRequest (a request) or CreditResponse (a response).
+    pub fn credits(&self) -> u16 {
+        self.u16_at(OFF_CREDITS)
+    }
+
+    /// Flags.
+    pub fn flags(&self) -> u32 {
+        self.u32_at(OFF_FLAGS)
+    }
+
+    /// NextCommand: the offset of the next PDU of a compound, or 0.
+    pub fn next_command(&self) -> u32 {
+        self.u32_at(OFF_NEXT_COMMAND)
+    }
+
+    /// MessageId.
+    pub fn message_id(&self) -> u64 {
+        self.u64_at(OFF_MESSAGE_ID)
+    }
+
+    /// SessionId.
+    pub fn session_id(&self) -> u64 {
+        self.u64_at(OFF_SESSION_ID)
+    }
+
+    /// The AsyncId of an async header, `None` for a sync one.
+    pub fn async_id(&self) -> Option<u64> {
+        self.is_async().then(|| self.u64_at(OFF_ASYNC_ID))
+    }
+
+    /// The TreeId of a sync header, `None` for an async one.
+    pub fn tree_id(&self) -> Option<u32> {
+        (!self.is_async()).then(|| self.u32_at(OFF_TREE_ID))
+    }
+
+    /// SMB2_FLAGS_SERVER_TO_REDIR.
+    pub fn is_response(&self) -> bool {
+        self.flags() & flags::SERVER_TO_REDIR != 0
+    }
+
+    /// SMB2_FLAGS_ASYNC_COMMAND.
+    pub fn is_async(&self) -> bool {
+        self.flags() & flags::ASYNC_COMMAND != 0
+    }
+
+    /// SMB2_FLAGS_SIGNED.
+    pub fn is_signed(&self) -> bool {
+        self.flags() & flags::SIGNED != 0
+    }
+
+    /// An interim response (§3.3.4.2): async, STATUS_PENDING.
+    pub fn is_interim(&self) -> bool {
+        self.is_async() && self.status() == super::status::code::STATUS_PENDING
+    }
+}
+
+/// Writes the CreditCharge, CreditRequest and MessageId fields a transport
+/// sets on each PDU of a request it sends.
+pub fn stamp_credits(pdu: &mut [u8], message_id: u64, charge: u16, request: u16) -> Result<()> {
+    set_message_id(pdu, message_id)?;
+    set_credit_charge(pdu, charge)?;
+    set_credit_request(pdu, request)
+}
+
+/// Sets `flag` in the Flags field (leaving the others).
+pub fn add_header_flags(pdu: &mut [u8], flag: u32) -> Result<()> {
+    let f = header_flags(pdu)?;
+    set_header_flags(pdu, f | flag)
+}
+
 /// Reads the Signature field (bytes 48..64) of the PDU starting at `pdu`.
 pub fn signature(pdu: &[u8]) -> Result<[u8; 16]> {
     let mut s = [0u8; 16];

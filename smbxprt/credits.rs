@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The credit window with its waiters in line.
+//! The credit window with its waiters in line, and the transport's charge.
 //!
 //! Credits are handed out in arrival order: a task that finds too few
 //! credits (or the MessageId window full) takes a ticket, and while any
@@ -13,12 +13,18 @@
 //! they draw on the reserve that ordinary charges leave alone.
 #![forbid(unsafe_code)]
 
-use crate::proto::credits::{ChargeClass, CreditWindow};
+use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
+use crate::stats::XprtStats;
+use crate::xprt::Xprt;
 use core::ops::{Deref, DerefMut};
+use core::sync::atomic::Ordering;
+use kernel::alloc::flags::GFP_KERNEL;
+use kernel::error::{code::*, Result};
+use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 
 /// The window of one connection.
-pub(crate) type Window = CreditWindow<8>;
+pub(crate) type Window = CreditWindow;
 
 /// A place in line; tickets are handed out in increasing order.
 pub(crate) type Ticket = u64;
@@ -63,7 +69,7 @@ impl Credits {
         class: ChargeClass,
         ticket: Option<Ticket>,
     ) -> bool {
-        self.is_turn(class, ticket) && self.window.clone().charge(count, class).is_ok()
+        self.is_turn(class, ticket) && self.window.could_charge(count, class)
     }
 
     /// Joins the line at its end.
@@ -96,6 +102,130 @@ impl Deref for Credits {
 impl DerefMut for Credits {
     fn deref_mut(&mut self) -> &mut Window {
         &mut self.window
+    }
+}
+
+impl Xprt {
+    /// Takes `count` credits and as many MessageIds for one request (all
+    /// PDUs of a compound) on connection `generation`, without waiting:
+    /// the charge, or `None` if the request must wait for the next
+    /// [`Xprt::wake`]. An ordinary charge that must wait holds `ticket`,
+    /// its place in line, until it is charged or gives up
+    /// ([`Xprt::leave_line`]). `ECONNRESET` if the connection changed.
+    /// Process context (a ticket's node is allocated, only when needed).
+    pub(crate) fn try_charge(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        ticket: &mut Option<Ticket>,
+    ) -> Result<Option<Charge>> {
+        let mut node: Option<TicketNode> = None;
+        loop {
+            let mut stuck = false;
+            let mut left = false;
+            let mut need_node = false;
+            let out = {
+                let mut credits = self.credits.lock();
+                let out = if u64::from(credits.generation()) != generation {
+                    Err(ECONNRESET)
+                } else if credits.is_turn(class, *ticket) {
+                    match credits.charge(count, class) {
+                        Ok(c) => Ok(Some(c)),
+                        // No credit, and no reply pending that could grant
+                        // one: the connection is stuck.
+                        Err(CreditError::NotEnoughCredits)
+                            if credits.zero_credits_nothing_in_flight() =>
+                        {
+                            stuck = true;
+                            Ok(None)
+                        }
+                        Err(CreditError::NotEnoughCredits) => Ok(None),
+                        Err(_) => Err(EIO),
+                    }
+                } else {
+                    Ok(None)
+                };
+                match (&out, ticket.take()) {
+                    (Ok(None), None) if class == ChargeClass::Normal => match node.take() {
+                        Some(n) => *ticket = Some(credits.join(n)),
+                        None => need_node = true,
+                    },
+                    (Ok(None), t) => *ticket = t,
+                    (_, Some(t)) => {
+                        credits.leave(t);
+                        left = true;
+                    }
+                    (_, None) => {}
+                }
+                out
+            };
+            if stuck {
+                self.reset_stuck(generation);
+            }
+            if left {
+                // Whoever is next in line may be able to go now.
+                self.wake();
+            }
+            if need_node {
+                node = Some(TicketNode::new(GFP_KERNEL)?);
+                continue;
+            }
+            return out;
+        }
+    }
+
+    /// Gives up a place in the credit line.
+    pub(crate) fn leave_line(&self, ticket: Ticket) {
+        self.credits.lock().leave(ticket);
+        self.wake();
+    }
+
+    /// Whether a request parked holding `ticket` should try again now: the
+    /// connection changed, or its charge would succeed.
+    pub(crate) fn could_charge(
+        &self,
+        class: ChargeClass,
+        count: u16,
+        generation: u64,
+        ticket: Option<Ticket>,
+    ) -> bool {
+        let c = self.credits.lock();
+        u64::from(c.generation()) != generation || c.would_charge(count, class, ticket)
+    }
+
+    /// Gives back the charge of a request that was never sent (see
+    /// `CreditWindow::abandon`: its MessageIds are reused, not skipped).
+    pub(crate) fn uncharge(&self, charge: &Charge) {
+        let _ = self.credits.lock().abandon(charge);
+        self.wake();
+    }
+
+    /// Adds credits a reply granted and wakes whoever waits for them. Any
+    /// context.
+    pub(crate) fn grant(&self, credits: u16) {
+        self.credits.lock().grant(credits);
+        self.wake();
+    }
+
+    /// A server that leaves us without credits and owes no reply can never
+    /// be sent anything again on this connection: reconnect (MS-SMB2
+    /// 3.2.5.1.4 has the server grant at least one credit; one that does
+    /// not is broken). Once per connection, however many find it stuck.
+    fn reset_stuck(&self, generation: u64) {
+        if self.stuck_reset.swap(generation, Ordering::AcqRel) == generation {
+            return;
+        }
+        let sock = self.ctl.lock().sock.clone();
+        if let Some(s) = sock.filter(|s| s.generation() == generation) {
+            XprtStats::inc(&self.stats.zero_credit_resets);
+            pr_warn!(
+                "transport {} to {}: the server left no credits and owes no reply; reconnecting\n",
+                self.id,
+                self.key.addr
+            );
+            s.request_disconnect(ECONNRESET);
+        }
     }
 }
 
