@@ -38,8 +38,19 @@ client's reconnect, behave unless noted):
                 0x1111:MessageId); CLOSE is answered at once
   break         an oplock break notification (MessageId all ones) comes
                 before the reply to each connection's first ECHO
+  hold          an ECHO whose tag is 77 is never answered; the others are
+                (every connection)
+  pdu-credit    NEGOTIATE grants 3 credits, then every response PDU grants
+                exactly one, also each PDU of a compound (every connection)
+  compound-pending  the last ECHO of a compound gets an interim
+                STATUS_PENDING reply inside the compound's reply, and its
+                final reply alone 1 s later (every connection)
+
+Compounds (MS-SMB2 3.2.4.1.4) of ECHOs are answered with one compound
+reply, a response PDU for each request PDU, each 8-byte aligned.
 
 Every event goes to LOGFILE, a line each ("conn 1", "echo conn=1 mid=3 tag=0",
+"compound conn=1 pdus=3 mid=4",
 "cancel conn=1 mid=3 async=0x..", "reset conn=1", "create conn=1 mid=4
 tree=7", "close conn=1 fid=0x1111:0x4 tree=7", ...), so that tests can
 assert what the server saw.
@@ -87,12 +98,33 @@ def negotiate_response(mid, credits):
     return frame(header(NEGOTIATE, mid, credits) + body)
 
 
-def echo_response(mid, credits, status=0, flags=FLAG_RESPONSE, async_id=None):
+def echo_pdu(mid, credits, status=0, flags=FLAG_RESPONSE, async_id=None):
     body = struct.pack('<HH', 4, 0)
     if status == STATUS_PENDING:
         # An interim response carries an ERROR body (2.2.2).
         body = struct.pack('<HBBI', 9, 0, 0, 0) + b'\0'
-    return frame(header(ECHO, mid, credits, status, flags, async_id) + body)
+    return header(ECHO, mid, credits, status, flags, async_id) + body
+
+
+def echo_response(mid, credits, status=0, flags=FLAG_RESPONSE, async_id=None):
+    return frame(echo_pdu(mid, credits, status, flags, async_id))
+
+
+def chain(pdus):
+    """A compound reply: each PDU's NextCommand leads to the next, 8-byte
+    aligned; the related flag on all but the first (2.2.1.2)."""
+    out = b''
+    for i, p in enumerate(pdus):
+        p = bytearray(p)
+        last = i + 1 == len(pdus)
+        if not last:
+            p += bytes((8 - len(p) % 8) % 8)
+            struct.pack_into('<I', p, 20, len(p))
+        if i:
+            (fl,) = struct.unpack_from('<I', p, 16)
+            struct.pack_into('<I', p, 16, fl | 0x4)
+        out += bytes(p)
+    return frame(out)
 
 
 def create_response(mid, credits, tree_id, file_id):
@@ -149,7 +181,8 @@ class Conn:
     def misbehaves(self):
         return self.n == 1 or self.scenario in (
             'unknown-mid', 'pending', 'pending-long', 'silence', 'batch',
-            'bytewise', 'one-credit', 'late-create', 'break')
+            'bytewise', 'one-credit', 'late-create', 'break', 'hold',
+            'pdu-credit', 'compound-pending')
 
     def send(self, data):
         with self.lock:
@@ -219,14 +252,20 @@ class Conn:
                     break
                 cmd, credit_req, flags = struct.unpack_from('<HHI', pdu, 12)
                 (mid,) = struct.unpack_from('<Q', pdu, 24)
+                (next_cmd,) = struct.unpack_from('<I', pdu, 20)
                 grant = max(1, min(credit_req, 32))
-                if scen == 'one-credit':
+                if scen in ('one-credit', 'pdu-credit'):
                     grant = 1
                 (tree_id,) = struct.unpack_from('<I', pdu, 36)
+                if next_cmd:
+                    self.compound(pdu)
+                    continue
                 if cmd == NEGOTIATE:
                     self.log('negotiate conn=%d' % self.n)
                     if scen == 'zero-credits' and self.misbehaves:
                         grant = 0
+                    elif scen == 'pdu-credit':
+                        grant = 3
                     self.send(negotiate_response(mid, grant))
                 elif cmd == CANCEL:
                     async_id = (struct.unpack_from('<Q', pdu, 32)[0]
@@ -236,6 +275,9 @@ class Conn:
                 elif cmd == ECHO:
                     (tag,) = struct.unpack_from('<H', pdu, 66)
                     self.log('echo conn=%d mid=%d tag=%d' % (self.n, mid, tag))
+                    if scen == 'hold' and tag == 77:
+                        self.log('held conn=%d mid=%d' % (self.n, mid))
+                        continue
                     self.echo(mid, grant)
                 elif cmd == CREATE:
                     self.log('create conn=%d mid=%d tree=%d' % (self.n, mid, tree_id))
@@ -257,6 +299,48 @@ class Conn:
                 self.sock.close()
             except OSError:
                 pass
+
+    def compound(self, data):
+        """A compound of ECHOs: one reply with a response PDU for each."""
+        pdus, off = [], 0
+        while True:
+            p = data[off:]
+            if len(p) < 68 or p[:4] != PROTO:
+                self.log('bad compound conn=%d' % self.n)
+                return
+            cmd, credit_req, _ = struct.unpack_from('<HHI', p, 12)
+            (nxt,) = struct.unpack_from('<I', p, 20)
+            (mid,) = struct.unpack_from('<Q', p, 24)
+            if cmd != ECHO:
+                self.log('unexpected compound command %#x conn=%d' % (cmd, self.n))
+                return
+            pdus.append((mid, credit_req))
+            if not nxt:
+                break
+            off += nxt
+        self.log('compound conn=%d pdus=%d mid=%d' % (self.n, len(pdus), pdus[0][0]))
+        scen = self.scenario
+        out = []
+        for i, (mid, req) in enumerate(pdus):
+            grant = 1 if scen in ('one-credit', 'pdu-credit') else max(1, min(req, 32))
+            last = i + 1 == len(pdus)
+            if scen == 'compound-pending' and last and len(pdus) > 1:
+                async_id = 0xA6000000 + mid
+                out.append(echo_pdu(mid, grant, STATUS_PENDING,
+                                    FLAG_RESPONSE | FLAG_ASYNC, async_id))
+
+                def final(mid=mid, async_id=async_id):
+                    time.sleep(1.0)
+                    try:
+                        self.send(echo_response(mid, 1, 0, FLAG_RESPONSE | FLAG_ASYNC,
+                                                async_id))
+                        self.log('final conn=%d mid=%d' % (self.n, mid))
+                    except OSError:
+                        pass
+                threading.Thread(target=final, daemon=True).start()
+            else:
+                out.append(echo_pdu(mid, grant))
+        self.send(chain(out))
 
     def create(self, mid, grant, tree_id):
         reply = create_response(mid, grant, tree_id, (0x1111, mid))
@@ -281,7 +365,8 @@ class Conn:
             self.send(oplock_break((0x2222, 0x3333)))
             self.log('break conn=%d' % self.n)
         if not self.misbehaves or scen in ('normal', 'zero-credits', 'one-credit',
-                                           'late-create', 'break'):
+                                           'late-create', 'break', 'hold',
+                                           'pdu-credit', 'compound-pending'):
             self.send(reply)
         elif scen == 'bytewise':
             for i in range(len(reply)):
@@ -346,7 +431,8 @@ class Server:
 
 SCENARIOS = ('normal', 'bytewise', 'batch', 'unknown-mid', 'malformed',
              'oversize', 'zero-credits', 'rst', 'pending', 'pending-long',
-             'silence', 'one-credit', 'late-create', 'break')
+             'silence', 'one-credit', 'late-create', 'break', 'hold',
+             'pdu-credit', 'compound-pending')
 
 
 def main(argv):

@@ -8,7 +8,10 @@
 #  - module logic (smbxprt/, smbclient/, smbfs/) contains no `unsafe`: it lives
 #    under rust/, where the kernel's clippy lints require a SAFETY comment on
 #    every block (stage clippy);
-#  - every source file carries an SPDX line.
+#  - every source file carries an SPDX line;
+#  - the layering holds: smbxprt/ names no session, tree or file concept,
+#    rust/exports/ holds no state machine, and no file in smbxprt/ or
+#    smbclient/ is over 800 lines.
 # Prints one "ok -" / "not ok -" line per check.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -20,7 +23,7 @@ check() {
 		echo "ok - $what"
 	else
 		echo "not ok - $what"
-		printf '%s\n' "$out" | head -n 40 | sed 's/^/    /'
+		printf '%s\n' "$out" | head -n 80 | sed 's/^/    /'
 		fail=1
 	fi
 }
@@ -73,4 +76,60 @@ spdx() {
 		done | { ! grep .; }
 }
 check "every source file has an SPDX line" spdx
+
+# Code lines of FILES, comments and string literals removed, as "file:line:
+# code", for the layering checks (what the code names, not what its prose
+# explains).
+code_of() {
+	awk '{
+		line = $0
+		gsub(/"([^"\\]|\\.)*"/, "\"\"", line)
+		sub(/\/\/.*/, "", line)
+		sub(/^[ \t]*\/?\*.*/, "", line)
+		if (line ~ /[^ \t]/) print FILENAME ":" FNR ": " line
+	}' "$@"
+}
+
+# The transport knows frames, MessageIds, credits, keys, timers, probes and
+# connections; sessions, trees, files and the commands that make them are
+# the layers above. The one session-related name it may use is the header's
+# SessionId field, which selects the keys a PDU is signed or sealed with
+# (MS-SMB2 3.2.4.1.1, 3.2.5.1.3). KUnit files that test the shared codec
+# (`*_kunit.rs`) are not transport logic.
+xprt_layering() {
+	local files
+	files=$(find smbxprt -name '*.rs' ! -name '*_kunit.rs' -o -name '*.c' | sort)
+	# shellcheck disable=SC2086
+	code_of $files | grep -E \
+		-e '\b([Ss]ession([A-Z_]|\b)|[Ss]essions)' \
+		-e '\b([Tt]ree_?[Ii]d|[Tt]ree[Cc]onnect|tree_connect|[Tt]ree[Dd]isconnect)' \
+		-e '\b([Ff]ile_?[Ii]d|[Ff]id\b|FileId)' \
+		-e '\b(reauth|logoff|Logoff|replay|Replay|REPLAY)' \
+		-e 'Command::(Create|Close|Read|Write|Flush|Lock|Ioctl|QueryDirectory|ChangeNotify|QueryInfo|SetInfo|OplockBreak|SessionSetup|Logoff|TreeConnect|TreeDisconnect)' |
+		grep -vE '\bsession_id\b' | { ! grep .; }
+}
+check "layering: smbxprt/ names no session, tree or file concept" xprt_layering
+
+# rust/exports/ turns C calls into calls of the module logic and back:
+# no types with states, no locks, atomics, work items or wait queues of its
+# own (Documentation/abi.rst).
+exports_thin() {
+	code_of rust/exports/*.rs | grep -E \
+		-e '\benum\b' \
+		-e '\b(Mutex|SpinLock[A-Za-z]*|CondVar|WaitQueue|Atomic[A-Z][A-Za-z0-9]*)\b' \
+		-e '\b(new_mutex|new_spinlock[a-z_]*|new_condvar|new_work|impl_has_work|WorkItem)\b' \
+		-e '\bstatic mut\b' \
+		-e '\b[Pp]hase\b' | { ! grep .; }
+}
+check "layering: rust/exports/ holds no state machine" exports_thin
+
+max_lines() {
+	local f n rc=0
+	for f in $(find smbxprt smbclient -type f \( -name '*.rs' -o -name '*.c' \) | sort); do
+		n=$(wc -l <"$f")
+		[ "$n" -le 800 ] || { echo "$f: $n lines (at most 800: split it by concern)"; rc=1; }
+	done
+	return $rc
+}
+check "layering: no file in smbxprt/ or smbclient/ is over 800 lines" max_lines
 exit $fail

@@ -11,7 +11,7 @@ The mode is read from the file CONTROL each time a client connects, so that
 one proxy process (Python starts slowly under TCG) serves a whole run. It
 writes "listening" to LOGFILE once it accepts connections.
 
-Modes:
+Modes of a connection (read when it is accepted):
 
   pass           everything passes unchanged (only logged)
   encrypt-share  TREE_CONNECT responses (plain ones: the session must not
@@ -24,25 +24,45 @@ Modes:
   tamper         as encrypt-share, and after the client's first sealed
                  request, one byte of the ciphertext of every sealed
                  response is flipped, so that it cannot be opened.
+  throttle KBPS  the client's frames are read at most KBPS KiB/s, in 16 KiB
+                 pieces, so that its sends wait for the window
+  stall          once the client sends a WRITE, nothing more is read from
+                 it (its sends stop on a zero window); the server side stays
+
+One-shot modes act on the next matching server frame, of any connection;
+then the proxy writes "pass" to CONTROL:
+
+  flip-status CMD   one bit of the Status of a signed response to command
+                    CMD (decimal)
+  flip-body CMD     one bit of the first byte after the header (structure
+                    size) of a signed response to CMD
+  flip-sig CMD      one bit of the Signature of a signed response to CMD
+  flip-payload      one bit of the data of a signed READ response (at its
+                    DataOffset)
+  tamper-next       one byte of the ciphertext of the next sealed frame
+  delay-create MS   the next successful CREATE response is held MS ms (and
+                    everything after it on that connection)
 
 Each frame the client sends is logged, a line each: "c2s conn=N plain
 CMD" (CMD the command number of the first header) or "c2s conn=N sealed",
 and each server frame "s2c conn=N plain CMD" or "s2c conn=N sealed
-[tampered]". The tests assert on those lines.
+[tampered]" (or "flipped WHAT", "delayed MS"). The tests assert on
+those lines.
 """
 
 import socket
 import struct
 import sys
 import threading
+import time
 
 from fakesmb import recv_exact  # same directory
 
 PROTO = b'\xfeSMB'
 TRANSFORM = b'\xfdSMB'
-NEGOTIATE, TREE_CONNECT = 0x0000, 0x0003
+NEGOTIATE, TREE_CONNECT, CREATE, READ, WRITE = 0x0000, 0x0003, 0x0005, 0x0008, 0x0009
 CAP_ENCRYPTION = 0x40
-FLAG_RESPONSE = 0x1
+FLAG_RESPONSE, FLAG_SIGNED = 0x1, 0x8
 SHAREFLAG_ENCRYPT_DATA = 0x8000
 
 log_lock = threading.Lock()
@@ -71,20 +91,44 @@ def describe(frame):
 
 
 class Relay:
-    def __init__(self, mode, conn_no, client, server, logfile):
-        self.mode = mode
+    def __init__(self, mode, conn_no, client, server, logfile, control):
+        words = mode.split()
+        self.mode = words[0]
+        self.arg = int(words[1]) if len(words) > 1 else 0
+        self.control = control
         self.no = conn_no
         self.client = client
         self.server = server
         self.logfile = logfile
         self.client_sealed = threading.Event()
 
+    def read_client(self):
+        if self.mode != 'throttle':
+            return read_frame(self.client)
+        head = recv_exact(self.client, 4)
+        if head is None:
+            return None
+        n = struct.unpack('>I', head)[0] & 0xffffff
+        body = b''
+        while len(body) < n:
+            piece = recv_exact(self.client, min(16384, n - len(body)))
+            if piece is None:
+                return None
+            body += piece
+            time.sleep(len(piece) / (self.arg * 1024.0))
+        return body
+
     def up(self):
         try:
             while True:
-                f = read_frame(self.client)
+                f = self.read_client()
                 if f is None:
                     break
+                if (self.mode == 'stall' and f[:4] == PROTO and len(f) >= 64
+                        and struct.unpack_from('<H', f, 12)[0] == WRITE):
+                    log(self.logfile, 'c2s conn=%d plain %d stalled' % (self.no, WRITE))
+                    self.server.sendall(struct.pack('>I', len(f)) + f)
+                    threading.Event().wait()
                 kind = describe(f)
                 if kind == 'sealed':
                     self.client_sealed.set()
@@ -109,7 +153,7 @@ class Relay:
                     struct.pack_into('<I', b, 64 + 24, caps & ~CAP_ENCRYPTION)
                     f = bytes(b)
                     note = ' capabilities=%#x' % (caps & ~CAP_ENCRYPTION)
-                elif kind == 'plain %d' % TREE_CONNECT and self.mode != 'pass':
+                elif kind == 'plain %d' % TREE_CONNECT and self.mode in ('encrypt-share', 'tamper'):
                     flags = struct.unpack_from('<I', f, 16)[0]
                     status = struct.unpack_from('<I', f, 8)[0]
                     if flags & FLAG_RESPONSE and status == 0 and len(f) >= 64 + 16:
@@ -124,12 +168,61 @@ class Relay:
                     b[-1] ^= 0x5a
                     f = bytes(b)
                     note = ' tampered'
+                else:
+                    f, note = self.one_shot(kind, f)
                 log(self.logfile, 's2c conn=%d %s%s' % (self.no, kind, note))
                 self.client.sendall(struct.pack('>I', len(f)) + f)
         except OSError:
             pass
         finally:
             self.close()
+
+    def one_shot(self, kind, f):
+        """The armed one-shot mode, if this frame is its target."""
+        try:
+            with open(self.control) as c:
+                words = c.read().split()
+        except OSError:
+            return f, ''
+        if not words or words[0] not in ONE_SHOT:
+            return f, ''
+        what = words[0]
+        arg = int(words[1]) if len(words) > 1 else 0
+        b = bytearray(f)
+        if what == 'tamper-next':
+            if kind != 'sealed' or len(b) <= 60:
+                return f, ''
+            b[-1] ^= 0x5a
+            note = ' tampered'
+        elif kind.startswith('plain '):
+            cmd = struct.unpack_from('<H', b, 12)[0]
+            flags, status = struct.unpack_from('<I', b, 16)[0], struct.unpack_from('<I', b, 8)[0]
+            if what == 'delay-create':
+                if cmd != CREATE or status != 0:
+                    return f, ''
+                time.sleep(arg / 1000.0)
+                note = ' delayed %d' % arg
+            else:
+                want = READ if what == 'flip-payload' else arg
+                if cmd != want or not flags & FLAG_SIGNED or status != 0:
+                    return f, ''
+                if what == 'flip-status':
+                    b[8] ^= 0x01
+                elif what == 'flip-body':
+                    b[64] ^= 0x01
+                elif what == 'flip-sig':
+                    b[48] ^= 0x01
+                else:
+                    off, length = b[64 + 2], struct.unpack_from('<I', b, 64 + 4)[0]
+                    if length == 0 or off + length > len(b):
+                        return f, ''
+                    b[off + length // 2] ^= 0x01
+                note = ' flipped %s' % what[5:]
+        else:
+            return f, ''
+        with open(self.control, 'w') as c:
+            c.write('pass\n')
+        return bytes(b), note
 
     def close(self):
         for s in (self.client, self.server):
@@ -139,7 +232,9 @@ class Relay:
                 pass
 
 
-MODES = ('pass', 'encrypt-share', 'downgrade', 'tamper')
+MODES = ('pass', 'encrypt-share', 'downgrade', 'tamper', 'throttle', 'stall')
+ONE_SHOT = ('flip-status', 'flip-body', 'flip-sig', 'flip-payload', 'tamper-next',
+            'delay-create')
 
 
 def main(argv):
@@ -158,7 +253,9 @@ def main(argv):
         n += 1
         with open(control) as f:
             mode = f.read().strip()
-        if mode not in MODES:
+        if mode and mode.split()[0] in ONE_SHOT:
+            mode = 'pass'
+        if not mode or mode.split()[0] not in MODES:
             log(logfile, 'conn=%d unknown mode %r' % (n, mode))
             c.close()
             continue
@@ -169,7 +266,7 @@ def main(argv):
             c.close()
             continue
         log(logfile, 'conn %d mode %s' % (n, mode))
-        r = Relay(mode, n, c, s, logfile)
+        r = Relay(mode, n, c, s, logfile, control)
         threading.Thread(target=r.up, daemon=True).start()
         threading.Thread(target=r.down, daemon=True).start()
 
