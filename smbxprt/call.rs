@@ -186,12 +186,7 @@ impl Rqst {
     /// [`Xprt::wake`] wakes its owner. Without memory for that, the owner
     /// is woken by the request's own timer instead.
     fn park(self: &Arc<Self>) {
-        if self.st.lock().listed {
-            return;
-        }
-        if self.xprt.park(self) {
-            self.st.lock().listed = true;
-        } else {
+        if !self.xprt.park(self) {
             self.st.lock().ev_wake = true;
             kwq::enqueue_delayed::<Rqst, 0>(
                 &self.xprt.globals.smbiod,
@@ -506,8 +501,21 @@ impl Xprt {
 
     /// Parks `rqst` until the next [`Xprt::wake`]. False if there was no
     /// room (the caller polls instead).
+    /// Puts `rqst` on the parked list unless it is there already; false
+    /// without memory for it. The list and each request's `listed` change
+    /// together, under the list's lock, so that a [`Xprt::wake`] running
+    /// meanwhile cannot leave a request marked as listed but not on it.
     pub(crate) fn park(&self, rqst: &Arc<Rqst>) -> bool {
-        self.parked.lock().push(rqst.clone(), GFP_ATOMIC).is_ok()
+        let mut parked = self.parked.lock();
+        let mut st = rqst.st.lock();
+        if st.listed {
+            return true;
+        }
+        if parked.push(rqst.clone(), GFP_ATOMIC).is_err() {
+            return false;
+        }
+        st.listed = true;
+        true
     }
 
     /// Wakes everything waiting on this transport (credits arrived, the
@@ -515,9 +523,14 @@ impl Xprt {
     /// requests. Any context.
     pub(crate) fn wake(&self) {
         self.events.wake_all();
-        let parked = core::mem::take(&mut *self.parked.lock());
+        let parked = {
+            let mut list = self.parked.lock();
+            for r in list.iter() {
+                r.st.lock().listed = false;
+            }
+            core::mem::take(&mut *list)
+        };
         for r in parked.iter() {
-            r.st.lock().listed = false;
             r.wake_owner();
         }
     }
