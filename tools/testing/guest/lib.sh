@@ -178,8 +178,9 @@ start_samba() {
 		mkdir -p "$r/var/lib/samba/private" "$r/var/lib/samba/lock" "$r/run/samba"
 		chmod 0700 "$r/var/lib/samba/private"
 		samba_config
-		printf '%s\n%s\n' "$SMB_PASS" "$SMB_PASS" | samba_in smbpasswd -a -s "$SMB_USER" >/dev/null || {
-			g_log "smbpasswd -a $SMB_USER failed"
+		printf '%s\n%s\n' "$SMB_PASS" "$SMB_PASS" | samba_in smbpasswd -a -s "$SMB_USER" >/tmp/smbpasswd.log 2>&1 || {
+			g_log "smbpasswd -a $SMB_USER failed:"
+			cat /tmp/smbpasswd.log
 			return 1
 		}
 	fi
@@ -241,6 +242,18 @@ stop_samba() {
 	[ -n "${SMBFS_SAMBA_ROOT:-}" ] && samba_down
 }
 
+# samba_logged PATTERN...: true if every PATTERN (grep) is in smbd's logs;
+# samba_not_logged PATTERN: true if it is in none.
+samba_logged() {
+	local p
+	for p; do
+		grep -qh -- "$p" "$SMBFS_SAMBA_ROOT"/var/log/samba/log.* 2>/dev/null || return 1
+	done
+}
+samba_not_logged() {
+	! grep -qh -- "$1" "$SMBFS_SAMBA_ROOT"/var/log/samba/log.* 2>/dev/null
+}
+
 # The last lines of smbd's logs (why a client was refused).
 samba_log_tail() {
 	local f
@@ -292,6 +305,6 @@ guest_finish() {
 }
 
 export -f g_log t_ok t_fail t_done t_check start_ksmbd stop_ksmbd ksmbd_listening ksmbd_down ksmbd_up load_modules kmemleak_scan
-export -f samba_in samba_config start_samba samba_listening samba_pids samba_up samba_down samba_restart stop_samba samba_log_tail
+export -f samba_in samba_config start_samba samba_listening samba_pids samba_up samba_down samba_restart stop_samba samba_logged samba_not_logged samba_log_tail
 export SMBFS_REPO SMB_USER SMB_PASS SMB_SHARE SMB_SHARE_DIR SMB_SCRATCH_DIR
 export SAMBA_PORT SAMBA_SHARE_DIR SAMBA_SEALED_SHARE SAMBA_SEALED_DIR

@@ -24,6 +24,11 @@ clnt_sessions
 clnt_signing
 clnt_writes
 clnt_ops
+# Samba logs each error status it answers (log level 3): the ones behind
+# the errnos above.
+t_check "... Samba answered those with LOCK_NOT_GRANTED (EAGAIN), RANGE_NOT_LOCKED (ENOLCK), OBJECT_NAME_COLLISION (EEXIST) and INFO_LENGTH_MISMATCH (EINVAL), says its log" \
+	samba_logged 'status\[NT_STATUS_LOCK_NOT_GRANTED\]' 'status\[NT_STATUS_RANGE_NOT_LOCKED\]' \
+	'status\[NT_STATUS_OBJECT_NAME_COLLISION\]' 'status\[NT_STATUS_INFO_LENGTH_MISMATCH\]'
 
 proxy_start
 clnt_sealing
@@ -37,6 +42,7 @@ clnt_sealed_share "\\\\127.0.0.1\\$SAMBA_SEALED_SHARE" "$SAMBA_SEALED_DIR"
 err=$(clnt create "$ADDR \\\\127.0.0.1\\$SAMBA_SEALED_SHARE $SMB_USER $SMB_PASS 210 210")
 t_check "... on SMB 2.1, which cannot seal, Samba refuses the tree connect (ACCESS_DENIED, EACCES: ${err:-accepted})" \
 	sh -c "echo '$err' | grep -q 'Permission denied'"
+t_check "... and its log says why" samba_logged 'reject tcon with dialect\[0x0210\] as encryption is required for service sealed'
 clnt release all
 clnt_validate_negotiate
 proxy_stop
@@ -45,6 +51,11 @@ clnt_sample
 clnt_restart
 clnt_signing_required
 t_check "rmmod smbclient_test" rmmod smbclient_test
+# MS-SMB2 3.3.5.7: Samba disconnects a 3.1.1 session whose TREE_CONNECT is
+# neither signed nor sealed ("reject request to share [share] as ...
+# without encryption or signing. Disconnecting."); smbclient signs it.
+t_check "Samba never refused a TREE_CONNECT for want of signing or encryption" \
+	samba_not_logged 'without encryption or signing'
 
 t_check "rmmod smbfs" rmmod smbfs
 t_check "rmmod smbclient" rmmod smbclient
