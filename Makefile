@@ -10,14 +10,14 @@
 #   make vm SCRIPT=tools/testing/guest/x.sh [ARGS="..."]   run one guest script
 #   make check STAGES="host-codec vm-peer"                   run some stages
 #   make modules-release | modules-clean                     module variants (clippy is always on)
-#   make buildroot | kernel-debug | kernel-release           build one piece
+#   make buildroot | sambaroot | kernel-debug | kernel-release   build one piece
 #   make bench-xprt                                          transport benchmark (release kernel)
 #   make prune-cache                                         drop stale cache entries
 #   make fmt                                                 rustfmt/cargo fmt all Rust
 
 T := tools/testing
 
-.PHONY: fmt bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot kernel-debug kernel-release prune-cache
+.PHONY: fmt bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot sambaroot kernel-debug kernel-release prune-cache
 
 modules:
 	$(T)/modules.sh debug
@@ -50,6 +50,9 @@ vm:
 
 buildroot:
 	$(T)/buildroot.sh
+
+sambaroot:
+	$(T)/sambaroot.sh
 
 kernel-debug:
 	$(T)/kernel.sh debug

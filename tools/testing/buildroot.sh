@@ -19,28 +19,6 @@ RECIPE=1
 
 SUITE=trixie
 
-# The Debian mirror comes from the host's own apt configuration (deb822 or
-# one-line format), never from this repository. SMBFS_DEBIAN_MIRROR overrides
-# it, e.g. on an Ubuntu host whose apt sources name no Debian mirror.
-host_mirror() {
-	local kind=$1 # "debian" or "debian-security"
-	if [ -n "${SMBFS_DEBIAN_MIRROR:-}" ] && [ "$kind" = debian ]; then
-		echo "$SMBFS_DEBIAN_MIRROR"
-		return
-	fi
-	{
-		{ cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
-			awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }'
-		{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
-			sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" { print $2 }'
-	} | while read -r uri; do
-		case "$kind:$uri" in
-		debian:*/debian | debian:*/debian/) echo "${uri%/}" ;;
-		debian-security:*/debian-security | debian-security:*/debian-security/) echo "${uri%/}" ;;
-		esac
-	done | head -n1
-}
-
 # Read tools/testing/packages: prints "name spec suite" per package.
 read_packages() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TESTING_DIR/packages" | while read -r entry; do
@@ -126,11 +104,7 @@ create_root() {
 	secmirror=$(host_mirror debian-security)
 	log "Debian mirror (from the host's apt configuration): $mirror${secmirror:+, security: $secmirror}"
 
-	if ! command -v debootstrap >/dev/null || [ ! -e /usr/share/keyrings/debian-archive-keyring.gpg ]; then
-		step "installing host prerequisites (debootstrap, debian-archive-keyring)" \
-			sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null'
-	fi
-	[ -e /usr/share/debootstrap/scripts/$SUITE ] || die "this host's debootstrap does not know '$SUITE'; install a newer debootstrap"
+	need_debootstrap "$SUITE"
 
 	tmp="$final.partial"
 	remove_root_dir "$tmp"

@@ -25,6 +25,15 @@
 #                 async 1 MiB reads, a ksmbd restart under a hard transport,
 #                 the sample consumer's SHA-256; mount refusal, unload,
 #                 kmemleak
+#   vm-samba      smbclient against Samba (smbd from its own trixie root,
+#                 sambaroot.sh), the same tests as vm-modules'
+#                 (clnt-tests.sh): sessions on each dialect, signing
+#                 (AES-GMAC on 3.1.1), writes, file operations, locks, an
+#                 oplock break, a compound, 32 async reads, sealing and
+#                 Samba's "smb encrypt = required" share,
+#                 VALIDATE_NEGOTIATE_INFO, the sample consumer, a restart
+#                 under a hard transport, "server signing = mandatory";
+#                 kmemleak
 #   vm-xprt       smbxprt against ksmbd: NEGOTIATE of each dialect, 10,000
 #                 sequential and 64 concurrent ECHOs in both receive modes,
 #                 bulk data through bvecs, a 60 s soak (ksmbd restarted
@@ -42,7 +51,7 @@ set -u -o pipefail
 # Stages run without errexit and count failures themselves.
 trap - ERR
 
-ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules vm-xprt vm-faults"
+ALL_STAGES="host-lint host-gate host-codec host-fuzz clippy vm-baseline vm-modules vm-samba vm-xprt vm-faults"
 stages=${*:-$ALL_STAGES}
 
 need_root
@@ -86,7 +95,15 @@ prepare() {
 		[ $rc = 0 ] || die "the debug kernel did not build"
 		;;
 	esac
-	case " $stages " in *" vm-modules "* | *" vm-xprt "* | *" vm-faults "*)
+	case " $stages " in *" vm-samba "*)
+		t0=$(date +%s)
+		rc=0
+		"$TESTING_DIR/sambaroot.sh" >/dev/null || rc=$?
+		printf '%-14s %-5s %s\n' "sambaroot" "$([ $rc = 0 ] && echo ok || echo FAIL)" "$(fmt_secs $(($(date +%s) - t0)))" >>"$summary"
+		[ $rc = 0 ] || { echo "the Samba root could not be created"; count 0 1; }
+		;;
+	esac
+	case " $stages " in *" vm-modules "* | *" vm-samba "* | *" vm-xprt "* | *" vm-faults "*)
 		t0=$(date +%s)
 		rc=0
 		"$TESTING_DIR/modules.sh" debug >"$results/modules-build.log" 2>&1 || rc=$?
@@ -254,8 +271,12 @@ stage_vm_modules() {
 		-- --timeout 900 --smp 1 tools/testing/guest/modules.sh
 }
 
-# KUnit is off here: the kernel's and the modules' suites ran in the two
-# stages above (half a minute of boot time saved).
+# KUnit is off here and below: the kernel's and the modules' suites ran in
+# the two stages above (half a minute of boot time saved).
+stage_vm_samba() {
+	vm_stage samba -- --timeout 900 --smp 1 --append kunit.enable=0 tools/testing/guest/samba.sh
+}
+
 stage_vm_xprt() {
 	vm_stage xprt -- --timeout 1500 --append kunit.enable=0 tools/testing/guest/xprt.sh
 }
@@ -273,14 +294,14 @@ for s in $stages; do
 done
 prepare
 # Two lanes when there are two CPUs to run them (SMBFS_CHECK_LANES=1 runs
-# everything in order): the transport stage, the longest, and the baseline
-# boot run in the background while the others run here. Their output is
-# shown when they end.
+# everything in order): the transport stage, the longest, the Samba stage
+# and the baseline boot run in the background while the others run here.
+# Their output is shown when they end.
 lanes=${SMBFS_CHECK_LANES:-$([ "$(nproc)" -ge 2 ] && echo 2 || echo 1)}
 bg_stages="" bg_pid=""
 if [ "$lanes" -ge 2 ]; then
 	for s in $stages; do
-		case "$s" in vm-xprt | vm-baseline) bg_stages="$bg_stages $s" ;; esac
+		case "$s" in vm-xprt | vm-samba | vm-baseline) bg_stages="$bg_stages $s" ;; esac
 	done
 fi
 if [ -n "$bg_stages" ]; then

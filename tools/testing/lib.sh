@@ -12,6 +12,8 @@
 #       cargo/                    CARGO_HOME for host-side crates
 #       target/                   cargo target directories
 #       modules/<flavour>/        out-of-tree module build output (MO=)
+#       samba/<key>/              a minimal trixie root with Samba (a second server
+#                                 for the guests), <key> = hash of its inputs
 #       runs/<id>/                guest results (dmesg, exit status, logs)
 
 # Keep locale-dependent tools predictable.
@@ -125,6 +127,38 @@ recipe_of() {
 	grep -m1 '^RECIPE=' "$1" || die "$1 has no RECIPE= line"
 }
 
+# The Debian mirror comes from the host's own apt configuration (deb822 or
+# one-line format), never from this repository. SMBFS_DEBIAN_MIRROR overrides
+# it, e.g. on an Ubuntu host whose apt sources name no Debian mirror.
+host_mirror() {
+	local kind=$1 # "debian" or "debian-security"
+	if [ -n "${SMBFS_DEBIAN_MIRROR:-}" ] && [ "$kind" = debian ]; then
+		echo "$SMBFS_DEBIAN_MIRROR"
+		return
+	fi
+	{
+		{ cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
+			awk '$1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }'
+		{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
+			sed -E 's/\[[^]]*\]//' | awk '$1 == "deb" { print $2 }'
+	} | while read -r uri; do
+		case "$kind:$uri" in
+		debian:*/debian | debian:*/debian/) echo "${uri%/}" ;;
+		debian-security:*/debian-security | debian-security:*/debian-security/) echo "${uri%/}" ;;
+		esac
+	done | head -n1
+}
+
+# need_debootstrap SUITE: debootstrap and Debian's keyring on the host, and
+# a debootstrap that knows SUITE.
+need_debootstrap() {
+	if ! command -v debootstrap >/dev/null || [ ! -e /usr/share/keyrings/debian-archive-keyring.gpg ]; then
+		step "installing host prerequisites (debootstrap, debian-archive-keyring)" \
+			sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap debian-archive-keyring >/dev/null'
+	fi
+	[ -e "/usr/share/debootstrap/scripts/$1" ] || die "this host's debootstrap does not know '$1'; install a newer debootstrap"
+}
+
 # The build root's identity: the package list and buildroot.sh's recipe.
 root_key() {
 	{
@@ -135,6 +169,20 @@ root_key() {
 
 root_dir() {
 	echo "$SMBFS_CACHE/root/$(root_key)"
+}
+
+# The Samba root's identity (tools/testing/sambaroot.sh): its package list
+# and the script's recipe. It lives in work/, so that the guest sees it under
+# /cache.
+samba_key() {
+	{
+		cat "$TESTING_DIR/samba-packages"
+		recipe_of "$TESTING_DIR/sambaroot.sh"
+	} | sha256sum | cut -c1-16
+}
+
+samba_dir() {
+	echo "$SMBFS_CACHE/work/samba/$(samba_key)"
 }
 
 # Fail unless the build root exists and is complete.

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Remove cache entries that the current inputs no longer select: build roots
-# and kernel builds whose key differs from today's. Downloads (.debs, crates)
-# are kept. Build roots are removed only when nothing is mounted inside them.
+# Remove cache entries that the current inputs no longer select: build roots,
+# Samba roots and kernel builds whose key differs from today's. Downloads
+# (.debs, crates) are kept. Roots are removed only when nothing is mounted
+# inside them.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -18,6 +19,19 @@ for d in "$SMBFS_CACHE"/root/*/; do
 	log "removing stale build root $d"
 	remove_root_dir "$d"
 done
+# Samba roots (work/samba/<key>) that the current inputs no longer select.
+keep_samba=$(samba_dir)
+mkdir -p "$SMBFS_CACHE/work/samba"
+exec 8>"$SMBFS_CACHE/work/samba/.lock"
+flock 8
+for d in "$SMBFS_CACHE"/work/samba/*/; do
+	d=${d%/}
+	[ "$d" = "$keep_samba" ] && continue
+	[ -d "$d" ] || continue
+	log "removing stale Samba root $d"
+	remove_root_dir "$d"
+done
+exec 8>&-
 keep=()
 for f in debug release; do
 	p=$("$TESTING_DIR/kernel.sh" "$f" --path 2>/dev/null) && keep+=("$(basename "$p")")

@@ -8,7 +8,9 @@
 #
 #   SCRIPT        a guest script, relative to the repository (for example
 #                 tools/testing/guest/peer-smoke.sh); "shell" for an interactive
-#                 guest with ksmbd started and modules loaded
+#                 guest with ksmbd started and modules loaded. A script that
+#                 calls start_samba gets the Samba root (sambaroot.sh) built
+#                 first; its guest path is SMBFS_SAMBA_ROOT in every guest.
 #   --kernel F    kernel flavour: debug (default) or release
 #   --timeout S   hard limit for the whole guest run, in seconds (default 600);
 #                 a guest that is still running then is killed and the run fails
@@ -58,6 +60,15 @@ need_root
 
 root=$("$TESTING_DIR/buildroot.sh" --path)
 kdir=$("$TESTING_DIR/kernel.sh" "$flavour" --path)
+# The Samba root (a second server), built on demand for a script that
+# starts Samba; any guest sees it if it is there.
+if grep -q start_samba "$REPO_DIR/$script"; then
+	"$TESTING_DIR/sambaroot.sh" >/dev/null
+fi
+samba=""
+if sroot=$("$TESTING_DIR/sambaroot.sh" --path 2>/dev/null); then
+	samba="$ROOT_CACHE/samba/${sroot##*/}"
+fi
 name=${name:-$(basename "$script" .sh)}
 [ -z "$SMBFS_TAG" ] || name="$SMBFS_TAG-$name"
 hostrun="$SMBFS_CACHE/work/runs/$name"
@@ -76,6 +87,7 @@ cat >"$hostrun/env" <<-EOF
 	SMBFS_FLAVOUR=$flavour
 	SMBFS_MODULE_DIR=$ROOT_CACHE/modules/$(tagged "$flavour" -)
 	SMBFS_INTERACTIVE=${interactive:-0}
+	SMBFS_SAMBA_ROOT=$samba
 EOF
 
 accel=tcg
