@@ -500,14 +500,8 @@ impl Session {
             flags: 0,
             path: &path[..plen],
         };
-        let mut h = Header::request(Command::TreeConnect);
-        // SMB 3.1.1 signs TREE_CONNECT on an authenticated session even
-        // when the session does not sign everything (MS-SMB2 3.2.4.1.1;
-        // a server disconnects otherwise, 3.3.5.7), unless it is sealed.
-        if self.dialect == 0x0311 && !self.guest && self.signing.is_some() && !self.encrypt {
-            h.flags |= header::flags::SIGNED;
-        }
-        let n = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
+        let n = encode(&Header::request(Command::TreeConnect), &body, &mut req)
+            .map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
         // MS-SMB2 3.2.4.1.1: on 3.1.1 a TREE_CONNECT on an authenticated
         // session is signed (or sealed), whatever the session's choice;
