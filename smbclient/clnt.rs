@@ -9,6 +9,7 @@
 //! a session LOGOFF.
 #![forbid(unsafe_code)]
 
+use crate::kext::sync::kmutex::KillableMutex;
 use crate::kext::sync::wait::WaitQueue;
 use crate::session::{Credentials, Session};
 use crate::sessions::{SessionEntry, Sessions};
@@ -18,7 +19,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
-use kernel::sync::{new_mutex, Arc, Mutex};
+use kernel::sync::Arc;
 use kernel::time::msecs_to_jiffies;
 
 /// `SMB_CLNT_SIGN`: sign even if the server does not require it.
@@ -97,7 +98,7 @@ pub(crate) struct ClntCore {
     share_flags: AtomicU32,
     /// One TREE_CONNECT at a time: the others wait for its result.
     #[pin]
-    tree_lock: Mutex<()>,
+    tree_lock: KillableMutex,
     pub(crate) tasks: Arc<Drain>,
     stats: &'static ClntStats,
 }
@@ -148,7 +149,7 @@ impl ClntCore {
         if t >> 32 == u64::from(session.incarnation as u32) {
             return Ok((session, t as u32));
         }
-        let _g = self.tree_lock.lock();
+        let _g = self.tree_lock.lock_killable()?;
         // Another caller may have connected it while this one waited.
         let t = self.tree.load(Ordering::Acquire);
         if t >> 32 == u64::from(session.incarnation as u32) {
@@ -226,7 +227,7 @@ impl Clnt {
                 unc,
                 tree: AtomicU64::new(tree_word(&session, tree_id)),
                 share_flags: AtomicU32::new(share_flags),
-                tree_lock <- new_mutex!((), "ClntCore::tree_lock"),
+                tree_lock <- crate::new_killable_mutex!("ClntCore::tree_lock"),
                 tasks,
                 stats: &STATS,
             }),
@@ -260,7 +261,8 @@ impl Clnt {
         let session = self.core.session();
         let t = self.core.tree.load(Ordering::Acquire);
         if t >> 32 == u64::from(session.incarnation as u32) {
-            if session.tree_disconnect(t as u32).is_ok() {
+            let seal = session.seals_tree(self.core.share_flags()).unwrap_or(false);
+            if session.tree_disconnect(t as u32, seal).is_ok() {
                 ClntStats::inc(&STATS.tree_disconnects);
             }
         }

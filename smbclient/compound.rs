@@ -7,7 +7,7 @@
 use crate::kext::iter::KernelIter;
 use crate::proto::header::{flags, header_flags, Command, Header, HeaderView, HEADER_LEN};
 use crate::proto::status::code;
-use kernel::alloc::KVec;
+use kernel::alloc::{KVVec, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
 
@@ -165,7 +165,7 @@ pub(crate) fn split_reply(frame: &[u8], ops: &mut [TaskOp]) -> Result {
 pub(crate) struct TaskResult {
     pub(crate) result: Result,
     pub(crate) ops: KVec<TaskOp>,
-    pub(crate) reply: KVec<u8>,
+    pub(crate) reply: KVVec<u8>,
     pub(crate) send: Option<KernelIter<'static>>,
     pub(crate) recv: Option<KernelIter<'static>>,
 }

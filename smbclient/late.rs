@@ -43,7 +43,11 @@ impl LateClose {
             return;
         };
         let mut reply = [0u8; 128];
-        match session.call(&mut req[..n], self.tree_id, false, &mut reply) {
+        // Its tree may require encryption, which only the handles know:
+        // sealed whenever the session can seal (always allowed, MS-SMB2
+        // 3.2.4.1.8), signed as the session signs otherwise.
+        let seal = session.can_seal();
+        match session.call(&mut req[..n], self.tree_id, false, seal, &mut reply) {
             Ok(_) => {
                 ClntStats::inc(&STATS.late_closes);
                 pr_debug!(

@@ -92,7 +92,7 @@ impl ClntCore {
         // carries a CreateGuid (in SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2),
         // by which a server that kept the open recognises the request if it
         // is sent again after a reconnect (with REPLAY_OPERATION, which
-        // the transport sets). Dispositions whose second run leaves the
+        // the task sets). Dispositions whose second run leaves the
         // same result (overwrite, supersede) are then replayable. FILE_CREATE
         // is not: a server keeps CreateGuids only for durable opens, which
         // are not requested, so its replay would fail with EEXIST instead
@@ -398,8 +398,8 @@ const STATUS_LOCK_NOT_GRANTED: u32 = 0xC000_0055;
 const STATUS_FILE_LOCK_CONFLICT: u32 = 0xC000_0054;
 
 impl ClntCore {
-    /// One request without payload, on this handle's tree; the reply
-    /// (status success) in `reply`, its length returned.
+    /// One request without payload, on this handle's tree; its reply
+    /// (status success).
     fn simple(self: &Arc<Self>, req: &[u8], flags: u32) -> Result<KVec<u8>> {
         let command = HeaderView::new(req)
             .ok()
@@ -522,6 +522,23 @@ impl ClntCore {
             file_id: fid,
         };
         self.fixed(&body, 0)
+    }
+
+    /// ECHO (MS-SMB2 2.2.28) on the handle's session, within `timeout_ms`.
+    /// Replayable.
+    pub(crate) fn echo(self: &Arc<Self>, timeout_ms: Option<u32>) -> Result {
+        let mut req = [0u8; HEADER_LEN + 4];
+        let n = encode(
+            &Header::request(Command::Echo),
+            &crate::proto::echo::EchoRequest,
+            &mut req,
+        )
+        .map_err(|_| EINVAL)?;
+        let reply = self.call_one(&req[..n], Command::Echo, 1, REPLAYABLE, 128, timeout_ms)?;
+        match HeaderView::new(&reply).map_err(|_| EPROTO)?.status() {
+            code::STATUS_SUCCESS => Ok(()),
+            s => Err(status_errno(s)),
+        }
     }
 
     /// FLUSH (MS-SMB2 2.2.17): the server writes the open's data to

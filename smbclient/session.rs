@@ -131,7 +131,7 @@ impl Drop for Session {
     fn drop(&mut self) {
         if self.keys_set {
             self.xprt
-                .clear_session_keys(self.generation, self.session_id);
+                .clear_session_keys(self.generation, self.session_id, self.incarnation);
         }
     }
 }
@@ -322,9 +322,11 @@ impl Session {
                 return Err(EACCES);
             }
         }
+        let incarnation = INCARNATIONS.fetch_add(1, Ordering::Relaxed);
         let mut sk = SessionKeys {
             generation: neg.generation,
             session_id,
+            owner: incarnation,
             signing_algorithm: alg.map_or(crate::bindings::SMB_XPRT_SIGN_NONE as u16, |a| a.id()),
             cipher: 0,
             key_len: 0,
@@ -354,7 +356,7 @@ impl Session {
         Ok(Self {
             xprt,
             generation: neg.generation,
-            incarnation: INCARNATIONS.fetch_add(1, Ordering::Relaxed),
+            incarnation,
             session_id,
             dialect: neg.dialect,
             signing: alg,
@@ -428,18 +430,22 @@ impl Session {
     /// VALIDATE_NEGOTIATE_INFO, TREE_DISCONNECT, LOGOFF, a late CLOSE) on
     /// tree `tree_id` and waits for its reply: it skips the credit line,
     /// waits the setup timeout, and is sealed when the session encrypts
-    /// everything (MS-SMB2 3.2.4.1.8), else signed if the session signs it
-    /// (`sign`: this one must be, or it signs them all). Returns the
-    /// reply's length.
+    /// everything or `seal` says its tree does (MS-SMB2 3.2.4.1.8), else
+    /// signed if the session signs it (`sign`: this one must be, or it
+    /// signs them all). Returns the reply's length.
     pub(crate) fn call(
         &self,
         req: &mut [u8],
         tree_id: u32,
         sign: bool,
+        seal: bool,
         reply: &mut [u8],
     ) -> Result<usize> {
         stamp(req, self.session_id, tree_id)?;
-        let flags = if self.encrypt {
+        if seal && !self.can_seal {
+            return Err(EOPNOTSUPP);
+        }
+        let flags = if self.encrypt || seal {
             crate::bindings::SMB_XPRT_CALL_SEAL
         } else if self.signs_request(sign) {
             crate::bindings::SMB_XPRT_CALL_SIGN
@@ -454,8 +460,14 @@ impl Session {
         )
     }
 
-    /// TREE_DISCONNECT (MS-SMB2 2.2.11) of `tree_id`.
-    pub(crate) fn tree_disconnect(&self, tree_id: u32) -> Result {
+    /// Whether requests can be sealed on it (a cipher was negotiated).
+    pub(crate) fn can_seal(&self) -> bool {
+        self.can_seal
+    }
+
+    /// TREE_DISCONNECT (MS-SMB2 2.2.11) of `tree_id` (`seal`: the share
+    /// requires encryption).
+    pub(crate) fn tree_disconnect(&self, tree_id: u32, seal: bool) -> Result {
         let mut req = [0u8; HEADER_LEN + 4];
         let n = encode(
             &Header::request(Command::TreeDisconnect),
@@ -464,7 +476,7 @@ impl Session {
         )
         .map_err(|_| EINVAL)?;
         let mut reply = [0u8; 128];
-        let rlen = self.call(&mut req[..n], tree_id, false, &mut reply)?;
+        let rlen = self.call(&mut req[..n], tree_id, false, seal, &mut reply)?;
         let h = header_of(&reply[..rlen])?;
         if h.status != code::STATUS_SUCCESS {
             return Err(status_errno(h.status));
@@ -482,7 +494,7 @@ impl Session {
         )
         .map_err(|_| EINVAL)?;
         let mut reply = [0u8; 128];
-        let rlen = self.call(&mut req[..n], 0, false, &mut reply)?;
+        let rlen = self.call(&mut req[..n], 0, false, false, &mut reply)?;
         let h = header_of(&reply[..rlen])?;
         if h.status != code::STATUS_SUCCESS {
             return Err(status_errno(h.status));
@@ -500,14 +512,14 @@ impl Session {
             flags: 0,
             path: &path[..plen],
         };
-        let n = encode(&Header::request(Command::TreeConnect), &body, &mut req)
-            .map_err(|_| EINVAL)?;
+        let n =
+            encode(&Header::request(Command::TreeConnect), &body, &mut req).map_err(|_| EINVAL)?;
         let mut reply = [0u8; 256];
         // MS-SMB2 3.2.4.1.1: on 3.1.1 a TREE_CONNECT on an authenticated
         // session is signed (or sealed), whatever the session's choice;
         // Samba disconnects a client that does not (3.3.5.7).
         let sign = self.dialect == 0x0311 && !self.guest;
-        let rlen = self.call(&mut req[..n], 0, sign, &mut reply)?;
+        let rlen = self.call(&mut req[..n], 0, sign, false, &mut reply)?;
         let r = &reply[..rlen];
         let h = header_of(r)?;
         if h.status != code::STATUS_SUCCESS {
@@ -556,7 +568,7 @@ impl Session {
         // Signed (or sealed): the transport then takes only a reply signed
         // with the session's key (or sealed), and fails the call with EIO
         // otherwise.
-        let rlen = match self.call(&mut req[..n], tree_id, true, &mut reply) {
+        let rlen = match self.call(&mut req[..n], tree_id, true, false, &mut reply) {
             Ok(n) => n,
             Err(e) if e == EIO => {
                 kernel::pr_err!(

@@ -17,6 +17,7 @@
 
 use crate::clnt::{ClntArgs, ReconnectSink, FLAG_SEAL, FLAG_SIGN};
 use crate::kext::crypto::constant_time_eq;
+use crate::kext::sync::kmutex::KillableMutex;
 use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::session::{Credentials, Session};
 use crate::smb_xprt::{HandlerOps, HandlerReg, Transport};
@@ -49,7 +50,7 @@ struct Listener {
 /// the transport, and callers setting one up).
 struct XprtLock {
     xprt: usize,
-    lock: Arc<Mutex<()>>,
+    lock: Arc<KillableMutex>,
     users: usize,
 }
 
@@ -62,8 +63,9 @@ pub(crate) struct SessionEntry {
     current: Mutex<Arc<Session>>,
     creds: Credentials,
     flags: u32,
-    /// Serialises SESSION_SETUP on this entry's transport.
-    setup_lock: Arc<Mutex<()>>,
+    /// Serialises SESSION_SETUP on this entry's transport (killably: a
+    /// caller stuck behind a setup with a dead server can be killed).
+    setup_lock: Arc<KillableMutex>,
     /// Handles on it, changed under the list's lock.
     users: AtomicUsize,
     /// The last re-authentication's error (0: none).
@@ -179,10 +181,10 @@ impl SessionEntry {
     fn reauth(self: &Arc<Self>) {
         let old = self.session();
         if self.stale(&old) {
-            let fresh = {
-                let _serial = self.setup_lock.lock();
-                setup(old.xprt.clone(), &self.creds, self.flags)
-            };
+            let fresh = self
+                .setup_lock
+                .lock_killable()
+                .and_then(|_serial| setup(old.xprt.clone(), &self.creds, self.flags));
             match fresh.and_then(|s| Ok(Arc::new(s, GFP_KERNEL)?)) {
                 Ok(s) => {
                     pr_info!(
@@ -296,14 +298,17 @@ impl Sessions {
     }
 
     /// The SESSION_SETUP lock of `xprt`, with a use taken.
-    fn lock_of(&self, xprt: &Transport) -> Result<Arc<Mutex<()>>> {
+    fn lock_of(&self, xprt: &Transport) -> Result<Arc<KillableMutex>> {
         let key = xprt.as_ptr() as usize;
         let mut locks = self.locks.lock();
         if let Some(l) = locks.iter_mut().find(|l| l.xprt == key) {
             l.users += 1;
             return Ok(l.lock.clone());
         }
-        let lock = Arc::pin_init(new_mutex!((), "Sessions::setup_lock"), GFP_KERNEL)?;
+        let lock = Arc::pin_init(
+            crate::new_killable_mutex!("Sessions::setup_lock"),
+            GFP_KERNEL,
+        )?;
         locks.push(
             XprtLock {
                 xprt: key,
@@ -341,9 +346,9 @@ impl Sessions {
     fn get_locked(
         &self,
         args: ClntArgs<'_>,
-        setup_lock: &Arc<Mutex<()>>,
+        setup_lock: &Arc<KillableMutex>,
     ) -> Result<Arc<SessionEntry>> {
-        let _serial = setup_lock.lock();
+        let _serial = setup_lock.lock_killable()?;
         {
             let list = self.list.lock();
             if let Some(e) = list

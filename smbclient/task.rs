@@ -16,13 +16,16 @@
 //! A synchronous task runs its steps in the caller's context and sleeps
 //! (TASK_KILLABLE, within its timeout) where a step must wait for the
 //! transport. An asynchronous one runs its first steps in the caller's
-//! context too when its session is ready (the request goes out from there,
-//! with no workqueue hop), and the rest where the transport wakes it, on
-//! smbiod; a step that must wait for a re-authentication runs on
-//! smbclient's workqueue. A task killed or timed out while its request is
-//! out cancels it: the transport asks the server to drop it and hands a
-//! late reply to the session (which closes an open nobody holds, see
-//! `late.rs`).
+//! context too (which may wait there, killably, for a re-authentication
+//! or a tree connect; the request goes out from there, with no workqueue
+//! hop), and the rest where the transport wakes it, on smbiod; a step
+//! woken on smbiod that must wait for a re-authentication is deferred to
+//! smbclient's workqueue. A synchronous task killed or timed out while its
+//! request is out cancels it: the transport asks the server to drop it and
+//! hands a late reply to the session (which closes an open nobody holds,
+//! see `late.rs`). An asynchronous task's timeout bounds its waits for
+//! credits and the connection; once its request is out, the transport's
+//! request timer (soft) or probes (hard) decide.
 //!
 //! The caller lays out each operation's request (the first 64 bytes are
 //! the header, filled in here: command, credit charge, SessionId, TreeId,
@@ -42,7 +45,7 @@ use crate::proto::status::code;
 use crate::session::Session;
 use crate::smb_xprt::{CallOps, XprtCall};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -95,8 +98,7 @@ enum Action {
 enum Step {
     /// Go on with this step.
     Next(Action),
-    /// Wait for the transport's wake (or, in `Refresh` of an asynchronous
-    /// task, for smbclient's workqueue).
+    /// Wait for the transport's wake.
     Wait,
     /// Run the rest on smbclient's workqueue (a step that may block).
     Defer,
@@ -180,7 +182,8 @@ impl CallOps for Task {
             return;
         }
         // Asynchronous, on smbiod: go on here, unless a step of this task
-        // runs elsewhere right now (it will look again).
+        // runs elsewhere right now (then the rest is deferred to
+        // smbclient's workqueue).
         let _nofs = crate::kext::nofs::NofsScope::enter();
         this.execute(false);
     }
@@ -413,7 +416,7 @@ impl Task {
         st.action = Action::Done;
         let reply = match st.call.as_mut() {
             Some(c) if r.is_ok() => c.take_reply(),
-            _ => KVec::new(),
+            _ => KVVec::new(),
         };
         let mut out = Some(TaskResult {
             result: r,
@@ -612,6 +615,7 @@ impl Task {
             Err(e) if e == ECONNRESET => {
                 if self.flags & REPLAYABLE != 0 && !self.expired() {
                     st.replay = true;
+                    crate::stats::ClntStats::inc(&crate::stats::STATS.replays);
                     Step::Next(Action::Refresh)
                 } else {
                     Step::Done(Err(EIO))

@@ -94,7 +94,8 @@ impl Rqst {
             };
             match xprt.state() {
                 State::Dead => {
-                    return gave_up(recorded_error(xprt.ctl.lock().last_error, ENETDOWN));
+                    let last = xprt.ctl.lock().last_error;
+                    return gave_up(recorded_error(last, ENETDOWN));
                 }
                 State::Connected => {}
                 // NEGOTIATE goes out before the connection counts as up.
@@ -143,8 +144,12 @@ impl Rqst {
                     }
                     return Ok(false);
                 }
-                // The connection changed meanwhile: look again.
-                Err(e) if e == ECONNRESET => continue,
+                // The connection changed meanwhile (the ticket left the
+                // line): look again.
+                Err(e) if e == ECONNRESET => {
+                    self.st.lock().ticket = None;
+                    continue;
+                }
                 Err(e) => return gave_up(e),
             }
         }
@@ -166,7 +171,8 @@ impl Rqst {
                 if waited >= i64::from(timer.timeo_ms) {
                     drop(st);
                     let xprt = &self.xprt;
-                    return Err(recorded_error(xprt.ctl.lock().last_error, ETIMEDOUT));
+                    let last = xprt.ctl.lock().last_error;
+                    return Err(recorded_error(last, ETIMEDOUT));
                 }
                 let left = u32::try_from(i64::from(timer.timeo_ms) - waited).unwrap_or(0);
                 drop(st);
@@ -296,6 +302,12 @@ impl Rqst {
                     st.cancelled = true;
                     st.ev_cancel = phase == Phase::Sent;
                 }
+                // Its reply came, and its owner leaves it: a good one goes
+                // to the handlers as a late reply.
+                Phase::Finished(0) => {
+                    st.phase = Phase::Closed;
+                    st.ev_late = true;
+                }
                 _ => {
                     ticket = st.ticket.take();
                     if phase == Phase::Charged {
@@ -312,9 +324,13 @@ impl Rqst {
         if let Some(c) = charge {
             self.xprt.uncharge(&c);
         }
+        if phase == Phase::Verifying {
+            // The payload may be being read back from the iterator.
+            drop(self.verifying.lock());
+        }
         let recv = self.data.take();
         self.drop_owner();
-        if phase == Phase::Sent {
+        if matches!(phase, Phase::Sent | Phase::Finished(0)) {
             self.kick();
         }
         recv
@@ -345,8 +361,10 @@ impl Rqst {
                 self.st.lock().timer_at = Some(after_ms(xprt.key.timer.timeo_ms));
                 xprt.probe_now();
             } else {
-                // Soft: the request fails; the server is asked to drop it,
+                // Soft: the request fails (its owner gets the iterator
+                // back with the result); the server is asked to drop it,
                 // and a late reply goes to the handlers.
+                self.end(Err(ETIMEDOUT));
                 let was_cancelled = {
                     let mut st = self.st.lock();
                     core::mem::replace(&mut st.cancelled, true)
@@ -354,8 +372,6 @@ impl Rqst {
                 if !was_cancelled {
                     xprt.send_cancel(self);
                 }
-                drop(self.data.take());
-                self.end(Err(ETIMEDOUT));
                 return;
             }
         }
@@ -499,8 +515,6 @@ impl Xprt {
         }
     }
 
-    /// Parks `rqst` until the next [`Xprt::wake`]. False if there was no
-    /// room (the caller polls instead).
     /// Puts `rqst` on the parked list unless it is there already; false
     /// without memory for it. The list and each request's `listed` change
     /// together, under the list's lock, so that a [`Xprt::wake`] running

@@ -2,8 +2,8 @@
 //! The credit window with its waiters in line, and the transport's charge.
 //!
 //! Credits are handed out in arrival order: a task that finds too few
-//! credits (or the MessageId window full) takes a ticket, and while any
-//! ticket is out, an ordinary charge succeeds only for the oldest one. A
+//! credits takes a ticket, and while any ticket is out, an ordinary charge
+//! succeeds only for the oldest one. A
 //! task that just got a reply (and with it the credit that lets the next
 //! request go) therefore cannot overtake tasks that were already waiting,
 //! which is what starves some callers of a busy mount in cifs.ko, whose

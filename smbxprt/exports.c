@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The symbols smbxprt.ko exports. They are defined in Rust (see
- * rust/exports/smbxprt_crypto.rs, whose signatures are checked against the
- * headers at compile time) and exported here, in the "SMB" namespace.
+ * rust/exports/smbxprt_crypto.rs and rust/exports/smbxprt_xprt.rs, whose
+ * signatures are checked against the headers at compile time) and
+ * exported here, in the "SMB" namespace.
  */
 #include <linux/export.h>
 #include <smb/crypto.h>

@@ -33,6 +33,8 @@ pub(crate) const MAX_KEY_LEN: usize = 32;
 /// One session's keys on one connection.
 pub(crate) struct KeySet {
     pub(crate) session_id: u64,
+    /// Who set them (see `smb_xprt_session_keys`).
+    owner: u64,
     pub(crate) generation: u64,
     /// `Session.SigningKey` and the connection's algorithm.
     signing: Option<(SigningAlgorithm, [u8; 16])>,
@@ -90,7 +92,13 @@ impl Keyring {
     /// Sets (or replaces) the keys of `session_id`, set up on connection
     /// `generation`. Entries of older connections go: their sessions are
     /// gone on the server.
-    pub(crate) fn set(&mut self, generation: u64, session_id: u64, new: &NewKeys<'_>) -> Result {
+    pub(crate) fn set(
+        &mut self,
+        generation: u64,
+        session_id: u64,
+        owner: u64,
+        new: &NewKeys<'_>,
+    ) -> Result {
         let signing = match new.signing {
             Some((id, key)) => {
                 let alg = SigningAlgorithm::from_id(id).map_err(|_| EINVAL)?;
@@ -104,6 +112,7 @@ impl Keyring {
         };
         let mut k = KeySet {
             session_id,
+            owner,
             generation,
             signing,
             cipher,
@@ -131,12 +140,14 @@ impl Keyring {
         Ok(())
     }
 
-    /// Forgets the keys of `session_id` set up on connection `generation`
-    /// (its session ended). A server may give a later session on a newer
-    /// connection the same SessionId: its keys stay.
-    pub(crate) fn clear(&mut self, generation: u64, session_id: u64) {
-        self.keys
-            .retain(|e| e.session_id != session_id || e.generation != generation);
+    /// Forgets the keys `owner` set for `session_id` on connection
+    /// `generation` (its session ended). A server may give a later session
+    /// the same SessionId, on this connection or a newer one: its keys
+    /// stay.
+    pub(crate) fn clear(&mut self, generation: u64, session_id: u64, owner: u64) {
+        self.keys.retain(|e| {
+            e.session_id != session_id || e.generation != generation || e.owner != owner
+        });
     }
 
     /// The keys of `session_id` on connection `generation`.

@@ -48,7 +48,7 @@ pub(crate) const MAX_FRAME: usize = (8 << 20) + 8192;
 
 /// The longest late reply kept for the handlers (an open's CREATE response
 /// with its contexts fits); a longer one is drained.
-const MAX_LATE_FRAME: usize = 64 * 1024;
+pub(crate) const MAX_LATE_FRAME: usize = 64 * 1024;
 
 /// Sealed plaintext is placed in pieces of at most this many bytes, so
 /// that no lock is held across a multi-megabyte copy.
@@ -70,10 +70,10 @@ pub(crate) enum Target {
 pub(crate) enum Owned {
     /// An oplock or lease break from the server.
     Unsolicited,
-    /// A successful reply whose request's owner had left, with the
-    /// request's TreeId (an async reply does not carry it).
-    /// A late reply, with the header its request went out with.
-    Late([u8; HEADER_LEN]),
+    /// A successful reply whose request's owner had left, with the header
+    /// its request went out with (an async reply's header lacks the
+    /// TreeId) and whether the request was signed.
+    Late([u8; HEADER_LEN], bool),
 }
 
 impl ConnOwner for Xprt {
@@ -355,8 +355,11 @@ impl Sink for ConnSink<'_> {
                     if !keep {
                         return Placement::Drain;
                     }
-                    let hdr = r.st.lock().hdr;
-                    return self.owned(frame_len, Owned::Late(hdr));
+                    let (hdr, signed) = {
+                        let st = r.st.lock();
+                        (st.hdr, st.signed)
+                    };
+                    return self.owned(frame_len, Owned::Late(hdr, signed));
                 }
                 Begin::Drain => {
                     xprt.grant(h.credit_response);
@@ -437,7 +440,15 @@ impl Sink for ConnSink<'_> {
                     XprtStats::inc(&xprt.stats.unsolicited);
                     xprt.post_message(MsgKind::Unsolicited, self.conn.generation, None, buf);
                 }
-                Owned::Late(hdr) => {
+                Owned::Late(hdr, signed) => {
+                    // Late replies are parked for smbiod (process context):
+                    // verified there as their request would have been.
+                    if !self.opened
+                        && crate::verify::verify_late(xprt, self.conn.generation, signed, &buf)
+                            .is_err()
+                    {
+                        return;
+                    }
                     xprt.post_message(MsgKind::LateReply, self.conn.generation, Some(hdr), buf);
                 }
             },

@@ -42,6 +42,11 @@ impl ProbeSlot {
             sent: 0,
         }
     }
+
+    /// The probe out, if any, taken out of the slot.
+    pub(crate) fn take(&mut self) -> Option<Arc<Rqst>> {
+        self.rqst.take()
+    }
 }
 
 /// The probe's owner: its result is looked at by the probe's work.
@@ -117,7 +122,8 @@ impl Xprt {
                     });
                     if let Err(e) = result {
                         if e != ENOTCONN {
-                            self.probe_failed(r.st.lock().generation, e);
+                            let generation = r.st.lock().generation;
+                            self.probe_failed(generation, e);
                         }
                     }
                 }
@@ -215,6 +221,11 @@ impl Xprt {
     /// connection `generation`; on a soft transport, fail the requests
     /// that were waiting with `ETIMEDOUT` first.
     fn probe_failed(self: &Arc<Self>, generation: u64, e: Error) {
+        // Only a probe of the current connection says anything about it.
+        let sock = self.ctl.lock().sock.clone();
+        let Some(sock) = sock.filter(|s| s.generation() == generation) else {
+            return;
+        };
         pr_warn!(
             "transport {} to {}: server not responding (ECHO probe: error {}); reconnecting\n",
             self.id,
@@ -222,10 +233,6 @@ impl Xprt {
             e.to_errno()
         );
         XprtStats::inc(&self.stats.probe_failures);
-        let sock = self.ctl.lock().sock.clone();
-        let Some(sock) = sock.filter(|s| s.generation() == generation) else {
-            return;
-        };
         if !self.key.timer.hard {
             self.mids.fail_all(ETIMEDOUT);
         }

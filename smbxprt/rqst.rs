@@ -4,12 +4,13 @@
 //! the receive path fills (this file).
 //!
 //! ```text
-//!             charge                    send                  reply placed
-//!   Idle ───────────────> Charged ───────────────> Sent ────────────────────> Finished
-//!     │ no credit,            │ cancel:               │ interim: no timer       ^  │
-//!     │ no connection         │ charge given back     │ signed: verified ───────┘  │ finish
-//!     v                       v                       │ lost/timer: error ─────────┘  v
-//!   Parked ──wake──> (charge again)  Closed <─────────┴── cancel: detached      Closed
+//!             charge                    send               reply placed
+//!   Idle ───────────────> Charged ───────────────> Sent ─────────────────────────> Finished
+//!     │ no credit,            │ cancel:               │ signed: Verifying ─(ok/EIO)─^   │
+//!     │ no connection         │ charge given back     │ lost, soft timer: error ────^   │ finish
+//!     v                       v                       │ interim: no timer               v
+//!   Parked ──wake──>       Closed                     │ cancel: stays Sent, marked    Closed
+//!   (charge again)                                    │ cancelled; its reply goes to the handlers
 //! ```
 //!
 //! The owner is told through [`CallOwner::wake`] when it should look again
@@ -22,8 +23,10 @@
 //! back; a successful late reply is handed to the transport's handlers
 //! ([`crate::notify`]), which may hold something to undo (an open).
 //!
-//! Locks (all bottom-half spinlocks, taken in softirq and process context):
-//! `buf` → `data` and `buf` → `owner`; `st` is never held with another.
+//! Locks: the bottom-half spinlocks `buf` → `data` and `buf` → `owner`,
+//! and the transport's `parked` → `st` (see `Xprt::park`); otherwise `st`
+//! is held alone. The mutexes `waking` → `verifying` (a `cancel` from
+//! within the owner's `wake`) are taken with no spinlock held.
 #![forbid(unsafe_code)]
 
 use crate::kext::iter::IterSlot;
@@ -31,12 +34,13 @@ use crate::kext::sync::bh::SpinLockBh;
 use crate::kext::sync::live::LiveToken;
 use crate::kext::workqueue as kwq;
 use crate::proto::credits::{Charge, ChargeClass};
-use crate::proto::header::HEADER_LEN;
+use crate::proto::header::{HeaderView, HEADER_LEN};
 use crate::reply::ReplyBuf;
 use crate::rx::Part;
+use crate::stats::XprtStats;
 use crate::xprt::Xprt;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::{flags::GFP_KERNEL, KVVec};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec, KVec};
 use kernel::error::{Error, Result};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
@@ -130,6 +134,9 @@ pub(crate) struct St {
     pub(crate) ev_wake: bool,
     pub(crate) ev_verify: bool,
     pub(crate) ev_cancel: bool,
+    /// Its reply came after its owner left, complete (and verified): hand
+    /// it to the handlers.
+    pub(crate) ev_late: bool,
     /// On the transport's parked list.
     pub(crate) listed: bool,
     /// The request's first header as sent, for its CANCEL and for a late
@@ -159,6 +166,11 @@ pub(crate) struct Rqst {
     #[pin]
     waking: Mutex<()>,
     waker: AtomicUsize,
+    /// Held while the reply is verified (on smbiod), which reads a split
+    /// payload back from the caller's iterator: `cancel` waits for it
+    /// before it gives the iterator back.
+    #[pin]
+    pub(crate) verifying: Mutex<()>,
     #[pin]
     pub(crate) buf: SpinLockBh<ReplyBuf<'static>>,
     /// The caller's destination for a split payload, while it is out.
@@ -241,6 +253,7 @@ impl Rqst {
                     ev_wake: false,
                     ev_verify: false,
                     ev_cancel: false,
+                    ev_late: false,
                     listed: false,
                     hdr: [0; HEADER_LEN],
                     signed: false,
@@ -250,6 +263,7 @@ impl Rqst {
                 }, "Rqst::st"),
                 owner <- crate::new_spinlock_bh!(Some(owner), "Rqst::owner"),
                 waking <- new_mutex!((), "Rqst::waking"),
+                verifying <- new_mutex!((), "Rqst::verifying"),
                 waker: AtomicUsize::new(0),
                 buf <- crate::new_spinlock_bh!(ReplyBuf::new(data), "Rqst::buf"),
                 data <- IterSlot::new(),
@@ -300,6 +314,18 @@ impl Rqst {
         {
             let mut st = self.st.lock();
             if !matches!(st.phase, Phase::Sent | Phase::Verifying | Phase::Charged) {
+                return;
+            }
+            if st.cancelled {
+                // Its owner left while the reply was verified: a good
+                // reply goes to the handlers, from smbiod.
+                st.phase = Phase::Closed;
+                st.timer_at = None;
+                if result.is_ok() {
+                    st.ev_late = true;
+                    drop(st);
+                    self.kick();
+                }
                 return;
             }
             st.phase = Phase::Finished(match result {
@@ -427,16 +453,24 @@ impl Rqst {
     /// smbiod: what the request's work item was asked to do.
     fn run_work(self: &Arc<Self>) {
         let _nofs = crate::kext::nofs::NofsScope::enter();
-        let (verify, wake) = {
+        let (verify, wake, late) = {
             let mut st = self.st.lock();
             let v = core::mem::take(&mut st.ev_verify);
             let w = core::mem::take(&mut st.ev_wake);
-            (v, w)
+            let l = core::mem::take(&mut st.ev_late);
+            (v, w, l)
         };
         if verify {
-            let r = crate::verify::verify(self);
-            // `end` wakes the owner (from here, since this is smbiod).
+            let r = {
+                let _v = self.verifying.lock();
+                crate::verify::verify(self)
+            };
+            // `end` wakes the owner (from here, since this is smbiod), or
+            // hands a reply its owner left to the handlers.
             self.end(r);
+        }
+        if late || core::mem::take(&mut self.st.lock().ev_late) {
+            self.hand_late();
         }
         if wake {
             let _waking = self.waking.lock();
@@ -448,6 +482,34 @@ impl Rqst {
             }
         }
         self.timer_check();
+    }
+
+    /// smbiod: a complete reply whose owner left goes to the handlers, if
+    /// it is small and says success (a late CREATE's open, which the layer
+    /// above closes).
+    fn hand_late(self: &Arc<Self>) {
+        let (hdr, generation) = {
+            let st = self.st.lock();
+            (st.hdr, st.generation)
+        };
+        let data = core::mem::take(&mut self.buf.lock().data);
+        XprtStats::inc(&self.xprt.stats.late_replies);
+        let ok = data.len() <= crate::place::MAX_LATE_FRAME
+            && HeaderView::new(&data).is_ok_and(|h| h.status() == 0);
+        if !ok {
+            return;
+        }
+        let mut copy = KVec::new();
+        if copy.extend_from_slice(&data, GFP_KERNEL).is_err() {
+            XprtStats::inc(&self.xprt.stats.messages_dropped);
+            return;
+        }
+        self.xprt.post_message(
+            crate::notify::MsgKind::LateReply,
+            generation,
+            Some(hdr),
+            copy,
+        );
     }
 
     /// Takes the owner away for good (`finish`, `cancel`), waiting for a

@@ -41,8 +41,9 @@ use kernel::error::{code::*, Error, Result};
 use kernel::sync::Arc;
 use kernel::time::{Instant, Monotonic};
 
-/// The most parts a request may have (the frame length goes in front).
-pub(crate) const MAX_PARTS: usize = 8;
+/// The most parts a request may have (the frame length goes in front):
+/// `SMB_XPRT_MAX_IOV` of `include/smb/xprt.h`.
+pub(crate) const MAX_PARTS: usize = 16;
 
 pub(crate) use crate::mid::MAX_PDUS;
 
@@ -238,7 +239,7 @@ impl Xprt {
         if sock.generation() != generation {
             return Err(ENOTCONN);
         }
-        if parts.len() >= MAX_PARTS {
+        if parts.is_empty() || parts.len() > MAX_PARTS {
             return Err(EINVAL);
         }
         let (pdus, count) = pdu_layout(parts)?;
@@ -343,21 +344,25 @@ impl Xprt {
                 Ok(())
             }
             Err(SendError::NotSent(e)) => {
-                // Nothing of it went out: as if it had never been sent.
+                // Nothing of it went out: as if it had never been sent
+                // (ENOTCONN: charge and send again; EINTR: the caller was
+                // killed).
                 self.mids.remove(rqst);
                 let mut st = rqst.st.lock();
                 st.phase = Phase::Charged;
                 st.timer_at = None;
-                Err(e)
+                Err(if e == EINTR { EINTR } else { ENOTCONN })
             }
             Err(SendError::Broken(e)) => {
                 // Some bytes may be on the wire: the stream is no longer in
                 // a known state, so the connection must go; the request
                 // fails with it (it is out: the owner is told through its
                 // result).
+                // A caller killed mid-frame gets EINTR: the server never
+                // sees an incomplete frame, so the request did not run.
                 self.mids.remove(rqst);
                 sock.request_disconnect(e);
-                rqst.fail(ECONNRESET);
+                rqst.fail(if e == EINTR { EINTR } else { ECONNRESET });
                 Ok(())
             }
         }

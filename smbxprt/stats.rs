@@ -27,7 +27,8 @@ pub(crate) struct XprtStats {
     pub(crate) placed_by_smbiod: AtomicU64,
     /// Frames resumed in a later chunk than the one they began in.
     pub(crate) resumed_parses: AtomicU64,
-    /// Replies nobody waited for (unknown or abandoned MessageId).
+    /// Replies to a MessageId no request holds (never used, or its
+    /// request's connection already gave it up).
     pub(crate) unknown_mid: AtomicU64,
     /// Interim (STATUS_PENDING) replies.
     pub(crate) interim: AtomicU64,
@@ -48,7 +49,8 @@ pub(crate) struct XprtStats {
     /// Messages for the handlers dropped because too many were queued.
     pub(crate) messages_dropped: AtomicU64,
     /// Requests sent sealed, sealed frames received and opened, and those
-    /// that could not be opened (no key, bad tag: dropped).
+    /// that could not be opened (no key, bad tag: the connection is
+    /// dropped, MS-SMB2 3.2.5.1.1.1).
     pub(crate) sealed: AtomicU64,
     pub(crate) opened: AtomicU64,
     pub(crate) open_failures: AtomicU64,

@@ -119,6 +119,34 @@ pub(crate) fn verify(rqst: &Arc<Rqst>) -> Result {
     }
 }
 
+/// A late reply (its request's owner left) before the handlers get it: as
+/// strict as its request's completion would have been (`signed`: the
+/// request was). Process context (smbiod).
+pub(crate) fn verify_late(
+    xprt: &crate::xprt::Xprt,
+    generation: u64,
+    signed: bool,
+    frame: &[u8],
+) -> Result {
+    match verify_pdus(xprt, generation, signed, frame, None) {
+        Ok(n) => {
+            XprtStats::add(&xprt.stats.verified, n);
+            Ok(())
+        }
+        Err(why) => {
+            XprtStats::inc(&xprt.stats.bad_signatures);
+            pr_warn!(
+                "transport {} to {}: a late reply ({} bytes) failed its signature check ({}); dropped\n",
+                xprt.id,
+                xprt.key.addr,
+                frame.len(),
+                why
+            );
+            Err(EIO)
+        }
+    }
+}
+
 /// Verifies each PDU; the number verified, or why one failed.
 fn verify_pdus(
     xprt: &crate::xprt::Xprt,

@@ -309,6 +309,12 @@ impl Xprt {
             kwq::cancel_delayed_work_sync::<Xprt, 0>(&this);
             kwq::cancel_delayed_work_sync::<Xprt, 2>(&this);
             kwq::cancel_work_sync::<Xprt, 1>(&this);
+            // A probe still out holds the transport (through its owner):
+            // with the probe's work gone, nothing else would let it go.
+            let probe = this.probe.lock().take();
+            if let Some(r) = probe {
+                drop(r.cancel());
+            }
         }
     }
 
@@ -341,6 +347,7 @@ impl Xprt {
         &self,
         generation: u64,
         session_id: u64,
+        owner: u64,
         keys: &crate::keys::NewKeys<'_>,
     ) -> Result {
         let cipher = match self.negotiated() {
@@ -349,9 +356,9 @@ impl Xprt {
             None => return Err(ESTALE),
         };
         if keys.cipher_id != 0 && keys.cipher_id != cipher {
-            return Err(EINVAL);
+            return Err(EOPNOTSUPP);
         }
-        self.keyring.lock().set(generation, session_id, keys)
+        self.keyring.lock().set(generation, session_id, owner, keys)
     }
 }
 

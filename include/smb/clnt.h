@@ -5,15 +5,16 @@
  *
  * A struct smb_clnt is a handle on a tree connect, on a session, on a
  * transport (<smb/xprt.h>). Transports are shared by (address, port,
- * network namespace, dialect range); sessions by transport and credentials
- * (user, domain, NT hash compared in constant time, signing). The password
- * never reaches this API: callers pass its NT hash (smb_nt_hash(),
- * <smb/auth.h>), which is kept in memory wiped when freed and never logged.
+ * network namespace, dialect range, receive mode, request timer, soft or
+ * hard); sessions by transport and credentials (user, domain, NT hash
+ * compared in constant time, SMB_CLNT_SIGN and SMB_CLNT_SEAL). The
+ * password never reaches this API: callers pass its NT hash
+ * (smb_nt_hash(), <smb/auth.h>), which is kept in memory wiped when freed
+ * and never logged.
  *
- * This first part covers NTLMSSP/NTLMv2 session setup (SMB 2.1 to 3.1.1,
- * with the 3.1.1 preauth integrity hash and key derivation), request
- * signing, tree connects and ECHO. Tasks (smb_run_task) and typed
- * operations come next.
+ * It covers NTLMSSP/NTLMv2 session setup (SMB 2.1 to 3.1.1, with the 3.1.1
+ * preauth integrity hash and key derivation), signing and sealing, tree
+ * connects, tasks (smb_run_task(), smb_call_sync()) and typed operations.
  */
 #ifndef _SMB_CLNT_H
 #define _SMB_CLNT_H
@@ -56,8 +57,13 @@ struct smb_clnt;
  * smb_clnt_create() - connect (or share a connection), authenticate (or
  * share a session) and connect to the tree. Process context; sleeps
  * TASK_KILLABLE. Returns the handle or an ERR_PTR: -EACCES (wrong password,
- * unknown user: STATUS_LOGON_FAILURE), -ENOENT (no such share), -EINVAL
- * (bad arguments), -ETIMEDOUT or the connect error, -EINTR.
+ * unknown user: STATUS_LOGON_FAILURE; or the final SESSION_SETUP response
+ * failed its signature check), -ENOENT (no such share), -EOPNOTSUPP
+ * (SMB_CLNT_SEAL, or a share that requires encryption, on a dialect or
+ * server that cannot seal), -ECONNABORTED (VALIDATE_NEGOTIATE_INFO found
+ * the NEGOTIATE changed on the way), -EIO (a reply that failed its
+ * signature check), -EINVAL (bad arguments), -ETIMEDOUT or the connect
+ * error, -EINTR.
  */
 struct smb_clnt *smb_clnt_create(const struct smb_clnt_args *args);
 
@@ -80,9 +86,10 @@ struct smb_clnt_info {
  * tree again and ->reconnected is called with 0, or with the error that
  * stopped it (say -EACCES: the password changed). Opens from before the
  * reconnect are gone: this is where an upper layer reopens them. Called on
- * smbclient's workqueue; it may call smb_clnt_* on @clnt, but not
- * smb_clnt_release() or smb_clnt_set_events(). The table's owner module is
- * pinned while set.
+ * smbclient's workqueue, with the session's list of listeners locked: it
+ * may call smb_clnt_* on @clnt, but not smb_clnt_release() or
+ * smb_clnt_set_events() on any handle of the same session. The table's
+ * owner module is pinned while set.
  */
 struct smb_clnt_events {
 	struct module *owner;
@@ -307,7 +314,9 @@ struct smb_task_op {
 
 #define SMB_TASK_MAX_OPS	5
 
-/* Safe to send again after a lost connection (<smb/xprt.h>). */
+/* Safe to send again after a lost connection: smbclient then replays it
+ * on the new connection, with the current SessionId and
+ * SMB2_FLAGS_REPLAY_OPERATION. */
 #define SMB_TASK_REPLAYABLE	0x2
 
 /*
@@ -324,14 +333,17 @@ int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
  * Tasks, in the manner of rpc_run_task(). A task runs the operations of
  * its setup, then calls ->done. Without SMB_TASK_ASYNC it runs in the
  * caller's context (sleeping TASK_KILLABLE) and ->done is called before
- * smb_run_task() returns. With it, ->prepare and the request's
- * construction run on smbclient's workqueue ("smbclient", WQ_UNBOUND |
- * WQ_MEM_RECLAIM), which may wait there for a re-authentication; the
- * request then goes to the transport as an asynchronous call
- * (smb_xprt_call_async()), nothing waits for its reply, and ->done is
- * called on smbiod (on smbclient's workqueue only if the task failed
- * before anything was sent). ->done may sleep and start tasks, but must
- * not wait for a reply. ->release is called when the last reference
+ * smb_run_task() returns. With it, ->prepare and the first steps run in
+ * the caller of smb_run_task() (which may wait there, killably, for a
+ * re-authentication or a tree connect) and the request goes out from
+ * there; nothing waits for its reply, and ->done is called on smbiod
+ * when it comes, or on smbclient's workqueue ("smbclient", WQ_UNBOUND |
+ * WQ_MEM_RECLAIM) when a step had to wait there, or in the caller of
+ * smb_run_task() if the task failed before anything was sent. An
+ * asynchronous task's @timeout bounds its wait for credits and the
+ * connection; once its request is out, the transport's request timer
+ * (soft) or probes (hard) decide. ->done may sleep and start tasks, but
+ * must not wait for a reply. ->release is called when the last reference
  * goes, in process context.
  * The ops table names its owner module, pinned while the task lives.
  *

@@ -6,7 +6,7 @@
  *
  * A transport is one TCP connection to a server, shared by every caller
  * that asks for the same (address, port, network namespace, dialect range,
- * receive mode). It connects and negotiates by itself, from the smbiod
+ * receive mode, request timer, soft or hard). It connects and negotiates by itself, from the smbiod
  * workqueue, and reconnects with exponential backoff.
  */
 #ifndef _SMB_XPRT_H
@@ -48,8 +48,9 @@ struct smb_xprt_config {
 	 * probe the server with ECHO. SMB_XPRT_SOFT: the request then fails
 	 * with -ETIMEDOUT. SMB_XPRT_HARD: it keeps waiting (killably) while
 	 * the server answers the probes; when a probe goes unanswered the
-	 * connection is dropped and re-established, and the request is sent
-	 * again if replayable (-EIO otherwise). Neither: the module parameter
+	 * connection is dropped and re-established, and the request fails
+	 * with -ECONNRESET (the transport never sends a request again; the
+	 * caller decides whether it may). Neither: the module parameter
 	 * hard. TCP keepalive and TCP_USER_TIMEOUT follow the timer.
 	 */
 	u32 timeo_ms;
@@ -165,8 +166,9 @@ struct smb_xprt_call_ops {
 	u32 flags;		/* SMB_XPRT_WAKE_ATOMIC */
 	/*
 	 * Optional, with @split_head: where a reply's payload goes. Given the
-	 * first @len bytes of the reply frame (@split_head, or the whole frame
-	 * if shorter) and the frame's length, set *@data_off and *@data_len
+	 * first @len (= @split_head) bytes of a reply frame of at least that
+	 * many bytes (a shorter one goes whole into @reply) and the frame's
+	 * length, set *@data_off and *@data_len
 	 * and return true to have those bytes of the frame (a READ's payload,
 	 * MS-SMB2 2.2.20, wherever the server put it) go from the socket
 	 * straight into @recv_data, and the rest into @reply. Called in any
@@ -200,9 +202,12 @@ struct smb_xprt_call_ops {
  *  - @recv_data (ITER_DEST) receives a split reply's payload (see ->split);
  *    @reply then holds the rest of the frame. It comes back advanced.
  */
+/* The most kvecs a request may have (its PDUs and their padding). */
+#define SMB_XPRT_MAX_IOV	16
+
 struct smb_xprt_call {
 	struct kvec *iov;
-	unsigned int nr_iov;
+	unsigned int nr_iov;		/* 1..SMB_XPRT_MAX_IOV */
 	struct iov_iter *send_data;	/* NULL: none */
 	struct iov_iter *recv_data;	/* NULL: none */
 	u32 flags;			/* SMB_XPRT_CALL_* */
@@ -266,6 +271,10 @@ int smb_xprt_call(struct smb_xprt *xprt, struct smb_xprt_call *call);
 struct smb_xprt_session_keys {
 	u64 generation;		/* the connection the session was set up on */
 	u64 session_id;
+	/* The caller's name for the session object that set them, so that
+	 * clearing them later cannot clear the keys of a newer session the
+	 * server gave the same SessionId. */
+	u64 owner;
 	/* MS-SMB2 2.2.3.1.7's ids (0 HMAC-SHA256, 1 AES-CMAC, 2 AES-GMAC), or
 	 * SMB_XPRT_SIGN_NONE. */
 	u16 signing_algorithm;
@@ -289,11 +298,11 @@ struct smb_xprt_session_keys {
 int smb_xprt_set_session_keys(struct smb_xprt *xprt,
 			      const struct smb_xprt_session_keys *keys);
 
-/* smb_xprt_clear_session_keys() - forget the keys of the session set up on
- * connection @generation (it ended); a later session that the server gave
- * the same SessionId keeps its own. */
+/* smb_xprt_clear_session_keys() - forget the keys @owner set for the
+ * session set up on connection @generation (it ended); a later session
+ * that the server gave the same SessionId keeps its own. */
 void smb_xprt_clear_session_keys(struct smb_xprt *xprt, u64 generation,
-				 u64 session_id);
+				 u64 session_id, u64 owner);
 
 /* smb_xprt_echo() - one ECHO round trip (MS-SMB2 2.2.28), sessionless,
  * with a priority credit; as smb_xprt_call(). */
@@ -308,16 +317,17 @@ int smb_xprt_echo(struct smb_xprt *xprt, long timeout);
  * Callbacks run on the smbiod workqueue, in process context, one at a
  * time per transport, never with a transport lock held, and never for a
  * handler after smb_xprt_unregister_handler() has returned. They may
- * sleep briefly and may send (with smb_xprt_call() and SMB_XPRT_CALL_PRIORITY,
- * say to acknowledge a break) but must never wait for a reply: in
+ * sleep briefly and may start a request (smb_xprt_charge() and
+ * smb_xprt_send(), say to acknowledge a break) but must never wait for a
+ * reply, so not smb_xprt_call(): in
  * workqueue receive mode the reply would be read by smbiod, which the
  * callback is holding. Work that needs replies (SESSION_SETUP again after
  * a reconnect, reopening handles) is queued by the handler to its own
  * workqueue. Callbacks must not register or unregister handlers.
  */
 enum smb_xprt_event {
-	/* The connection was lost; calls in flight were failed or will be
-	 * replayed. @generation is the lost connection's. */
+	/* The connection was lost; requests that were out failed with
+	 * -ECONNRESET. @generation is the lost connection's. */
 	SMB_XPRT_EV_DISCONNECTED = 1,
 	/* Connected and negotiated, first or again; @generation is the new
 	 * connection's (see smb_xprt_negotiated). Sessions must be set up

@@ -485,28 +485,7 @@ pub unsafe extern "C" fn smb_clnt_info(
 pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_long) -> c_int {
     // SAFETY: the header's contract.
     let clnt = unsafe { borrow(c) };
-    let timeout_ms = timeout_ms(timeout);
-    let r: Result = (|| {
-        let mut req = [0u8; 64 + 4];
-        let h = super::proto::header::Header::request(super::proto::header::Command::Echo);
-        super::proto::message::encode(&h, &super::proto::echo::EchoRequest, &mut req)
-            .map_err(|_| EINVAL)?;
-        let reply = clnt.core.call_one(
-            &req,
-            super::proto::header::Command::Echo,
-            1,
-            super::task::REPLAYABLE,
-            128,
-            timeout_ms,
-        )?;
-        let status = super::proto::header::Header::parse(&reply)
-            .map_err(|_| EPROTO)?
-            .status;
-        if status != 0 {
-            return Err(super::session::status_errno(status));
-        }
-        Ok(())
-    })();
+    let r = clnt.core.echo(timeout_ms(timeout));
     errno(r)
 }
 

@@ -22,12 +22,16 @@ use super::notify::{Handler, MsgKind, XprtEvent};
 use super::proto::credits::ChargeClass;
 use super::rqst::{CallOwner, CallParams, Rqst};
 use super::send::{pdu_layout, MAX_PARTS};
+
 use super::xprt::{RecvMode, Xprt, XprtKey};
 use super::{Globals, GLOBALS};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::error::{code::*, Result};
 use kernel::ffi::{c_int, c_long, c_void};
 use kernel::sync::{Arc, ArcBorrow};
+
+// The transport's limit is the header's.
+const _: () = assert!(MAX_PARTS == bindings::SMB_XPRT_MAX_IOV as usize);
 
 /// # Safety
 ///
@@ -694,7 +698,7 @@ pub unsafe extern "C" fn smb_xprt_set_session_keys(
         enc,
         dec,
     };
-    errno(x.set_session_keys(k.generation, k.session_id, &new))
+    errno(x.set_session_keys(k.generation, k.session_id, k.owner, &new))
 }
 
 /// See `include/smb/xprt.h`.
@@ -707,10 +711,11 @@ pub unsafe extern "C" fn smb_xprt_clear_session_keys(
     x: *mut bindings::smb_xprt,
     generation: u64,
     session_id: u64,
+    owner: u64,
 ) {
     // SAFETY: the header's contract.
     let x = unsafe { borrow(x) };
-    x.keyring.lock().clear(generation, session_id);
+    x.keyring.lock().clear(generation, session_id, owner);
 }
 
 crate::abi_check!(bindings;

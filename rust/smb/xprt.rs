@@ -19,7 +19,7 @@ use core::ptr::NonNull;
 
 /// An SMB2 header's length (MS-SMB2 2.2.1).
 const HEADER_LEN: usize = 64;
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec};
 use kernel::error::{code::*, to_result as check, Error, Result, VTABLE_DEFAULT_ERROR};
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -72,8 +72,8 @@ fn describe(parts: &mut [&mut [u8]], iov: &mut [bindings::kvec]) -> Result<u32> 
     Ok(parts.len() as u32)
 }
 
-/// The most parts a request may have.
-pub const MAX_PARTS: usize = 7;
+/// The most parts a request may have (`SMB_XPRT_MAX_IOV`).
+pub const MAX_PARTS: usize = bindings::SMB_XPRT_MAX_IOV as usize;
 
 impl Transport {
     /// Finds or creates the transport for `cfg` in the calling task's
@@ -158,9 +158,11 @@ impl Transport {
     }
 
     /// Makes the transport forget a session's keys.
-    pub fn clear_session_keys(&self, generation: u64, session_id: u64) {
+    pub fn clear_session_keys(&self, generation: u64, session_id: u64, owner: u64) {
         // SAFETY: we hold a reference.
-        unsafe { bindings::smb_xprt_clear_session_keys(self.as_ptr(), generation, session_id) };
+        unsafe {
+            bindings::smb_xprt_clear_session_keys(self.as_ptr(), generation, session_id, owner)
+        };
     }
 
     /// One ECHO round trip.
@@ -321,7 +323,7 @@ pub struct Outcome {
 /// The C struct lives in a box of its own, so that the value may move.
 pub struct XprtCall<T: CallOps> {
     raw: KBox<RawCall>,
-    reply: KVec<u8>,
+    reply: KVVec<u8>,
     xprt: Arc<Transport>,
     /// The reference `ctx` holds on the owner while an attempt lasts.
     held: Option<*const T>,
@@ -353,7 +355,7 @@ impl<T: CallOps> XprtCall<T> {
         )?;
         Ok(Self {
             raw,
-            reply: KVec::from_elem(0u8, reply_capacity, GFP_KERNEL)?,
+            reply: KVVec::from_elem(0u8, reply_capacity, GFP_KERNEL)?,
             xprt,
             held: None,
             atomic_wake,
@@ -384,9 +386,9 @@ impl<T: CallOps> XprtCall<T> {
 
     /// Takes the reply of the last attempt out (empty while an attempt
     /// is on); the next attempt needs [`Self::set_reply_capacity`].
-    pub fn take_reply(&mut self) -> KVec<u8> {
+    pub fn take_reply(&mut self) -> KVVec<u8> {
         if self.attempt_active() {
-            return KVec::new();
+            return KVVec::new();
         }
         let n = self.raw.call.reply_len.min(self.reply.len());
         self.raw.call.reply_len = 0;
@@ -417,6 +419,9 @@ impl<T: CallOps> XprtCall<T> {
     /// charge again. Starts an attempt if none is on (its owner `owner`).
     /// Process context.
     pub fn charge(&mut self, owner: &Arc<T>, parts: &mut [&mut [u8]], flags: u32) -> Result<bool> {
+        // First what can fail without the transport: an attempt begun
+        // below holds a reference on the owner until it ends.
+        let nr_iov = describe(parts, &mut self.raw.iov)?;
         if !self.attempt_active() {
             let p = Arc::into_raw(owner.clone());
             self.held = Some(p);
@@ -431,7 +436,7 @@ impl<T: CallOps> XprtCall<T> {
             r.call.recv_data = core::ptr::null_mut();
         }
         let r = &mut *self.raw;
-        r.call.nr_iov = describe(parts, &mut r.iov)?;
+        r.call.nr_iov = nr_iov;
         r.call.iov = r.iov.as_mut_ptr();
         // SAFETY: the call struct is valid and ours; the kvecs describe
         // `parts`, borrowed for this call (the transport reads them only

@@ -58,10 +58,12 @@ impl Model {
 
     fn could(&self, n: u16, priority: bool) -> bool {
         let held = self.available + self.in_flight;
+        // An ordinary request keeps the reserve, but never so much that
+        // it could not go at all.
         let keep = if priority {
             0
         } else {
-            self.reserve.min(held.saturating_sub(1))
+            self.reserve.min(held.saturating_sub(u32::from(n)))
         };
         n != 0 && self.available >= u32::from(n) + keep
     }

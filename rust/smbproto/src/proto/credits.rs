@@ -185,19 +185,21 @@ impl CreditWindow {
         u16::try_from(want).unwrap_or(u16::MAX)
     }
 
-    /// The part of the reserve ordinary requests must leave alone. While the
-    /// window holds a single credit nothing is reserved, so a new
-    /// connection can make progress.
-    fn effective_reserve(&self) -> u32 {
+    /// The part of the reserve an ordinary request of `count` credits must
+    /// leave alone: never so much that it could not go at all, so that a
+    /// request as large as the whole window (a compound, a large READ, on
+    /// a server that grants few credits) waits for the window to empty
+    /// instead of forever. A window of one credit reserves nothing.
+    fn effective_reserve(&self, count: u32) -> u32 {
         let held = self.available.saturating_add(self.in_flight);
-        self.reserve.min(held.saturating_sub(1))
+        self.reserve.min(held.saturating_sub(count))
     }
 
     /// Whether a charge of `count` credits of `class` would succeed now.
     pub fn could_charge(&self, count: u16, class: ChargeClass) -> bool {
         let n = u32::from(count);
         let keep = match class {
-            ChargeClass::Normal => self.effective_reserve(),
+            ChargeClass::Normal => self.effective_reserve(n),
             ChargeClass::Priority => 0,
         };
         count != 0 && self.available >= n.saturating_add(keep)
@@ -364,6 +366,28 @@ mod tests {
         w.grant(10);
         assert_eq!(w.available(), 10);
         assert_eq!(w.next_message_id(), 1);
+    }
+
+    #[test]
+    fn a_request_as_large_as_the_window_may_take_the_reserve() {
+        // A server that granted three credits in all: a three-PDU
+        // compound takes the whole window (the reserve would otherwise
+        // keep it waiting forever); a one-credit request leaves two.
+        let mut w = W::new(100, 2);
+        let c = w.charge(1, ChargeClass::Normal).unwrap();
+        w.complete(&c).unwrap();
+        w.grant(3);
+        assert!(w.could_charge(1, ChargeClass::Normal));
+        assert!(w.could_charge(3, ChargeClass::Normal));
+        let one = w.charge(1, ChargeClass::Normal).unwrap();
+        assert!(!w.could_charge(2, ChargeClass::Normal));
+        assert!(!w.could_charge(1, ChargeClass::Normal));
+        assert!(w.could_charge(2, ChargeClass::Priority));
+        w.complete(&one).unwrap();
+        w.grant(1);
+        let all = w.charge(3, ChargeClass::Normal).unwrap();
+        assert_eq!(all.count, 3);
+        assert_eq!(w.available(), 0);
     }
 
     #[test]
