@@ -44,8 +44,11 @@
 #                 (tools/testing/fakesmb.py): split and batched replies,
 #                 unknown MessageIds, malformed and oversized frames, zero
 #                 credits, reset mid-reply, interim replies, SIGKILL and
-#                 CANCEL, a late CREATE closed, an oplock break, one credit
-#                 at a time (FIFO), the request timer
+#                 CANCEL, a late CREATE handed to the handlers, an oplock
+#                 break, one credit at a time (FIFO), a request held while
+#                 5,000 others complete, one credit per PDU over 1,000
+#                 compounds, a compound whose last op goes async, one probe
+#                 for 64 waiting calls, the request timer
 set -u -o pipefail
 . "$(dirname "$0")/lib.sh"
 # Stages run without errexit and count failures themselves.

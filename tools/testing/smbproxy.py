@@ -26,8 +26,9 @@ Modes of a connection (read when it is accepted):
                  response is flipped, so that it cannot be opened.
   throttle KBPS  the client's frames are read at most KBPS KiB/s, in 16 KiB
                  pieces, so that its sends wait for the window
-  stall          once the client sends a WRITE, nothing more is read from
-                 it (its sends stop on a zero window); the server side stays
+  stall          once the header of a WRITE from the client is in, nothing
+                 more is read from it (its sends stop on a zero window); the
+                 server side stays
 
 One-shot modes act on the next matching server frame, of any connection;
 then the proxy writes "pass" to CONTROL:
@@ -118,17 +119,33 @@ class Relay:
             time.sleep(len(piece) / (self.arg * 1024.0))
         return body
 
+    def read_until_write(self):
+        """A frame of the client's; at the first WRITE, once its header is
+        in, nothing more is read from the client (a zero window)."""
+        head = recv_exact(self.client, 4)
+        if head is None:
+            return None
+        n = struct.unpack('>I', head)[0] & 0xffffff
+        first = recv_exact(self.client, min(n, 64))
+        if first is None:
+            return None
+        if (len(first) == 64 and first[:4] == PROTO
+                and struct.unpack_from('<H', first, 12)[0] == WRITE):
+            log(self.logfile, 'c2s conn=%d plain %d stalled' % (self.no, WRITE))
+            while True:
+                time.sleep(3600)
+        rest = recv_exact(self.client, n - len(first)) if n > len(first) else b''
+        return None if rest is None else first + rest
+
     def up(self):
         try:
             while True:
-                f = self.read_client()
+                if self.mode == 'stall':
+                    f = self.read_until_write()
+                else:
+                    f = self.read_client()
                 if f is None:
                     break
-                if (self.mode == 'stall' and f[:4] == PROTO and len(f) >= 64
-                        and struct.unpack_from('<H', f, 12)[0] == WRITE):
-                    log(self.logfile, 'c2s conn=%d plain %d stalled' % (self.no, WRITE))
-                    self.server.sendall(struct.pack('>I', len(f)) + f)
-                    threading.Event().wait()
                 kind = describe(f)
                 if kind == 'sealed':
                     self.client_sealed.set()
@@ -266,6 +283,9 @@ def main(argv):
             c.close()
             continue
         log(logfile, 'conn %d mode %s' % (n, mode))
+        if mode == 'stall':
+            # A small receive buffer: the client's sends stop sooner.
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         r = Relay(mode, n, c, s, logfile, control)
         threading.Thread(target=r.up, daemon=True).start()
         threading.Thread(target=r.down, daemon=True).start()

@@ -18,6 +18,7 @@ t_check "smbd starts (Samba $(samba_in smbd --version 2>/dev/null | awk '{ print
 }
 t_check "insmod smbxprt, smbclient, smbfs" load_modules || { t_done; exit; }
 . "$SMBFS_REPO/tools/testing/guest/clnt-tests.sh"
+. "$SMBFS_REPO/tools/testing/guest/clnt-faults.sh"
 clnt_server samba
 t_check "load smbclient_test" insmod "$d/smbclient_test.ko"
 clnt_sessions
@@ -45,6 +46,7 @@ t_check "... on SMB 2.1, which cannot seal, Samba refuses the tree connect (ACCE
 t_check "... and its log says why" samba_logged 'reject tcon with dialect\[0x0210\] as encryption is required for service sealed'
 clnt release all
 clnt_validate_negotiate
+clnt_faults
 proxy_stop
 
 clnt_sample

@@ -14,19 +14,22 @@
  *              0x... tree N signing 0|1 guest 0|1 share_flags 0x..
  *              encrypted 0|1".
  *     echo     write "SLOT N": N ECHOs on the handle's session.
- *     put      write "SLOT PATH SIZE": create (or overwrite) PATH and write
- *              SIZE bytes of the pattern byte(i) = (i * 7 + i / 251) & 0xff
- *              with smb_clnt_write() from kvec iterators of 96 KiB (so
- *              writes straddle chunk ends), then close it.
+ *     put      write "SLOT PATH SIZE [CHUNK]": create (or overwrite) PATH
+ *              and write SIZE bytes of the pattern byte(i) = (i * 7 + i /
+ *              251) & 0xff with smb_clnt_write() from kvec iterators of
+ *              CHUNK bytes (default 96 KiB, so that writes straddle chunk
+ *              ends; at most 8 MiB), then close it.
  *     stat     write "SLOT PATH": open, smb_clnt_getattr(), close; `result`
  *              shows "size N alloc N nlink N dir 0|1 attrs 0x..".
  *     mv       write "SLOT OLD NEW": open OLD, smb_clnt_rename() to NEW.
  *     rm       write "SLOT PATH": open PATH, smb_clnt_delete(), close.
  *     ls       write "SLOT DIR": open DIR, smb_clnt_readdir(); `result`
  *              shows "entries N dirs N bytes N".
- *     cat      write "SLOT PATH": one compound CREATE + READ (64 KiB at 0) +
- *              CLOSE through smb_call_sync(); `result` shows "statuses
- *              0x.. 0x.. 0x.. read N sha256 HEX" (of the bytes read).
+ *     cat      write "SLOT PATH [SIZE]": one compound CREATE + READ (SIZE
+ *              bytes at 0, default 64 KiB, at most 8 MiB; the reply lands
+ *              whole in the task's reply buffer) + CLOSE through
+ *              smb_call_sync(); `result` shows "statuses 0x.. 0x.. 0x..
+ *              read N sha256 HEX" (of the bytes read).
  *     aread    write "SLOT PATH N SIZE": N asynchronous tasks (smb_run_task
  *              with SMB_TASK_ASYNC), task i one READ of SIZE bytes at
  *              i * SIZE straight into its own buffer; waits for all;
@@ -214,27 +217,31 @@ static ssize_t echo_write(struct file *f, const char __user *ubuf, size_t len,
 }
 
 #define PUT_CHUNK (96 * 1024)
+#define PUT_CHUNK_MAX (8 << 20)
 
 static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
 			 loff_t *ppos)
 {
 	unsigned long long size, off = 0;
+	unsigned int slot, chunk = PUT_CHUNK;
 	char buf[256], path[200];
 	struct smb_fid fid;
-	unsigned int slot;
 	u8 *data;
 	int err, cerr;
 
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %199s %llu", &slot, path, &size) != 3 || slot >= SLOTS)
+	if (sscanf(buf, "%u %199s %llu %u", &slot, path, &size, &chunk) < 3 || slot >= SLOTS ||
+	    !chunk || chunk > PUT_CHUNK_MAX)
 		return -EINVAL;
-	data = kmalloc(PUT_CHUNK, GFP_KERNEL);
+	data = kvmalloc(chunk, GFP_KERNEL);
 	if (!data)
 		return -ENOMEM;
-	if (down_read_killable(&slots_sem))
+	if (down_read_killable(&slots_sem)) {
+		kvfree(data);
 		return -EINTR;
+	}
 	err = slots[slot] ? 0 : -ENOENT;
 	/* GENERIC_WRITE, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE. */
 	if (!err)
@@ -242,7 +249,7 @@ static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
 	if (err)
 		goto out;
 	while (off < size && !err) {
-		size_t n = min_t(u64, PUT_CHUNK, size - off), i;
+		size_t n = min_t(u64, chunk, size - off), i;
 		struct kvec kv = { .iov_base = data, .iov_len = n };
 		struct iov_iter iter;
 		ssize_t w;
@@ -261,7 +268,7 @@ static ssize_t put_write(struct file *f, const char __user *ubuf, size_t len,
 		err = cerr;
 out:
 	up_read(&slots_sem);
-	kfree(data);
+	kvfree(data);
 	return err ? err : len;
 }
 
@@ -641,6 +648,7 @@ DEFINE_SHOW_ATTRIBUTE(reconnects);
 static const struct file_operations events_fops = { .owner = THIS_MODULE, .write = events_write };
 
 #define CAT_LEN 65536
+#define CAT_MAX (8 << 20)
 
 static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 			 loff_t *ppos)
@@ -653,30 +661,33 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 		u8 create[64 + 56 + 400], read[64 + 49], close[64 + 24];
 		u8 crsp[512], csp[128], digest[SHA256_DIGEST_SIZE];
 		struct smb_task_op ops[3];
-		u8 rrsp[64 + 16 + CAT_LEN];
 	} *cb;
 	u8 *create, *read, *close, *crsp, *csp, *digest, *rrsp, *b;
 	struct smb_task_op *ops;
 	char buf[256], path[180];
-	unsigned int slot, i, n;
+	unsigned int slot, i, n, size = CAT_LEN;
 	u32 dlen = 0, doff;
 	int err;
 
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %179s", &slot, path) != 2 || slot >= SLOTS)
+	if (sscanf(buf, "%u %179s %u", &slot, path, &size) < 2 || slot >= SLOTS || !size ||
+	    size > CAT_MAX)
 		return -EINVAL;
 	cb = kzalloc(sizeof(*cb), GFP_KERNEL);
-	if (!cb)
+	rrsp = kvzalloc(64 + 16 + size, GFP_KERNEL);
+	if (!cb || !rrsp) {
+		kfree(cb);
+		kvfree(rrsp);
 		return -ENOMEM;
+	}
 	create = cb->create;
 	read = cb->read;
 	close = cb->close;
 	crsp = cb->crsp;
 	csp = cb->csp;
 	digest = cb->digest;
-	rrsp = cb->rrsp;
 	ops = cb->ops;
 	/* CREATE (MS-SMB2 2.2.13): FILE_READ_DATA | READ_ATTRIBUTES, FILE_OPEN. */
 	b = create + 64;
@@ -696,7 +707,7 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 	b = read + 64;
 	put_unaligned_le16(49, b);
 	b[2] = 0x50;
-	put_unaligned_le32(CAT_LEN, b + 4);
+	put_unaligned_le32(size, b + 4);
 	memcpy(b + 16, related_fid, 16);
 	/* CLOSE (2.2.15) of it. */
 	b = close + 64;
@@ -705,18 +716,20 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 
 	ops[0] = (struct smb_task_op){ .command = 5, .req = create,
 		.req_len = 64 + 56 + max(2 * n, 1u), .rsp = crsp, .rsp_size = sizeof(cb->crsp) };
-	ops[1] = (struct smb_task_op){ .command = 8, .credit_charge = 1, .req = read,
-		.req_len = sizeof(cb->read), .rsp = rrsp, .rsp_size = sizeof(cb->rrsp) };
+	ops[1] = (struct smb_task_op){ .command = 8, .credit_charge = DIV_ROUND_UP(size, 65536),
+		.req = read, .req_len = sizeof(cb->read), .rsp = rrsp, .rsp_size = 64 + 16 + size };
 	ops[2] = (struct smb_task_op){ .command = 6, .req = close,
 		.req_len = sizeof(cb->close), .rsp = csp, .rsp_size = sizeof(cb->csp) };
-	if (down_read_killable(&slots_sem))
-		return -EINTR;
+	if (down_read_killable(&slots_sem)) {
+		err = -EINTR;
+		goto out;
+	}
 	err = slots[slot] ? smb_call_sync(slots[slot], ops, 3, SMB_TASK_REPLAYABLE, 60 * HZ) : -ENOENT;
 	up_read(&slots_sem);
 	if (!err && ops[1].status == 0 && ops[1].rsp_len >= 64 + 16) {
 		doff = rrsp[64 + 2];
 		dlen = get_unaligned_le32(rrsp + 64 + 4);
-		if (doff < 64 + 16 || doff + dlen > min(ops[1].rsp_len, (size_t)64 + 16 + CAT_LEN))
+		if (doff < 64 + 16 || doff + dlen > min(ops[1].rsp_len, (size_t)64 + 16 + size))
 			err = -EPROTO;
 		else
 			sha256(rrsp + doff, dlen, digest);
@@ -729,6 +742,8 @@ static ssize_t cat_write(struct file *f, const char __user *ubuf, size_t len,
 		else
 			snprintf(result + i, sizeof(result) - i, "-\n");
 	}
+out:
+	kvfree(rrsp);
 	kfree(cb);
 	return err ? err : len;
 }
@@ -785,13 +800,15 @@ static ssize_t aread_write(struct file *f, const char __user *ubuf,
 	if (err)
 		return err;
 	if (sscanf(buf, "%u %179s %u %u", &slot, path, &n, &size) != 4 || slot >= SLOTS ||
-	    !n || n > 64 || !size || size > (4 << 20))
+	    !n || n > 64 || !size || size > (8 << 20))
 		return -EINVAL;
 	one = kvcalloc(n, sizeof(*one), GFP_KERNEL);
 	if (!one)
 		return -ENOMEM;
-	if (down_read_killable(&slots_sem))
+	if (down_read_killable(&slots_sem)) {
+		kvfree(one);
 		return -EINTR;
+	}
 	c = slots[slot];
 	err = c ? smb_clnt_open(c, path, 0x81, FILE_OPEN, 0x40, &fid, NULL) : -ENOENT;
 	if (err)
