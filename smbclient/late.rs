@@ -14,7 +14,6 @@ use crate::proto::header::{Command, Header, HeaderView, HEADER_LEN};
 use crate::proto::message::{encode, FileId, Message};
 use crate::sessions::SessionEntry;
 use crate::stats::{ClntStats, STATS};
-use kernel::alloc::flags::GFP_KERNEL;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -92,5 +91,5 @@ pub(crate) fn late_reply(entry: &Arc<SessionEntry>, frame: &[u8], request: &[u8]
     let Some(q) = crate::TASKQ.get() else {
         return false;
     };
-    q.0.try_spawn(GFP_KERNEL, move || work.run()).is_ok()
+    crate::kext::workqueue::spawn!(&q.0, "late::LateClose", move || work.run()).is_ok()
 }

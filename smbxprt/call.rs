@@ -252,7 +252,7 @@ impl Rqst {
     /// Takes the result of a request that is over: `EINPROGRESS` if it is
     /// not yet (wait for the owner's wake). The request is `Closed` after
     /// this, and its owner dropped. Process context.
-    pub(crate) fn finish(&self) -> Result<Finished> {
+    pub(crate) fn finish(self: &Arc<Self>) -> Result<Finished> {
         let (result, sent_at) = {
             let mut st = self.st.lock();
             let Phase::Finished(errno) = st.phase else {
@@ -273,6 +273,8 @@ impl Rqst {
         let recv = self.data.take();
         let reply = core::mem::take(&mut self.buf.lock().data);
         self.drop_owner();
+        // Over: its timer need not hold it any longer.
+        kwq::cancel_delayed_work::<Rqst, 0>(self);
         if let (Ok(()), Some(t)) = (&result, sent_at) {
             let us = t.elapsed().as_micros_ceil();
             self.xprt.stats.record_rtt(u64::try_from(us).unwrap_or(0));

@@ -256,11 +256,10 @@ impl<O: ConnOwner> Drop for ConnSock<O> {
         let Some(conn) = cs.owner().cloned() else {
             return;
         };
-        if conn
-            .owner
-            .queue()
-            .try_spawn(GFP_KERNEL, move || close_socket(cs))
-            .is_err()
+        if crate::kext::workqueue::spawn!(conn.owner.queue(), "conn::close_socket", move || {
+            close_socket(cs)
+        })
+        .is_err()
         {
             // No memory for the work item: the closure and the socket in it
             // were dropped, which tears the socket down without cancelling

@@ -318,13 +318,19 @@ impl Rqst {
             }
             if st.cancelled {
                 // Its owner left while the reply was verified: a good
-                // reply goes to the handlers, from smbiod.
+                // reply goes to the handlers, from smbiod. Otherwise
+                // nothing is left to do: its timer need not hold it (nor
+                // the module) any longer.
                 st.phase = Phase::Closed;
                 st.timer_at = None;
+                st.ev_cancel = false;
                 if result.is_ok() {
                     st.ev_late = true;
                     drop(st);
                     self.kick();
+                } else {
+                    drop(st);
+                    kwq::cancel_delayed_work::<Rqst, 0>(self);
                 }
                 return;
             }

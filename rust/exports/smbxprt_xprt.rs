@@ -456,6 +456,7 @@ pub unsafe extern "C" fn smb_xprt_finish(
     let Some(rqst) = (unsafe { attempt(c) }) else {
         return EINVAL.to_errno();
     };
+    let rqst: Arc<Rqst> = rqst.into();
     let f = match rqst.finish() {
         Ok(f) => f,
         Err(e) => return e.to_errno(),

@@ -30,7 +30,10 @@ use kernel::error::{code::EINVAL, code::ENOMEM, Result};
 use kernel::str::CStrExt;
 use kernel::sync::Arc;
 use kernel::time::Jiffies;
+use kernel::alloc::KBox;
+use kernel::init::InPlaceInit;
 use kernel::workqueue::{HasDelayedWork, HasWork, Queue, Work, WorkItem};
+use pin_init::{pin_data, pin_init};
 
 /// Work items may run on any CPU; the scheduler picks (`WQ_UNBOUND`).
 pub const WQ_UNBOUND: u32 = bindings::wq_flags_WQ_UNBOUND;
@@ -335,3 +338,66 @@ where
     }
     was_pending
 }
+
+/// A closure run once on a workqueue (what `Queue::try_spawn` does), with
+/// the lock class of the call site that spawned it: the kernel crate's
+/// `try_spawn` has one lock class key for every caller, whose name is a
+/// different string in each module that calls it, which lockdep reports
+/// as one key with two classes. Use [`spawn!`].
+#[pin_data]
+pub struct Spawned<F> {
+    #[pin]
+    work: Work<Spawned<F>>,
+    func: Option<F>,
+}
+
+impl<F: FnOnce()> WorkItem for Spawned<F> {
+    type Pointer = core::pin::Pin<KBox<Self>>;
+
+    fn run(mut this: core::pin::Pin<KBox<Self>>) {
+        if let Some(f) = this.as_mut().project().func.take() {
+            f();
+        }
+    }
+}
+
+kernel::impl_has_work! {
+    impl{F} HasWork<Self> for Spawned<F> { self.work }
+}
+
+impl<F: FnOnce() + Send + 'static> Spawned<F> {
+    /// Queues `func` on `queue` as a work item named `name` of lock class
+    /// `key`; `ENOMEM` (and `func` dropped) without memory for it.
+    pub fn queue(
+        queue: &Queue,
+        name: &'static CStr,
+        key: core::pin::Pin<&'static kernel::sync::LockClassKey>,
+        func: F,
+    ) -> Result {
+        let w = KBox::pin_init(
+            pin_init!(Self {
+                work <- Work::new(name, key),
+                func: Some(func),
+            }),
+            kernel::alloc::flags::GFP_KERNEL,
+        )
+        .map_err(|_| ENOMEM)?;
+        queue.enqueue(w);
+        Ok(())
+    }
+}
+
+/// Runs a closure once on a workqueue (`spawn!(queue, "name", || ...)`),
+/// with a lock class of the call site's own.
+#[macro_export]
+macro_rules! kext_spawn {
+    ($queue:expr, $name:literal, $func:expr) => {
+        $crate::kext::workqueue::Spawned::queue(
+            $queue,
+            ::kernel::c_str!($name),
+            ::kernel::static_lock_class!(),
+            $func,
+        )
+    };
+}
+pub use kext_spawn as spawn;

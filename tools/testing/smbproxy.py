@@ -283,8 +283,9 @@ def main(argv):
             c.close()
             continue
         log(logfile, 'conn %d mode %s' % (n, mode))
-        if mode == 'stall':
-            # A small receive buffer: the client's sends stop sooner.
+        if mode.split()[0] in ('stall', 'throttle'):
+            # A small receive buffer: the client's sends wait for the
+            # window (and stop sooner).
             c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         r = Relay(mode, n, c, s, logfile, control)
         threading.Thread(target=r.up, daemon=True).start()

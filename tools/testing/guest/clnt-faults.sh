@@ -157,11 +157,11 @@ clnt_blocking_lock() {
 }
 
 # Sends under signals: a task whose SIGALRM handler fires every millisecond
-# writes 64 signed 4 MiB blocks through a proxy that reads 32 MiB/s. A
-# caught signal must not cut a send short (that would be a broken frame and
-# a reconnect). (Proxy running.)
+# writes STORM_BLOCKS (64) signed 4 MiB blocks through a proxy that reads
+# 32 MiB/s into a small buffer. A caught signal must not cut a send short
+# (that would be a broken frame and a reconnect). (Proxy running.)
 clnt_signal_storm() {
-	local want c0 r0 i0 out
+	local want c0 r0 i0 out blocks=${STORM_BLOCKS:-64}
 	proxy "throttle 32768"
 	if ! clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 311 311 1" >/dev/null; then
 		t_fail "a signed session through the throttled proxy: $(cat /tmp/clnt.err)"
@@ -169,7 +169,7 @@ clnt_signal_storm() {
 	fi
 	want=$(pattern_sha 4194304)
 	c0=$(xstat $PPORT connects) r0=$(xstat $PPORT reconnects) i0=$(xstat $PPORT interrupted_sends)
-	out=$(python3 - "$C/put" <<'EOF'
+	out=$(python3 - "$C/put" "$blocks" <<'EOF'
 import os, signal, sys, time
 hits = 0
 def on_alarm(signum, frame):
@@ -180,7 +180,7 @@ signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
 t0 = time.monotonic()
 fd = os.open(sys.argv[1], os.O_WRONLY)
 err = 'ok'
-for i in range(64):
+for i in range(int(sys.argv[2])):
     try:
         os.write(fd, b'0 storm.bin 4194304 4194304')
     except OSError as e:
@@ -193,7 +193,7 @@ EOF
 	echo "    $out"
 	# (Python counts the handler's runs: while the task is in the kernel
 	# the timer's signals coalesce into one pending SIGALRM.)
-	t_check "64 signed 4 MiB writes under a SIGALRM every millisecond complete ($out)" \
+	t_check "$blocks signed 4 MiB writes under a SIGALRM every millisecond complete ($out)" \
 		sh -c "echo '$out' | grep -q '^ok signals [1-9]'"
 	t_check "... the server's file is the pattern" \
 		test "$(sha256sum <"$SRV_DIR/storm.bin" | cut -d' ' -f1)" = "$want"
@@ -329,7 +329,7 @@ clnt_release_logoff() {
 # straight into the caller's buffer, one whose reply the task owns (a
 # compound), and both on a sealed session (decrypted whole, then copied).
 clnt_big_reads() {
-	local max size want flags what
+	local max size want flags what csize cwant
 	dd if=/dev/urandom of="$SRV_DIR/big8.bin" bs=1M count=8 status=none
 	for flags in 0 2; do
 		what=$([ $flags = 0 ] && echo plain || echo sealed)
@@ -345,10 +345,16 @@ clnt_big_reads() {
 		t_check "$what: one READ of $size bytes into the caller's buffer" clnt aread "0 big8.bin 1 $size"
 		t_check "... returns the file's bytes ($(cut -c1-60 $C/result))" \
 			grep -q "^tasks 1 ok 1 callbacks 1 on_smbiod 1 bytes $size sha256 $want$" $C/result
-		t_check "$what: a compound CREATE + READ of $size bytes + CLOSE, the reply whole in the task's buffer" \
-			clnt cat "0 big8.bin $size"
+		# ksmbd (7.3) leaves the CLOSE's response out of a compound
+		# whose READ takes its whole max_read (the reply ends at the
+		# READ, so the client reports the CLOSE as not run): half of it
+		# there.
+		csize=$(pick $((size / 2)) $size)
+		cwant=$(head -c "$csize" "$SRV_DIR/big8.bin" | sha256sum | cut -d' ' -f1)
+		t_check "$what: a compound CREATE + READ of $csize bytes + CLOSE, the reply whole in the task's buffer" \
+			clnt cat "0 big8.bin $csize"
 		t_check "... returns the file's bytes ($(cut -c1-40 $C/result))" \
-			grep -q "^statuses 0x0 0x0 0x0 read $size sha256 $want$" $C/result
+			grep -q "^statuses 0x0 0x0 0x0 read $csize sha256 $cwant$" $C/result
 		clnt release all
 	done
 	rm -f "$SRV_DIR/big8.bin"
