@@ -26,12 +26,12 @@ use super::super::bindings;
 use core::ffi::CStr;
 use core::ops::Deref;
 use core::ptr::NonNull;
+use kernel::alloc::KBox;
 use kernel::error::{code::EINVAL, code::ENOMEM, Result};
+use kernel::init::InPlaceInit;
 use kernel::str::CStrExt;
 use kernel::sync::Arc;
 use kernel::time::Jiffies;
-use kernel::alloc::KBox;
-use kernel::init::InPlaceInit;
 use kernel::workqueue::{HasDelayedWork, HasWork, Queue, Work, WorkItem};
 use pin_init::{pin_data, pin_init};
 
