@@ -241,7 +241,21 @@ impl Rqst {
             return Err(e);
         }
         drop(sock);
-        let timed = self.st.lock().timer_at;
+        // The request timer runs from the end of the transmission (as
+        // sunrpc's does): a large request sent slowly is not yet late.
+        let timed = {
+            let mut st = self.st.lock();
+            if st.phase == Phase::Sent
+                && !st.interim
+                && self.params.class == crate::proto::credits::ChargeClass::Normal
+            {
+                let at = after_ms(xprt.key.timer.timeo_ms);
+                st.timer_at = Some(at);
+                Some(at)
+            } else {
+                None
+            }
+        };
         if let Some(at) = timed {
             kwq::enqueue_delayed::<Rqst, 0>(&xprt.globals.smbiod, self, until(at));
         }
@@ -346,8 +360,11 @@ impl Rqst {
         let (cancel, expired, parked_soft) = {
             let mut st = self.st.lock();
             let cancel = core::mem::take(&mut st.ev_cancel);
+            // (A request its owner left waits for its reply or the end of
+            // the connection in the MID table: no timer.)
             let expired = st.phase == Phase::Sent
                 && !st.interim
+                && !st.cancelled
                 && st.timer_at.is_some_and(|at| passed(at, now));
             let parked_soft = st.phase == Phase::Parked && st.unconnected_since.is_some();
             (cancel, expired, parked_soft)
@@ -363,17 +380,16 @@ impl Rqst {
                 self.st.lock().timer_at = Some(after_ms(xprt.key.timer.timeo_ms));
                 xprt.probe_now();
             } else {
-                // Soft: the request fails (its owner gets the iterator
-                // back with the result); the server is asked to drop it,
-                // and a late reply goes to the handlers.
-                self.end(Err(ETIMEDOUT));
-                let was_cancelled = {
-                    let mut st = self.st.lock();
-                    core::mem::replace(&mut st.cancelled, true)
-                };
+                // Soft: the server is asked to drop the request (while it
+                // is still out), then it fails (its owner gets the
+                // iterator back with the result), and a late reply goes to
+                // the handlers.
+                let was_cancelled = self.st.lock().cancelled;
                 if !was_cancelled {
                     xprt.send_cancel(self);
                 }
+                self.end(Err(ETIMEDOUT));
+                self.st.lock().cancelled = true;
                 return;
             }
         }
@@ -384,7 +400,8 @@ impl Rqst {
         }
         let next = {
             let st = self.st.lock();
-            st.timer_at.filter(|_| st.phase == Phase::Sent)
+            st.timer_at
+                .filter(|_| st.phase == Phase::Sent && !st.cancelled)
         };
         if let Some(at) = next {
             kwq::enqueue_delayed::<Rqst, 0>(&xprt.globals.smbiod, self, until(at));

@@ -201,9 +201,22 @@ impl ConnSink<'_> {
     fn retire(&self, r: &Arc<Rqst>) {
         let xprt = self.xprt();
         if xprt.mids.remove(r) {
-            let charge = r.st.lock().charge.take();
+            let (charge, gone) = {
+                let mut st = r.st.lock();
+                // A request its owner left is over once its reply is in:
+                // nothing (its timer included) keeps it any longer.
+                let gone = st.cancelled && st.phase == crate::rqst::Phase::Sent;
+                if gone {
+                    st.phase = crate::rqst::Phase::Closed;
+                    st.timer_at = None;
+                }
+                (st.charge.take(), gone)
+            };
             if let Some(c) = charge {
                 let _ = xprt.credits.lock().complete(&c);
+            }
+            if gone {
+                crate::kext::workqueue::cancel_delayed_work::<Rqst, 0>(r);
             }
             xprt.wake();
         }

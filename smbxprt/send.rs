@@ -307,9 +307,6 @@ impl Xprt {
             let mut st = rqst.st.lock();
             st.phase = Phase::Sent;
             st.sent_at = Some(Instant::<Monotonic>::now());
-            if params.class == crate::proto::credits::ChargeClass::Normal {
-                st.timer_at = Some(crate::call::after_ms(self.key.timer.timeo_ms));
-            }
         }
         let mut slices: [&[u8]; MAX_PARTS + 1] = [&[]; MAX_PARTS + 1];
         slices[0] = &frame[..];

@@ -68,11 +68,19 @@ FLAG_RESPONSE, FLAG_ASYNC = 0x1, 0x2
 STATUS_PENDING = 0x00000103
 
 log_lock = threading.Lock()
+log_files = {}
 
 
 def log(path, line):
-    with log_lock, open(path, 'a') as f:
+    """Appends a line to PATH (kept open: under TCG an open per line costs
+    more than the reply it logs). A test that empties the file between
+    cases truncates it; appending keeps working at its new end."""
+    with log_lock:
+        f = log_files.get(path)
+        if f is None:
+            f = log_files[path] = open(path, 'a')
         f.write(line + '\n')
+        f.flush()
 
 
 def header(cmd, mid, credits, status=0, flags=FLAG_RESPONSE, async_id=None):

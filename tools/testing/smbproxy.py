@@ -285,8 +285,9 @@ def main(argv):
         log(logfile, 'conn %d mode %s' % (n, mode))
         if mode.split()[0] in ('stall', 'throttle'):
             # A small receive buffer: the client's sends wait for the
-            # window (and stop sooner).
-            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            # window (and a stalled one stops sooner).
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                         16384 if mode == 'stall' else 262144)
         r = Relay(mode, n, c, s, logfile, control)
         threading.Thread(target=r.up, daemon=True).start()
         threading.Thread(target=r.down, daemon=True).start()

@@ -285,7 +285,7 @@ release
 # answers the probes.)
 fake hold
 printf '127.0.0.1 %s 210 210 1 5000 5000 2' "$PORT" >$T/connect
-( printf '1 256 120000 77' >$T/call 2>/dev/null ) &
+( printf '1 256 900000 77' >$T/call 2>/dev/null ) &
 holder=$!
 for _ in $(seq 100); do seen '^held conn=1' && break; sleep 0.1; done
 held_mid=$(sed -n 's/^held conn=1 mid=\([0-9]*\)$/\1/p' "$FAKELOG")
