@@ -77,6 +77,15 @@ clnt_bad_signatures() {
 		test "$(xstat $PPORT connects)" = "$conn0"
 	clnt release all
 	rm -f "$SRV_DIR/flip.bin"
+	# The final SESSION_SETUP response is verified too (3.1.1 signs it;
+	# without that check the preauth integrity hash protects nothing).
+	arm "flip-sig 1"
+	err=$(clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 311 311")
+	armed_done
+	t_check "a final SESSION_SETUP response with one bit of its Signature flipped: the session is refused with EACCES (${err:-accepted})" \
+		sh -c "echo '$err' | grep -q 'Permission denied'"
+	t_check "... and the log says why" sh -c "dmesg | grep -q 'SESSION_SETUP response'"
+	clnt release all
 }
 
 # A sealed frame that does not open (one ciphertext byte flipped on the way)
