@@ -352,10 +352,13 @@ release
 fake one-credit
 connect 1
 printf '16 256 30000 9' >$T/acall
+# (A call whose reply is in before its writer looks is finished by the
+# writer; the others on smbiod. How many found the credit taken depends on
+# how fast the writer starts them.)
 t_check "async, one credit: 16 calls started at once all complete ($(cat $T/result))" \
-	grep -q '^acalls 16 ok 16 eio 0 etimedout 0 other 0 smbiod 16$' $T/result
-t_check "async, one credit: they waited parked ($(stat_of credit_stalls) credit stalls), the server saw 16 ECHOs ($(grep -c '^echo conn=1 .*tag=9$' $FAKELOG))" \
-	sh -c "test '$(stat_of credit_stalls)' -ge 8 -a '$(grep -c '^echo conn=1 .*tag=9$' $FAKELOG)' = 16"
+	grep -qE '^acalls 16 ok 16 eio 0 etimedout 0 other 0 smbiod [0-9]+$' $T/result
+t_check "async, one credit: some waited parked for the credit ($(stat_of credit_stalls) credit stalls), the server saw 16 ECHOs ($(grep -c '^echo conn=1 .*tag=9$' $FAKELOG))" \
+	sh -c "test '$(stat_of credit_stalls)' -ge 1 -a '$(grep -c '^echo conn=1 .*tag=9$' $FAKELOG)' = 16"
 release
 
 # The request timer, T = 2 s, against a server that never answers.
