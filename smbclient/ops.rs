@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Typed operations on a handle, synchronous (each a task run in the
-//! caller's context): CREATE (open), CLOSE, READ into and WRITE from a
-//! caller's kernel-backed iterator (MS-SMB2 2.2.13 to 2.2.22), QUERY_INFO,
-//! SET_INFO, LOCK, FLUSH, QUERY_DIRECTORY and the oplock break
-//! acknowledgement.
+//! caller's context): CREATE (open), CLOSE (MS-SMB2 2.2.13 to 2.2.16),
+//! QUERY_INFO, SET_INFO, LOCK, FLUSH, QUERY_DIRECTORY and the oplock break
+//! acknowledgement. READ and WRITE are in `rw.rs`.
 #![forbid(unsafe_code)]
 
 use crate::clnt::ClntCore;
-use crate::kext::iter::KernelIter;
 use crate::proto::close::{CloseRequest, FlushRequest};
 use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
 use crate::proto::create_ctx::{CreateContext, CreateContexts, DurableV2Request};
 use crate::proto::credits::credit_charge;
-use crate::proto::file_io::{ReadRequest, ReadResponse, WriteRequest, WriteResponse};
 use crate::proto::header::{Command, Header, HeaderView, HEADER_LEN};
 use crate::proto::info::{info_type, QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
 use crate::proto::info_class::{
@@ -28,23 +25,20 @@ use crate::proto::query_dir::{
 };
 use crate::proto::status::code;
 use crate::proto::utf16::encode_utf16le;
-use crate::proto::wire;
 use crate::session::status_errno;
-use crate::task::{TaskArgs, TaskOp, REPLAYABLE};
+use crate::task::REPLAYABLE;
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::sync::Arc;
 
 /// Each request waits at most this long (the transport's hard/soft timer
 /// decides how a silent server is handled within it).
-const OP_TIMEOUT_MS: u32 = 120_000;
+pub(crate) const OP_TIMEOUT_MS: u32 = 120_000;
 
 /// SMB2_IMPERSONATION_IMPERSONATION (2.2.13).
 const IMPERSONATION: u32 = 2;
 /// FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE.
 const SHARE_ALL: u32 = 7;
-/// WRITE's fixed part: header, 48 bytes of body (the payload follows).
-const WRITE_HEADER: usize = HEADER_LEN + 48;
 
 /// What an open reports.
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,7 +49,7 @@ pub(crate) struct OpenInfo {
 }
 
 /// A reply's status as a result.
-fn check(reply: &[u8]) -> Result<Header> {
+pub(crate) fn check(reply: &[u8]) -> Result<Header> {
     let h = Header::parse(reply).map_err(|_| EPROTO)?;
     if h.status != code::STATUS_SUCCESS {
         return Err(status_errno(h.status));
@@ -165,208 +159,6 @@ impl ClntCore {
         // send again after a reconnect.
         self.fixed(&body, REPLAYABLE)
     }
-
-    /// Reads up to `dest.count()` bytes at `offset` into `dest` (one READ,
-    /// at most the negotiated maximum); returns how many arrived (0 at the
-    /// end of the file), and the cursor, advanced by them.
-    pub(crate) fn read(
-        self: &Arc<Self>,
-        fid: FileId,
-        offset: u64,
-        mut dest: KernelIter<'static>,
-    ) -> (Result<usize>, Option<KernelIter<'static>>) {
-        let max = match self.session().xprt.negotiated() {
-            Ok(n) => n.max_read_size as usize,
-            Err(e) => return (Err(e), Some(dest)),
-        };
-        let want = dest.count().min(max).min(8 << 20);
-        if want == 0 {
-            return (Ok(0), Some(dest));
-        }
-        let mut h = Header::request(Command::Read);
-        h.credit_charge = credit_charge(want);
-        let body = ReadRequest {
-            padding: 0x50,
-            flags: 0,
-            length: want as u32,
-            offset,
-            file_id: fid,
-            minimum_count: 0,
-            channel: 0,
-            remaining_bytes: 0,
-        };
-        let mut req = [0u8; HEADER_LEN + 49];
-        let len = match encode(&h, &body, &mut req) {
-            Ok(l) => l,
-            Err(_) => return (Err(EINVAL), Some(dest)),
-        };
-        let before = dest.count();
-        let cut = dest.truncate(want);
-        // A READ changes nothing on the server: safe to send again.
-        let r = self.call_with(
-            &req[..len],
-            Command::Read,
-            h.credit_charge,
-            REPLAYABLE,
-            None,
-            Some(dest),
-        );
-        let (reply, dest) = match r {
-            Ok((reply, _, recv)) => (Ok(reply), recv),
-            Err((e, _, recv)) => (Err(e), recv),
-        };
-        let Some(mut dest) = dest else {
-            return (Err(reply.err().unwrap_or(EIO)), None);
-        };
-        dest.reexpand(cut);
-        let got = before.saturating_sub(dest.count());
-        let r = match reply {
-            Err(e) => Err(e),
-            Ok(reply) => read_result(&reply, got, &mut dest),
-        };
-        (r, Some(dest))
-    }
-
-    /// Writes `src` (at most the negotiated maximum) at `offset`; returns
-    /// how many bytes the server took, and the cursor, advanced by what
-    /// was sent.
-    pub(crate) fn write(
-        self: &Arc<Self>,
-        fid: FileId,
-        offset: u64,
-        mut src: KernelIter<'static>,
-    ) -> (Result<usize>, Option<KernelIter<'static>>) {
-        let max = match self.session().xprt.negotiated() {
-            Ok(n) => n.max_write_size as usize,
-            Err(e) => return (Err(e), Some(src)),
-        };
-        let n = src.count().min(max).min(8 << 20);
-        if n == 0 {
-            return (Ok(0), Some(src));
-        }
-        let mut h = Header::request(Command::Write);
-        h.credit_charge = credit_charge(n);
-        let body = WriteRequest {
-            data_offset: WRITE_HEADER as u16,
-            length: n as u32,
-            offset,
-            file_id: fid,
-            channel: 0,
-            remaining_bytes: 0,
-            flags: 0,
-        };
-        let mut req = [0u8; WRITE_HEADER + 1];
-        let len = match encode(&h, &body, &mut req) {
-            Ok(l) => l,
-            Err(_) => return (Err(EINVAL), Some(src)),
-        };
-        // The body's one-byte Buffer placeholder is where the payload starts.
-        let len = len.min(WRITE_HEADER);
-        let cut = src.truncate(n);
-        // The payload goes from the caller's iterator to the socket (the
-        // transport signs it from a duplicate cursor).
-        let r = self.call_with(
-            &req[..len],
-            Command::Write,
-            h.credit_charge,
-            0,
-            Some(src),
-            None,
-        );
-        let (reply, src) = match r {
-            Ok((reply, send, _)) => (Ok(reply), send),
-            Err((e, send, _)) => (Err(e), send),
-        };
-        let src = src.map(|mut s| {
-            s.reexpand(cut);
-            s
-        });
-        let r = reply.and_then(|reply| {
-            let r = &reply[..];
-            check(r)?;
-            let rsp = WriteResponse::parse(r).map_err(|_| EPROTO)?;
-            Ok(rsp.count as usize)
-        });
-        (r, src)
-    }
-
-    /// One request PDU with a payload to send or a destination, run
-    /// synchronously; its reply PDU (256 bytes kept), and the iterators.
-    #[allow(clippy::type_complexity)]
-    fn call_with(
-        self: &Arc<Self>,
-        req: &[u8],
-        command: Command,
-        credit_charge: u16,
-        flags: u32,
-        send: Option<KernelIter<'static>>,
-        recv: Option<KernelIter<'static>>,
-    ) -> core::result::Result<
-        (
-            KVec<u8>,
-            Option<KernelIter<'static>>,
-            Option<KernelIter<'static>>,
-        ),
-        (
-            kernel::error::Error,
-            Option<KernelIter<'static>>,
-            Option<KernelIter<'static>>,
-        ),
-    > {
-        let op = (|| -> Result<KVec<TaskOp>> {
-            let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
-            buf.extend_from_slice(req, GFP_KERNEL)?;
-            let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-            ops.push(
-                TaskOp::new(command.to_u16(), credit_charge, buf, 256),
-                GFP_KERNEL,
-            )?;
-            Ok(ops)
-        })();
-        let ops = match op {
-            Ok(o) => o,
-            Err(e) => return Err((e, send, recv)),
-        };
-        let r = self.run_sync(TaskArgs {
-            ops,
-            send,
-            recv,
-            flags,
-            timeout_ms: Some(OP_TIMEOUT_MS),
-        })?;
-        let mut out = KVec::new();
-        if let Err(e) = out.extend_from_slice(r.rsp(0), GFP_KERNEL) {
-            return Err((e.into(), r.send, r.recv));
-        }
-        Ok((out, r.send, r.recv))
-    }
-}
-
-/// What a READ's reply says: `got` bytes went straight into `dest`
-/// (split by the transport), or the payload is in the reply (not split:
-/// none, or one that did not fit) and is copied there.
-fn read_result(reply: &[u8], got: usize, dest: &mut KernelIter<'_>) -> Result<usize> {
-    let hdr = Header::parse(reply).map_err(|_| EPROTO)?;
-    if hdr.status == code::STATUS_END_OF_FILE {
-        return Ok(0);
-    }
-    check(reply)?;
-    if got > 0 {
-        // The reply ends at DataOffset; DataLength (MS-SMB2 2.2.20) must
-        // say what went into `dest`.
-        let len = wire::get_u32(reply, HEADER_LEN + 4).map_err(|_| EPROTO)?;
-        return if len as usize == got {
-            Ok(got)
-        } else {
-            Err(EPROTO)
-        };
-    }
-    let rsp = ReadResponse::parse(reply).map_err(|_| EPROTO)?;
-    let data = rsp.payload(reply).map_err(|_| EPROTO)?;
-    if data.is_empty() {
-        return Ok(0);
-    }
-    dest.copy_to(data)
 }
 
 /// A file's attributes (FileBasicInformation and FileStandardInformation,

@@ -6,7 +6,9 @@
 //! - `sessions`, `session`: shared sessions, their setup (NTLMSSP), keys
 //!   and re-authentication after a reconnect;
 //! - `task`: the task state machine (sunrpc's `clnt.c`);
+//! - `sync`: tasks run in the caller's context;
 //! - `ops`: typed synchronous operations;
+//! - `rw`: READ and WRITE, synchronous and asynchronous;
 //! - `breaks`, `late`: what the server sends unasked (breaks), and late
 //!   replies (an open whose task left is closed);
 //! - `auth`: the NTLM building blocks of `include/smb/auth.h`;
@@ -22,6 +24,8 @@ pub mod bindings;
 pub mod exports;
 #[path = "../rust/exports/smbclient_clnt.rs"]
 pub mod exports_clnt;
+#[path = "../rust/exports/smbclient_task.rs"]
+pub mod exports_task;
 #[path = "../rust/kext/mod.rs"]
 pub mod kext;
 #[path = "../rust/smbproto/src/proto/mod.rs"]
@@ -39,9 +43,11 @@ mod clnt;
 mod compound;
 mod late;
 mod ops;
+mod rw;
 mod session;
 mod sessions;
 mod stats;
+mod sync;
 mod task;
 
 use kernel::debugfs::{Dir, File};

@@ -38,9 +38,7 @@ use crate::compound::{emit_headers, read_split, request_parts, split_reply};
 pub(crate) use crate::compound::{TaskOp, TaskResult, MAX_OPS};
 use crate::kext::iter::KernelIter;
 use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
-use crate::proto::header::{
-    clear_signature, flags, header_flags, set_header_flags, Command, HEADER_LEN,
-};
+use crate::proto::header::{clear_signature, flags, header_flags, set_header_flags, HEADER_LEN};
 use crate::proto::status::code;
 use crate::session::Session;
 use crate::smb_xprt::{CallOps, XprtCall};
@@ -91,6 +89,8 @@ enum Action {
     Transmit,
     Status,
     Decode,
+    /// The owner gave the task up (`smb_task_cancel`).
+    Cancel,
     Done,
 }
 
@@ -299,6 +299,35 @@ impl Task {
         }
     }
 
+    /// The owner gives the task up (`smb_task_cancel`): a request out is
+    /// cancelled on the server (SMB2 CANCEL, MS-SMB2 3.2.4.24) and its
+    /// destination is let go at once; the task is over with `ECANCELED`,
+    /// its `done` called where a woken step of it runs (a synchronous
+    /// task's caller, else smbclient's workqueue). May sleep while a step
+    /// of the task runs. False if it was over already.
+    pub(crate) fn cancel(self: &Arc<Self>) -> bool {
+        let mut st = self.st.lock();
+        if matches!(st.action, Action::Done | Action::Cancel) {
+            return false;
+        }
+        st.action = Action::Cancel;
+        // The transport never wakes the task again: what waited on it
+        // (credits, the reply) is over now.
+        if let Some(c) = st.call.as_mut() {
+            if let Some(it) = c.cancel() {
+                st.recv = Some(it);
+            }
+        }
+        drop(st);
+        if self.flags & ASYNC == 0 {
+            self.woken.store(true, Ordering::Release);
+            self.wq.wake_all();
+        } else {
+            self.defer();
+        }
+        true
+    }
+
     /// The loop of `__rpc_execute`: runs steps until one waits. `may_block`:
     /// the caller may sleep for a re-authentication (a synchronous task's
     /// caller, smbclient's workqueue), else such a step is deferred.
@@ -329,6 +358,7 @@ impl Task {
                 Action::Transmit => self.call_transmit(&mut st),
                 Action::Status => self.call_status(&mut st),
                 Action::Decode => self.call_decode(&mut st),
+                Action::Cancel => self.call_cancel(&mut st),
                 Action::Done => return,
             };
             match step {
@@ -440,6 +470,16 @@ impl Task {
     }
 
     // --- The steps. ------------------------------------------------------
+
+    /// `call_cancel`: given up by its owner.
+    fn call_cancel(self: &Arc<Self>, st: &mut TaskSt) -> Step {
+        if let Some(c) = st.call.as_mut() {
+            if let Some(it) = c.cancel() {
+                st.recv = Some(it);
+            }
+        }
+        Step::Done(Err(ECANCELED))
+    }
 
     /// `call_start`: the owner's `prepare`, once.
     fn call_start(self: &Arc<Self>, st: &mut TaskSt) -> Step {
@@ -653,13 +693,6 @@ impl Task {
     }
 }
 
-/// An owner that only waits (the synchronous calls of this module).
-pub(crate) struct Waiting;
-
-impl TaskOwner for Waiting {
-    fn done(&self, _task: &Arc<Task>, _out: &mut Option<TaskResult>) {}
-}
-
 impl Task {
     /// Takes what the owner left of a task that is over (`EINPROGRESS`
     /// before; `EINVAL` if taken already).
@@ -668,101 +701,5 @@ impl Task {
             return Err(EINPROGRESS);
         }
         self.leftover.lock().take().ok_or(EINVAL)
-    }
-}
-
-impl ClntCore {
-    /// Runs `args` synchronously (in the caller's context, killably).
-    /// Fails only if nothing came back; each operation's status is in the
-    /// result. The iterators come back in the result, or in `Err`'s pair.
-    pub(crate) fn run_sync(
-        self: &Arc<Self>,
-        mut args: TaskArgs,
-    ) -> core::result::Result<
-        TaskResult,
-        (
-            Error,
-            Option<KernelIter<'static>>,
-            Option<KernelIter<'static>>,
-        ),
-    > {
-        args.flags &= !ASYNC;
-        let owner: KBox<dyn TaskOwner> = match KBox::new(Waiting, GFP_KERNEL) {
-            Ok(o) => o,
-            Err(e) => return Err((e.into(), args.send, args.recv)),
-        };
-        let (send, recv) = (args.send.take(), args.recv.take());
-        let ops = core::mem::take(&mut args.ops);
-        let t = Task::new(
-            self,
-            TaskArgs {
-                ops,
-                send,
-                recv,
-                flags: args.flags,
-                timeout_ms: args.timeout_ms,
-            },
-            owner,
-        );
-        let t = match t {
-            Ok(t) => t,
-            Err(e) => return Err((e, None, None)),
-        };
-        t.start();
-        match t.take_result() {
-            Ok(TaskResult {
-                result: Ok(()),
-                ops,
-                reply,
-                send,
-                recv,
-            }) => Ok(TaskResult {
-                result: Ok(()),
-                ops,
-                reply,
-                send,
-                recv,
-            }),
-            Ok(TaskResult {
-                result: Err(e),
-                send,
-                recv,
-                ..
-            }) => Err((e, send, recv)),
-            Err(e) => Err((e, None, None)),
-        }
-    }
-
-    /// One request PDU (`req`, header space included), synchronously; its
-    /// reply (header included), at most `rsp_room` bytes kept. `flags`:
-    /// `REPLAYABLE`.
-    pub(crate) fn call_one(
-        self: &Arc<Self>,
-        req: &[u8],
-        command: Command,
-        credit_charge: u16,
-        flags: u32,
-        rsp_room: usize,
-        timeout_ms: Option<u32>,
-    ) -> Result<KVec<u8>> {
-        let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
-        buf.extend_from_slice(req, GFP_KERNEL)?;
-        let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-        ops.push(
-            TaskOp::new(command.to_u16(), credit_charge, buf, rsp_room),
-            GFP_KERNEL,
-        )?;
-        let r = self
-            .run_sync(TaskArgs {
-                ops,
-                send: None,
-                recv: None,
-                flags,
-                timeout_ms,
-            })
-            .map_err(|(e, _, _)| e)?;
-        let mut out = KVec::with_capacity(r.rsp(0).len(), GFP_KERNEL)?;
-        out.extend_from_slice(r.rsp(0), GFP_KERNEL)?;
-        Ok(out)
     }
 }

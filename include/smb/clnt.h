@@ -78,6 +78,8 @@ struct smb_clnt_info {
 	u64 session_id;
 	u32 share_flags;		/* MS-SMB2 2.2.10 ShareFlags */
 	u8 encrypted;			/* requests are sealed */
+	u32 max_read;			/* the negotiated maximum READ, bytes */
+	u32 max_write;			/* ... and WRITE */
 };
 
 /*
@@ -339,8 +341,9 @@ int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
  * there; nothing waits for its reply, and ->done is called on smbiod
  * when it comes, or on smbclient's workqueue ("smbclient", WQ_UNBOUND |
  * WQ_MEM_RECLAIM) when a step had to wait there, or in the caller of
- * smb_run_task() if the task failed before anything was sent. An
- * asynchronous task's @timeout bounds its wait for credits and the
+ * smb_run_task() if the task failed before anything was sent or its
+ * reply was there by the time the send returned. An asynchronous task's
+ * @timeout bounds its wait for credits and the
  * connection; once its request is out, the transport's request timer
  * (soft) or probes (hard) decide. ->done may sleep and start tasks, but
  * must not wait for a reply. ->release is called when the last reference
@@ -388,5 +391,70 @@ int smb_task_result(struct smb_task *task);
 int smb_task_wait(struct smb_task *task);
 
 void smb_task_put(struct smb_task *task);
+
+/*
+ * smb_task_cancel() - give @task up: a request that went out is cancelled
+ * on the server (SMB2 CANCEL, MS-SMB2 3.2.4.24) and its destination
+ * iterator is no longer written to when this returns; the task completes
+ * with -ECANCELED (->done is called on smbclient's workqueue, or in the
+ * caller of a synchronous task). Process context; may sleep while a step
+ * of the task runs. Returns 0, or -EALREADY if the task was over (or being
+ * cancelled) already.
+ */
+int smb_task_cancel(struct smb_task *task);
+
+/*
+ * Asynchronous READ and WRITE (MS-SMB2 2.2.19, 2.2.21), as netfs's
+ * ->issue_read and ->issue_write use them. The caller fills in the first
+ * fields of a struct smb_io (which may be embedded in its own object, a
+ * netfs subrequest for one) and starts it; smbclient fills in the results
+ * and calls ->done once:
+ *   - on smbiod when the reply comes (process context, never softirq),
+ *   - on smbclient's workqueue when a step had to wait there (a
+ *     re-authentication) or the task was cancelled,
+ *   - in the caller of smb_read_async()/smb_write_async(), before it
+ *     returns, if the task failed before anything was sent, or if the
+ *     reply was there by the time the send returned.
+ * ->done may start other operations, and must not wait for a reply. The
+ * struct, its iterator and the memory behind it stay the caller's to keep
+ * valid until ->done is called; smbclient touches none of them after, so
+ * ->done may free them. @iter is a kernel-backed iterator
+ * (ITER_KVEC, ITER_BVEC, ITER_FOLIOQ, ITER_XARRAY); one operation moves
+ * at most its count and the negotiated maximum (smb_clnt_info's
+ * max_read/max_write), and @iter comes back advanced by what moved.
+ */
+struct smb_io;
+
+struct smb_io_ops {
+	struct module *owner;		/* pinned while the task lives */
+	void (*done)(struct smb_io *io);
+};
+
+struct smb_io {
+	/* Set by the caller. */
+	struct smb_clnt *clnt;
+	struct smb_fid fid;
+	u64 offset;
+	struct iov_iter *iter;		/* READ: destination; WRITE: source */
+	const struct smb_io_ops *ops;
+	void *data;			/* the caller's */
+	/* Set by smbclient before ->done. */
+	int error;			/* 0 or -errno (-ECANCELED, -EIO, ...) */
+	u8 eof;				/* READ: at or past the end of the file */
+	size_t transferred;		/* bytes read, or taken by the server */
+};
+
+/*
+ * smb_read_async(), smb_write_async() - start @io. Return the task (a
+ * reference the caller drops with smb_task_put(); smb_task_cancel() gives
+ * it up), or an ERR_PTR (-EINVAL, -ENOMEM, -ENODEV, the transport's error)
+ * and then ->done is never called. A READ is replayed after a lost
+ * connection; a WRITE is not (-EIO: its outcome is unknown). A READ at or
+ * past the end of the file completes with transferred 0 and eof set; a
+ * short READ before it with eof clear. A WRITE the server took none of
+ * completes with -EIO.
+ */
+struct smb_task *smb_read_async(struct smb_io *io);
+struct smb_task *smb_write_async(struct smb_io *io);
 
 #endif /* _SMB_CLNT_H */

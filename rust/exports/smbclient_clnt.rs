@@ -6,9 +6,8 @@
 //! (Documentation/abi.rst).
 //!
 //! A `struct smb_clnt *` handed to C is a `KBox<Clnt>` turned into a raw
-//! pointer by `smb_clnt_create` and given back by `smb_clnt_release`; a
-//! `struct smb_task *` an `Arc<Task>` from `smb_run_task`, given back by
-//! `smb_task_put`.
+//! pointer by `smb_clnt_create` and given back by `smb_clnt_release`.
+//! Tasks and asynchronous I/O are in `smbclient_task.rs`.
 
 use super::bindings;
 use super::clnt::{Clnt, ClntArgs};
@@ -19,13 +18,12 @@ use super::kext::net::addr::SockAddr;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret};
 use super::smb_xprt::{Config, Transport};
-use super::task::{Task, TaskArgs, TaskOp, TaskOwner, TaskResult, ASYNC, MAX_OPS, REPLAYABLE};
 use super::{SESSIONS, WATCHES};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::Result;
-use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
+use kernel::ffi::{c_char, c_int, c_long, c_void};
 use kernel::prelude::*;
-use kernel::sync::{Arc, ArcBorrow};
+use kernel::sync::Arc;
 
 /// A C owner's break callback, with its module pinned while the watch
 /// lives.
@@ -423,7 +421,7 @@ pub unsafe extern "C" fn smb_clnt_create(
 /// # Safety
 ///
 /// `c` came from `smb_clnt_create` and was not released.
-unsafe fn borrow<'a>(c: *mut bindings::smb_clnt) -> &'a Clnt {
+pub(crate) unsafe fn borrow<'a>(c: *mut bindings::smb_clnt) -> &'a Clnt {
     // SAFETY: the caller's contract.
     unsafe { &*c.cast::<Clnt>().cast_const() }
 }
@@ -462,6 +460,10 @@ pub unsafe extern "C" fn smb_clnt_info(
     // SAFETY: the header's contract.
     let clnt = unsafe { borrow(c) };
     let s = clnt.core.session();
+    let (max_read, max_write) = match s.xprt.negotiated() {
+        Ok(n) => (n.max_read_size, n.max_write_size),
+        Err(e) => return e.to_errno(),
+    };
     let v = bindings::smb_clnt_info {
         dialect: s.dialect,
         signing: u8::from(s.signs()),
@@ -470,6 +472,8 @@ pub unsafe extern "C" fn smb_clnt_info(
         session_id: s.session_id,
         share_flags: clnt.core.share_flags(),
         encrypted: u8::from(clnt.core.seals()),
+        max_read,
+        max_write,
     };
     // SAFETY: the header's contract.
     unsafe { out.write(v) };
@@ -489,7 +493,7 @@ pub unsafe extern "C" fn smb_clnt_echo(c: *mut bindings::smb_clnt, timeout: c_lo
     errno(r)
 }
 
-fn fid_of(f: &bindings::smb_fid) -> super::proto::message::FileId {
+pub(crate) fn fid_of(f: &bindings::smb_fid) -> super::proto::message::FileId {
     super::proto::message::FileId {
         persistent: f.persistent,
         volatile: f.volatile_id,
@@ -737,41 +741,6 @@ pub unsafe extern "C" fn smb_clnt_readdir(
 ///
 /// # Safety
 ///
-/// `c` is a live handle; `ops` points to `nr` valid operations whose
-/// buffers are valid and not otherwise used during the call.
-#[no_mangle]
-pub unsafe extern "C" fn smb_call_sync(
-    c: *mut bindings::smb_clnt,
-    ops: *mut bindings::smb_task_op,
-    nr: c_uint,
-    flags: u32,
-    timeout: c_long,
-) -> c_int {
-    if flags & !bindings::SMB_TASK_REPLAYABLE != 0 {
-        return EINVAL.to_errno();
-    }
-    let setup = bindings::smb_task_setup {
-        clnt: c,
-        ops,
-        nr_ops: nr,
-        recv_data: core::ptr::null_mut(),
-        send_data: core::ptr::null_mut(),
-        flags,
-        timeout,
-        callbacks: core::ptr::null(),
-        data: core::ptr::null_mut(),
-    };
-    // SAFETY: the header's contract: a live handle, `nr` valid operations.
-    match unsafe { start(&setup) } {
-        Ok(t) => t.result().map_or(EINVAL.to_errno(), errno),
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// See `include/smb/clnt.h`.
-///
-/// # Safety
-///
 /// `c` is a live handle; `fid` valid.
 #[no_mangle]
 pub unsafe extern "C" fn smb_clnt_flush(
@@ -888,274 +857,8 @@ pub unsafe extern "C" fn smb_clnt_set_info(
     )
 }
 
-/// A C caller's task: its setup (operations, iterators, callbacks), the
-/// callbacks' module pinned until `release` has run.
-struct CTask {
-    setup: bindings::smb_task_setup,
-    _owner: Option<ModuleRef>,
-}
-
-// SAFETY: the setup's pointers are the caller's, valid until `done` (the
-// header's contract) and usable from any task; the callbacks may run on
-// smbiod or smbclient's workqueue (the header says so).
-unsafe impl Send for CTask {}
-// SAFETY: as above; shared access only reads the setup.
-unsafe impl Sync for CTask {}
-
-impl CTask {
-    fn call_back(&self, task: &Arc<Task>, prepare: bool) {
-        let cb = self.setup.callbacks;
-        if cb.is_null() {
-            return;
-        }
-        // SAFETY: the table is valid while the task lives (its owner is
-        // pinned).
-        let f = unsafe {
-            if prepare {
-                (*cb).prepare
-            } else {
-                (*cb).done
-            }
-        };
-        if let Some(f) = f {
-            // SAFETY: the header's contract: the task and the data.
-            unsafe { f(Arc::as_ptr(task).cast_mut().cast(), self.setup.data) };
-        }
-    }
-}
-
-impl TaskOwner for CTask {
-    fn prepare(&self, task: &Arc<Task>) {
-        self.call_back(task, true);
-    }
-
-    fn done(&self, task: &Arc<Task>, out: &mut Option<TaskResult>) {
-        let s = &self.setup;
-        // The operations' replies and statuses, then the iterators as the
-        // C convention has them (advanced by what was used).
-        if let Some(r) = out.take() {
-            if r.result.is_ok() {
-                // SAFETY: the setup's operations are valid and the
-                // caller's to write until `done` (the header's contract).
-                let cops = unsafe { core::slice::from_raw_parts_mut(s.ops, s.nr_ops as usize) };
-                for (i, o) in cops.iter_mut().enumerate() {
-                    let pdu = r.rsp(i);
-                    let keep = pdu.len().min(o.rsp_size);
-                    if keep > 0 {
-                        // SAFETY: `rsp` is writable for `rsp_size` bytes.
-                        unsafe {
-                            core::ptr::copy_nonoverlapping(pdu.as_ptr(), o.rsp.cast::<u8>(), keep)
-                        };
-                    }
-                    let op = r.ops.get(i);
-                    o.rsp_len = op.map_or(0, |op| op.rsp_len);
-                    o.status = op.map_or(0, |op| op.status);
-                }
-            }
-            // SAFETY: each cursor was made from the setup's iterator.
-            unsafe { write_back(s, r.send.as_ref(), r.recv.as_ref()) };
-        }
-        self.call_back(task, false);
-    }
-}
-
-impl Drop for CTask {
-    fn drop(&mut self) {
-        let cb = self.setup.callbacks;
-        if cb.is_null() {
-            return;
-        }
-        // SAFETY: the table is valid until `_owner` goes (after this);
-        // `release` gets the setup's data.
-        unsafe {
-            if let Some(release) = (*cb).release {
-                release(self.setup.data);
-            }
-        }
-    }
-}
-
-/// Writes the task's cursors back to the setup's iterators.
-///
-/// # Safety
-///
-/// The setup's iterators are valid and the cursors were made from them.
-unsafe fn write_back(
-    s: &bindings::smb_task_setup,
-    send: Option<&KernelIter<'static>>,
-    recv: Option<&KernelIter<'static>>,
-) {
-    // SAFETY: the caller's contract.
-    unsafe {
-        if let (Some(i), false) = (send, s.send_data.is_null()) {
-            i.write_back(s.send_data);
-        }
-        if let (Some(i), false) = (recv, s.recv_data.is_null()) {
-            i.write_back(s.recv_data);
-        }
-    }
-}
-
-/// The setup's operations, their requests copied (the caller's buffers
-/// are then left alone until `done` writes the replies).
-///
-/// # Safety
-///
-/// The setup's operations and their buffers are valid.
-unsafe fn ops_of(s: &bindings::smb_task_setup) -> Result<KVec<TaskOp>> {
-    let n = s.nr_ops as usize;
-    if s.ops.is_null() || n == 0 || n > MAX_OPS {
-        return Err(EINVAL);
-    }
-    // SAFETY: the caller's contract.
-    let cops = unsafe { core::slice::from_raw_parts(s.ops, n) };
-    let mut list = KVec::with_capacity(n, GFP_KERNEL)?;
-    for o in cops.iter() {
-        if o.req.is_null() || o.rsp.is_null() {
-            return Err(EINVAL);
-        }
-        // SAFETY: the caller's contract: `req` is valid for `req_len`.
-        let req = unsafe { core::slice::from_raw_parts(o.req.cast::<u8>(), o.req_len) };
-        let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
-        buf.extend_from_slice(req, GFP_KERNEL)?;
-        list.push(
-            TaskOp::new(o.command, o.credit_charge, buf, o.rsp_size),
-            GFP_KERNEL,
-        )?;
-    }
-    Ok(list)
-}
-
-/// Starts a task for `s`: a synchronous one is over when this returns.
-///
-/// # Safety
-///
-/// `s` is a valid setup (the header's contract).
-unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
-    let known = bindings::SMB_TASK_ASYNC | bindings::SMB_TASK_REPLAYABLE;
-    if s.clnt.is_null() || s.flags & !known != 0 {
-        return Err(EINVAL);
-    }
-    let cb = s.callbacks;
-    let owner = if cb.is_null() {
-        None
-    } else {
-        // SAFETY: `cb` is a valid table whose owner is NULL or a module.
-        Some(unsafe { ModuleRef::get((*cb).owner) }?)
-    };
-    // SAFETY: the header's contract: a live handle.
-    let clnt = unsafe { borrow(s.clnt) };
-    // SAFETY: the header's contract for the operations.
-    let ops = unsafe { ops_of(s) }?;
-    // SAFETY: NULL or kernel-backed iterators over memory valid until
-    // `done` (the header's contract), which is what `'static` stands for.
-    let (send, recv) = unsafe {
-        (
-            KernelIter::<'static>::from_raw_opt(s.send_data, Direction::Source)?,
-            KernelIter::<'static>::from_raw_opt(s.recv_data, Direction::Dest)?,
-        )
-    };
-    let mut flags = 0;
-    if s.flags & bindings::SMB_TASK_ASYNC != 0 {
-        flags |= ASYNC;
-    }
-    if s.flags & bindings::SMB_TASK_REPLAYABLE != 0 {
-        flags |= REPLAYABLE;
-    }
-    let ctask: KBox<dyn TaskOwner> = KBox::new(
-        CTask {
-            // SAFETY: a plain C struct of pointers and integers.
-            setup: unsafe { core::ptr::read(s) },
-            _owner: owner,
-        },
-        GFP_KERNEL,
-    )?;
-    let task = Task::new(
-        &clnt.core,
-        TaskArgs {
-            ops,
-            send,
-            recv,
-            flags,
-            timeout_ms: timeout_ms(s.timeout),
-        },
-        ctask,
-    )?;
-    task.start();
-    Ok(task)
-}
-
-/// See `include/smb/clnt.h`.
-///
-/// # Safety
-///
-/// `setup` is valid as the header says.
-#[no_mangle]
-pub unsafe extern "C" fn smb_run_task(
-    setup: *const bindings::smb_task_setup,
-) -> *mut bindings::smb_task {
-    if setup.is_null() {
-        return EINVAL.to_ptr();
-    }
-    // SAFETY: the header's contract.
-    match unsafe { start(&*setup) } {
-        Ok(t) => Arc::into_raw(t).cast_mut().cast(),
-        Err(e) => e.to_ptr(),
-    }
-}
-
-/// # Safety
-///
-/// `t` came from `smb_run_task` and was not put.
-unsafe fn task_of<'a>(t: *mut bindings::smb_task) -> ArcBorrow<'a, Task> {
-    // SAFETY: the caller's contract: the pointer holds a reference.
-    unsafe { ArcBorrow::from_raw(t.cast::<Task>().cast_const()) }
-}
-
-/// See `include/smb/clnt.h`.
-///
-/// # Safety
-///
-/// `t` is a task the caller holds.
-#[no_mangle]
-pub unsafe extern "C" fn smb_task_result(t: *mut bindings::smb_task) -> c_int {
-    // SAFETY: the header's contract.
-    let task = unsafe { task_of(t) };
-    if !task.is_finished() {
-        return EINPROGRESS.to_errno();
-    }
-    task.result().map_or(EINVAL.to_errno(), errno)
-}
-
-/// See `include/smb/clnt.h`.
-///
-/// # Safety
-///
-/// `t` is a task the caller holds.
-#[no_mangle]
-pub unsafe extern "C" fn smb_task_wait(t: *mut bindings::smb_task) -> c_int {
-    // SAFETY: the header's contract.
-    let task = unsafe { task_of(t) };
-    errno(task.wait())
-}
-
-/// See `include/smb/clnt.h`.
-///
-/// # Safety
-///
-/// `t` came from `smb_run_task` and is put once.
-#[no_mangle]
-pub unsafe extern "C" fn smb_task_put(t: *mut bindings::smb_task) {
-    if t.is_null() {
-        return;
-    }
-    // SAFETY: the reference `smb_run_task` gave out comes back.
-    drop(unsafe { Arc::from_raw(t.cast::<Task>().cast_const()) });
-}
-
-crate::abi_check!(bindings; smb_call_sync, smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
+crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
     smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
     smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir, smb_clnt_flush, smb_clnt_lock,
     smb_clnt_query_info, smb_clnt_set_info, smb_clnt_watch_fid, smb_clnt_watch_lease,
-    smb_clnt_unwatch, smb_clnt_oplock_ack, smb_clnt_open_ex, smb_clnt_set_events,
-    smb_run_task, smb_task_result, smb_task_wait, smb_task_put);
+    smb_clnt_unwatch, smb_clnt_oplock_ack, smb_clnt_open_ex, smb_clnt_set_events);

@@ -8,9 +8,13 @@
 //!   the handle's tasks);
 //! - a [`File`] borrows its handle and closes its open on drop (or with
 //!   [`File::close`], which reports the error);
-//! - a [`Watch`] borrows its handle and unwatches on drop.
+//! - a [`Watch`] borrows its handle and unwatches on drop;
+//! - a [`Task`] is a reference on a running task (`smb_task_put` on drop);
+//!   an asynchronous READ or WRITE owns its buffer and its completion
+//!   ([`IoDone`]) until the completion runs.
 //!
-//! Every call sleeps (TASK_KILLABLE): process context only.
+//! Every call sleeps (TASK_KILLABLE): process context only. The
+//! asynchronous ones start and return; their completion comes later.
 
 use super::bindings;
 use super::kext::abi::jiffies;
@@ -18,6 +22,7 @@ use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, to_result as check, Error, Result};
 use kernel::ffi::{c_char, c_void};
 use kernel::str::{CStr, CStrExt};
@@ -435,6 +440,193 @@ impl<F: Fn(&Break<'_>) + Send + Sync + 'static> Drop for Watch<'_, F> {
         unsafe {
             bindings::smb_clnt_unwatch(self.w);
             drop(kernel::alloc::KBox::from_raw(self.ctx));
+        }
+    }
+}
+
+/// What an asynchronous READ or WRITE reports (`struct smb_io`'s results).
+#[derive(Clone, Copy, Debug)]
+pub struct IoOutcome {
+    /// The bytes read, or taken by the server; or the error (`ECANCELED`
+    /// after [`Task::cancel`]).
+    pub result: Result<usize>,
+    /// READ: at or past the end of the file.
+    pub eof: bool,
+}
+
+/// The completion of an asynchronous READ or WRITE started with
+/// [`File::read_async`] or [`File::write_async`]. `done` is called once,
+/// on smbiod (process context, never softirq), on smbclient's workqueue,
+/// or in the starter if the operation failed before anything was sent; it
+/// gets the buffer back (a READ's data in its first `result` bytes) and
+/// may start other operations, but must not wait for a reply.
+pub trait IoDone: Send + Sized + 'static {
+    /// The operation is over.
+    fn done(self, buf: KVec<u8>, out: IoOutcome);
+}
+
+/// An asynchronous READ or WRITE in flight: the C `struct smb_io` with
+/// its iterator over the buffer it owns, and the completion. Boxed, and
+/// freed by the completion's trampoline.
+#[repr(C)]
+struct AsyncIo<T: IoDone> {
+    io: bindings::smb_io,
+    kv: bindings::kvec,
+    iter: bindings::iov_iter,
+    buf: KVec<u8>,
+    ctx: Option<T>,
+}
+
+struct IoTable(bindings::smb_io_ops);
+// SAFETY: immutable: a module pointer and a function pointer.
+unsafe impl Sync for IoTable {}
+
+impl<T: IoDone> AsyncIo<T> {
+    const TABLE: &'static bindings::smb_io_ops = &IoTable(bindings::smb_io_ops {
+        // The module this wrapper is compiled into: smbclient pins it while
+        // the task lives (Documentation/abi.rst).
+        owner: <crate::LocalModule as kernel::ModuleMetadata>::THIS_MODULE.as_ptr(),
+        done: Some(Self::trampoline),
+    })
+    .0;
+
+    /// # Safety
+    ///
+    /// Called by smbclient as the table's `done`, once, with `io` the
+    /// `io` field of a boxed `AsyncIo<T>` given up by [`File::start_io`].
+    unsafe extern "C" fn trampoline(io: *mut bindings::smb_io) {
+        // SAFETY: `io` is the first field of a `#[repr(C)]` `AsyncIo<T>`
+        // leaked from a `KBox` by `start_io`; smbclient calls `done` once
+        // and touches the struct no more, so the box is ours again.
+        let mut this = unsafe { KBox::from_raw(io.cast::<Self>()) };
+        let out = IoOutcome {
+            result: if this.io.error < 0 {
+                Err(Error::from_errno(this.io.error))
+            } else {
+                Ok(this.io.transferred)
+            },
+            eof: this.io.eof != 0,
+        };
+        let buf = core::mem::take(&mut this.buf);
+        if let Some(ctx) = this.ctx.take() {
+            ctx.done(buf, out);
+        }
+    }
+}
+
+/// A running task (`struct smb_task`), from an asynchronous operation;
+/// dropping it lets the task go on (`smb_task_put`).
+pub struct Task {
+    ptr: NonNull<bindings::smb_task>,
+}
+
+// SAFETY: a task reference may be used and dropped from any task.
+unsafe impl Send for Task {}
+// SAFETY: every entry point takes a shared task.
+unsafe impl Sync for Task {}
+
+impl Task {
+    /// Gives the task up (`smb_task_cancel`): a request that went out is
+    /// cancelled on the server, and the task completes with `ECANCELED`.
+    /// `EALREADY` if it was over already.
+    pub fn cancel(&self) -> Result {
+        // SAFETY: a task this value holds.
+        check(unsafe { bindings::smb_task_cancel(self.ptr.as_ptr()) })
+    }
+
+    /// Sleeps (killably) until the task is over; its result (`EINTR` if
+    /// killed first: the task goes on).
+    pub fn wait(&self) -> Result {
+        // SAFETY: a task this value holds.
+        check(unsafe { bindings::smb_task_wait(self.ptr.as_ptr()) })
+    }
+
+    /// The task's result, `EINPROGRESS` while it runs.
+    pub fn result(&self) -> Result {
+        // SAFETY: a task this value holds.
+        check(unsafe { bindings::smb_task_result(self.ptr.as_ptr()) })
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // SAFETY: the reference this value holds is given back once.
+        unsafe { bindings::smb_task_put(self.ptr.as_ptr()) };
+    }
+}
+
+impl File<'_> {
+    /// Starts one READ of up to `buf.capacity()` bytes (and the negotiated
+    /// maximum) at `offset` into `buf`, which comes back to `ctx.done`
+    /// holding them.
+    pub fn read_async<T: IoDone>(&self, offset: u64, mut buf: KVec<u8>, ctx: T) -> Result<Task> {
+        let cap = buf.capacity();
+        buf.resize(cap, 0, GFP_KERNEL)?;
+        self.start_io(offset, buf, ctx, false)
+    }
+
+    /// Starts one WRITE of `buf` (up to the negotiated maximum) at
+    /// `offset`; `ctx.done` gets `buf` back.
+    pub fn write_async<T: IoDone>(&self, offset: u64, buf: KVec<u8>, ctx: T) -> Result<Task> {
+        self.start_io(offset, buf, ctx, true)
+    }
+
+    fn start_io<T: IoDone>(&self, offset: u64, buf: KVec<u8>, ctx: T, write: bool) -> Result<Task> {
+        let mut this = KBox::new(
+            AsyncIo {
+                // SAFETY: all-zero is a valid (empty) `smb_io` and
+                // `iov_iter`: null pointers and zero counts, filled in
+                // below.
+                io: unsafe { core::mem::zeroed() },
+                kv: bindings::kvec::default(),
+                // SAFETY: as above.
+                iter: unsafe { core::mem::zeroed() },
+                buf,
+                ctx: Some(ctx),
+            },
+            GFP_KERNEL,
+        )?;
+        let len = this.buf.len();
+        this.kv = bindings::kvec {
+            iov_base: this.buf.as_mut_ptr().cast(),
+            iov_len: len,
+        };
+        let dir = if write {
+            bindings::SMB_CONST_ITER_SOURCE
+        } else {
+            bindings::SMB_CONST_ITER_DEST
+        };
+        let io = &mut *this;
+        // SAFETY: `iter` and `kv` live in the box, which stays put (and
+        // `buf`'s heap memory with it) until the trampoline frees it.
+        unsafe { bindings::iov_iter_kvec(&mut io.iter, dir, &io.kv, 1, len) };
+        io.io.clnt = self.clnt.raw();
+        io.io.fid = bindings::smb_fid {
+            persistent: self.fid.persistent,
+            volatile_id: self.fid.volatile_id,
+        };
+        io.io.offset = offset;
+        io.io.iter = &mut io.iter;
+        io.io.ops = AsyncIo::<T>::TABLE;
+        let raw = KBox::into_raw(this);
+        // SAFETY: `raw` is a valid `smb_io` (the first field) whose
+        // iterator and buffer stay valid until `done`, which frees them.
+        let t = unsafe {
+            if write {
+                bindings::smb_write_async(raw.cast())
+            } else {
+                bindings::smb_read_async(raw.cast())
+            }
+        };
+        match kernel::error::from_err_ptr(t) {
+            Ok(t) => Ok(Task {
+                ptr: NonNull::new(t).ok_or(EINVAL)?,
+            }),
+            Err(e) => {
+                // SAFETY: not started, so `done` never comes: ours to free.
+                drop(unsafe { KBox::from_raw(raw) });
+                Err(e)
+            }
         }
     }
 }

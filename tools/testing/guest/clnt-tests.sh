@@ -157,6 +157,51 @@ clnt_writes() {
 	done
 }
 
+# Asynchronous READs and WRITEs (smb_read_async, smb_write_async) as netfs
+# issues them: 64 of 4 MiB in flight, started from a work item under a NOFS
+# scope, from and into folio queues, at 16 offsets of a 64 MiB file (each
+# offset written by four WRITEs of the same data); and smb_task_cancel() of
+# a blocking LOCK the server holds.
+clnt_aio() {
+	local r want have
+	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null; then
+		t_fail "aio: a handle ($(cat /tmp/clnt.err))"
+		return
+	fi
+	rm -f "$SRV_DIR/aio.bin"
+	if clnt aio "0 aio.bin 64 4194304 write 16"; then
+		r=$(cat $C/result)
+		t_check "64 async 4 MiB WRITEs, started from a work item under NOFS, from folio queues, all complete ($r)" \
+			sh -c "echo '$r' | grep -q '^ios 64 ok 64 callbacks 64 '"
+		# The module hashes its 64 buffers in order: four rounds of the
+		# 16 offsets, so four copies of the file.
+		want=$(echo "$r" | awk '{ print $NF }')
+		have=$(cat "$SRV_DIR/aio.bin" "$SRV_DIR/aio.bin" "$SRV_DIR/aio.bin" "$SRV_DIR/aio.bin" | sha256sum | cut -d' ' -f1)
+		t_check "... the server's file holds what they wrote ($(stat -c %s "$SRV_DIR/aio.bin") bytes, sha256 of four copies $have)" \
+			test "$(stat -c %s "$SRV_DIR/aio.bin")" = 67108864 -a "$have" = "$want"
+	else
+		t_fail "64 async 4 MiB WRITEs ($(cat /tmp/clnt.err))"
+	fi
+	if clnt aio "0 aio.bin 64 4194304 read 16"; then
+		r=$(cat $C/result)
+		t_check "64 async 4 MiB READs, started from a work item under NOFS, into folio queues, all complete with the server's data ($r)" \
+			sh -c "echo '$r' | grep -q '^ios 64 ok 64 callbacks 64 .* pattern_ok 64 '"
+	else
+		t_fail "64 async 4 MiB READs ($(cat /tmp/clnt.err))"
+	fi
+	if clnt acancel "0 acancel.bin"; then
+		r=$(cat $C/result)
+		t_check "smb_task_cancel() of a blocking LOCK the server holds: the task completes with ECANCELED within 2 s ($r)" \
+			sh -c "echo '$r' | grep -q '^cancel 0 done -125 ' && test \$(echo '$r' | awk '{ print \$6 }') -lt 2000"
+		t_check "... and the server dropped it: the holder unlocks and locks again ($r)" \
+			sh -c "echo '$r' | grep -q 'unlock 0 relock 0$'"
+	else
+		t_fail "smb_task_cancel() of a blocking LOCK ($(cat /tmp/clnt.err))"
+	fi
+	clnt release all
+	rm -f "$SRV_DIR/aio.bin" "$SRV_DIR/acancel.bin"
+}
+
 # Attributes, rename, delete, a directory of 1,000 entries, locks, an
 # oplock break, a compound and 32 asynchronous reads (needs put0.bin and
 # put1.bin from clnt_writes).

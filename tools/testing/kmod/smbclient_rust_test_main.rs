@@ -287,4 +287,146 @@ mod tests {
     fn an_oplock_break_reaches_the_watch_closure() {
         assert_eq!(report(oplock_break()), Ok(()));
     }
+
+    /// What an asynchronous operation's completion saw, for the case to
+    /// check after `Task::wait`.
+    struct Seen {
+        calls: AtomicU32,
+        bytes: AtomicU32,
+        errno: core::sync::atomic::AtomicI32,
+        eof: AtomicU32,
+        same: AtomicU32,
+    }
+
+    struct Expect {
+        seen: Arc<Seen>,
+        data: Option<KVec<u8>>,
+    }
+
+    impl crate::smb_clnt::IoDone for Expect {
+        fn done(self, buf: KVec<u8>, out: crate::smb_clnt::IoOutcome) {
+            let s = &self.seen;
+            match out.result {
+                Ok(n) => {
+                    s.bytes.store(n as u32, Ordering::Release);
+                    if let Some(d) = self.data.as_ref() {
+                        let same = buf.get(..n) == d.get(..n);
+                        s.same.store(u32::from(same), Ordering::Release);
+                    }
+                }
+                Err(e) => s.errno.store(e.to_errno(), Ordering::Release),
+            }
+            s.eof.store(u32::from(out.eof), Ordering::Release);
+            s.calls.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn seen() -> kernel::error::Result<Arc<Seen>> {
+        Arc::new(
+            Seen {
+                calls: AtomicU32::new(0),
+                bytes: AtomicU32::new(0),
+                errno: core::sync::atomic::AtomicI32::new(0),
+                eof: AtomicU32::new(0),
+                same: AtomicU32::new(0),
+            },
+            GFP_KERNEL,
+        )
+        .map_err(Into::into)
+    }
+
+    fn async_io() -> Check {
+        let c = connect(PASSWORD, 0x0311).map_err(|_| "create")?;
+        let how = OpenHow {
+            desired_access: READ_DATA | WRITE_DATA | READ_ATTRIBUTES | DELETE,
+            disposition: FILE_OVERWRITE_IF,
+            create_options: NON_DIRECTORY_FILE,
+            oplock_level: 0,
+        };
+        let f = c.open(c"rust-async.bin", &how).map_err(|_| "open")?;
+        let n = 256 * 1024;
+        let mut data = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "memory")?;
+        for i in 0..n {
+            data.push(pattern(i), GFP_KERNEL).map_err(|_| "memory")?;
+        }
+        let mut copy = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "memory")?;
+        copy.extend_from_slice(&data, GFP_KERNEL)
+            .map_err(|_| "memory")?;
+        // A WRITE: its completion gets the buffer back and the count.
+        let w = seen().map_err(|_| "memory")?;
+        let t = f
+            .write_async(
+                0,
+                data,
+                Expect {
+                    seen: w.clone(),
+                    data: None,
+                },
+            )
+            .map_err(|_| "write_async starts")?;
+        t.wait().map_err(|_| "the WRITE task succeeds")?;
+        ensure(w.calls.load(Ordering::Acquire) == 1, "one WRITE completion")?;
+        ensure(
+            w.bytes.load(Ordering::Acquire) == n as u32,
+            "the server took every byte",
+        )?;
+        drop(t);
+        // A READ of it: the data come back in the buffer.
+        let r = seen().map_err(|_| "memory")?;
+        let buf = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "memory")?;
+        let t = f
+            .read_async(
+                0,
+                buf,
+                Expect {
+                    seen: r.clone(),
+                    data: Some(copy),
+                },
+            )
+            .map_err(|_| "read_async starts")?;
+        t.wait().map_err(|_| "the READ task succeeds")?;
+        ensure(
+            r.bytes.load(Ordering::Acquire) == n as u32,
+            "the READ got every byte",
+        )?;
+        ensure(r.same.load(Ordering::Acquire) == 1, "... the bytes written")?;
+        ensure(
+            r.eof.load(Ordering::Acquire) == 0,
+            "... not at the end of the file",
+        )?;
+        drop(t);
+        // At the end of the file: 0 bytes, eof.
+        let e = seen().map_err(|_| "memory")?;
+        let buf = KVec::with_capacity(4096, GFP_KERNEL).map_err(|_| "memory")?;
+        let t = f
+            .read_async(
+                n as u64,
+                buf,
+                Expect {
+                    seen: e.clone(),
+                    data: None,
+                },
+            )
+            .map_err(|_| "read_async at the end starts")?;
+        let _ = t.wait();
+        ensure(
+            e.calls.load(Ordering::Acquire) == 1,
+            "one completion at the end",
+        )?;
+        ensure(
+            e.bytes.load(Ordering::Acquire) == 0 && e.eof.load(Ordering::Acquire) == 1,
+            "a READ at the end of the file: 0 bytes and eof",
+        )?;
+        ensure(
+            t.cancel() == Err(EALREADY),
+            "cancelling a finished task: EALREADY",
+        )?;
+        drop(t);
+        f.delete().map_err(|_| "delete")
+    }
+
+    #[test]
+    fn async_reads_and_writes_complete_with_their_buffers() {
+        assert_eq!(report(async_io()), Ok(()));
+    }
 }

@@ -58,7 +58,9 @@
  *     events   write "SLOT": smb_clnt_set_events() on the handle, with a
  *              callback that counts re-authentications.
  *     reconnects read: "N err E": the callback's count and its last error.
- *     result   read: the last stat, ls, cat, aread, locks or oplock.
+ *     aio, acancel: see smbclient_aio.c.
+ *     result   read: the last stat, ls, cat, aread, locks, oplock, aio or
+ *              acancel.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -85,20 +87,19 @@
 #include <smb/xprt.h>
 
 #include "smbtest.h"
+#include "smbclient_test.h"
 
 MODULE_DESCRIPTION("Test driver for smbclient.ko (debugfs)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS("SMB");
 
-#define SLOTS 8
-
 /* Commands hold it for reading (so that they run concurrently, and a
  * caller waiting for it can be killed); create and release for writing. */
-static DECLARE_RWSEM(slots_sem);
-static struct smb_clnt *slots[SLOTS];
+DECLARE_RWSEM(slots_sem);
+struct smb_clnt *slots[SLOTS];
 static struct dentry *test_dir;
 
-static int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size)
+int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size)
 {
 	if (len == 0 || len >= size)
 		return -EINVAL;
@@ -272,7 +273,7 @@ out:
 	return err ? err : len;
 }
 
-static char result[160];
+char result[256];
 
 /* MS-SMB2 2.2.13 values. */
 #define DELETE_ACCESS		0x00010000
@@ -990,6 +991,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("oplock", 0200, test_dir, NULL, &oplock_fops);
 	debugfs_create_file("events", 0200, test_dir, NULL, &events_fops);
 	debugfs_create_file("reconnects", 0400, test_dir, NULL, &reconnects_fops);
+	smbclient_aio_init(test_dir);
 	return 0;
 }
 
