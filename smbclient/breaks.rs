@@ -13,6 +13,7 @@
 use crate::proto::header::{Command, Header, HEADER_LEN};
 use crate::proto::message::FileId;
 use crate::proto::oplock::BreakMessage;
+use crate::sessions::SessionEntry;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
@@ -206,18 +207,25 @@ impl Watches {
     }
 }
 
-/// A server-initiated message for the session entry `owner` (on smbiod):
+/// A server-initiated message for the session entry `entry` (on smbiod):
 /// a break goes to the owner that watches its FileId or LeaseKey, on
 /// smbclient's workqueue (the owner may wait for replies there: its
-/// acknowledgement's). Returns whether it was a break taken care of.
-pub(crate) fn dispatch(owner: usize, frame: &[u8]) -> bool {
+/// acknowledgement's); one nobody watches is acknowledged by default if
+/// smbclient made the open (`opens.rs`). Returns whether it was a break
+/// taken care of.
+pub(crate) fn dispatch(entry: &Arc<SessionEntry>, frame: &[u8]) -> bool {
     let Some(info) = parse(frame) else {
         return false;
     };
     let (Some(watches), Some(q)) = (crate::WATCHES.get(), crate::TASKQ.get()) else {
         return false;
     };
+    let owner = Arc::as_ptr(entry) as usize;
     let Some(w) = watches.route(owner, &info) else {
+        // Acknowledged by default if it is one of our opens.
+        if crate::opens::ack_unwatched(entry, &info) {
+            return true;
+        }
         pr_debug!(
             "a break nobody watches ({:?}); the server times it out\n",
             info.key

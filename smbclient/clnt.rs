@@ -104,6 +104,12 @@ pub(crate) struct ClntCore {
 }
 
 impl ClntCore {
+    /// Identifies the shared session this handle uses (break watches and
+    /// the opens of `opens.rs` are matched by it).
+    pub(crate) fn entry_id(&self) -> usize {
+        Arc::as_ptr(&self.entry) as usize
+    }
+
     /// The session now (for `info`).
     pub(crate) fn session(&self) -> Arc<Session> {
         self.entry.session()
@@ -239,7 +245,7 @@ impl Clnt {
     /// Identifies the shared session this handle uses (break watches are
     /// matched by it).
     pub(crate) fn entry_id(&self) -> usize {
-        Arc::as_ptr(&self.core.entry) as usize
+        self.core.entry_id()
     }
 
     /// Identifies the handle.

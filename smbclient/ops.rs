@@ -140,6 +140,17 @@ impl ClntCore {
         let r = &reply[..];
         check(r)?;
         let rsp = CreateResponse::parse(r).map_err(|_| EPROTO)?;
+        if rsp.oplock_level != 0 {
+            // For the default acknowledgement of its breaks, on the tree
+            // the CREATE went to (the reply's header names it).
+            let tree_id = HeaderView::new(r)
+                .ok()
+                .and_then(|h| h.tree_id())
+                .unwrap_or_else(|| self.tree_id());
+            if let Some(o) = crate::OPENS.get() {
+                o.add(self.entry_id(), rsp.file_id, tree_id, rsp.oplock_level);
+            }
+        }
         Ok((
             rsp.file_id,
             OpenInfo {
@@ -155,6 +166,9 @@ impl ClntCore {
             flags: 0,
             file_id: fid,
         };
+        if let Some(o) = crate::OPENS.get() {
+            o.remove(self.entry_id(), fid);
+        }
         // Closing twice is harmless (the second gets FILE_CLOSED): safe to
         // send again after a reconnect.
         self.fixed(&body, REPLAYABLE)

@@ -116,7 +116,7 @@ impl HandlerOps for SessionEntry {
         let e: Arc<SessionEntry> = this.into();
         match kind {
             crate::bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_UNSOLICITED => {
-                crate::breaks::dispatch(Arc::as_ptr(&e) as usize, frame)
+                crate::breaks::dispatch(&e, frame)
             }
             crate::bindings::smb_xprt_msg_kind_SMB_XPRT_MSG_LATE_REPLY => {
                 crate::late::late_reply(&e, frame, request)
@@ -413,6 +413,9 @@ impl Sessions {
         let s = entry.session();
         if !entry.stale(&s) && s.logoff().is_ok() {
             ClntStats::inc(&STATS.logoffs);
+        }
+        if let Some(o) = crate::OPENS.get() {
+            o.forget_session(Arc::as_ptr(&entry) as usize);
         }
         let key = s.xprt.as_ptr() as usize;
         drop(s);

@@ -9,8 +9,9 @@
 //! - `sync`: tasks run in the caller's context;
 //! - `ops`: typed synchronous operations;
 //! - `rw`: READ and WRITE, synchronous and asynchronous;
-//! - `breaks`, `late`: what the server sends unasked (breaks), and late
-//!   replies (an open whose task left is closed);
+//! - `breaks`, `opens`, `late`: what the server sends unasked (breaks,
+//!   acknowledged by default for opens nobody watches), and late replies
+//!   (an open whose task left is closed);
 //! - `auth`: the NTLM building blocks of `include/smb/auth.h`;
 //! - `stats`: counters in debugfs.
 //!
@@ -42,6 +43,7 @@ mod breaks;
 mod clnt;
 mod compound;
 mod late;
+mod opens;
 mod ops;
 mod rw;
 mod session;
@@ -67,6 +69,9 @@ pub(crate) static TASKQ: Global<TaskQueue> = Global::new();
 /// Every break watch (`smb_clnt_watch_*`).
 pub(crate) static WATCHES: Global<breaks::Watches> = Global::new();
 
+/// The opens with an oplock, for the default break acknowledgement.
+pub(crate) static OPENS: Global<opens::Opens> = Global::new();
+
 module! {
     type: SmbClient,
     name: "smbclient",
@@ -90,6 +95,7 @@ impl kernel::Module for SmbClient {
         )?;
         TASKQ.install(Arc::new(TaskQueue(q), GFP_KERNEL)?)?;
         WATCHES.install(Arc::pin_init(breaks::Watches::new(), GFP_KERNEL)?)?;
+        OPENS.install(Arc::pin_init(opens::Opens::new(), GFP_KERNEL)?)?;
         let dir = Dir::new(c"smbclient");
         let stats = KBox::pin_init(
             dir.read_callback_file(c"stats", (), &|(): &(), f| stats::STATS.show(f)),
@@ -112,6 +118,7 @@ impl Drop for SmbClient {
             q.0.flush();
         }
         drop(WATCHES.remove());
+        drop(OPENS.remove());
         drop(SESSIONS.remove());
         pr_info!("unloaded\n");
     }

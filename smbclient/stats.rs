@@ -19,6 +19,8 @@ pub(crate) struct ClntStats {
     pub(crate) replays: AtomicU64,
     /// Opens closed because their CREATE's task had left.
     pub(crate) late_closes: AtomicU64,
+    /// Oplock breaks nobody watched, acknowledged by smbclient.
+    pub(crate) default_acks: AtomicU64,
 }
 
 /// The module's counters.
@@ -30,6 +32,7 @@ pub(crate) static STATS: ClntStats = ClntStats {
     logoffs: AtomicU64::new(0),
     replays: AtomicU64::new(0),
     late_closes: AtomicU64::new(0),
+    default_acks: AtomicU64::new(0),
 };
 
 impl ClntStats {
@@ -40,7 +43,7 @@ impl ClntStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 7] = [
+        let rows: [(&str, &AtomicU64); 8] = [
             ("session_setups", &self.session_setups),
             ("reauths", &self.reauths),
             ("tree_connects", &self.tree_connects),
@@ -48,6 +51,7 @@ impl ClntStats {
             ("logoffs", &self.logoffs),
             ("replays", &self.replays),
             ("late_closes", &self.late_closes),
+            ("default_acks", &self.default_acks),
         ];
         for (name, c) in rows {
             writeln!(f, "{name} {}", c.load(Relaxed))?;

@@ -16,11 +16,11 @@
 //! A synchronous task runs its steps in the caller's context and sleeps
 //! (TASK_KILLABLE, within its timeout) where a step must wait for the
 //! transport. An asynchronous one runs its first steps in the caller's
-//! context too (which may wait there, killably, for a re-authentication
-//! or a tree connect; the request goes out from there, with no workqueue
+//! context too, up to its send when the session is ready (no workqueue
 //! hop), and the rest where the transport wakes it, on smbiod; a step
-//! woken on smbiod that must wait for a re-authentication is deferred to
-//! smbclient's workqueue. A synchronous task killed or timed out while its
+//! that must wait for a re-authentication or a tree connect is deferred
+//! to smbclient's workqueue, never waited for in the starter or on
+//! smbiod. A synchronous task killed or timed out while its
 //! request is out cancels it: the transport asks the server to drop it and
 //! hands a late reply to the session (which closes an open nobody holds,
 //! see `late.rs`). An asynchronous task's timeout bounds its waits for
@@ -271,9 +271,14 @@ impl Task {
     }
 
     /// Runs the task: a synchronous one to its end, in the caller's
-    /// context; an asynchronous one as far as it goes without waiting.
+    /// context; an asynchronous one as far as it goes without waiting. An
+    /// asynchronous task never waits in its starter, not even for a
+    /// re-authentication or a tree connect (such a step goes on from
+    /// smbclient's workqueue), so it may be started from anywhere in
+    /// process context: writeback, a netfs worker, smbiod (another task's
+    /// `done`).
     pub(crate) fn start(self: &Arc<Self>) {
-        self.execute(true);
+        self.execute(self.flags & ASYNC == 0);
     }
 
     /// The task's result, once it is over.

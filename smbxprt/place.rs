@@ -325,7 +325,9 @@ impl Sink for ConnSink<'_> {
                     crate::proto::header::HeaderTarget::Async { async_id } => Some(async_id),
                     _ => None,
                 };
-                r.interim(async_id);
+                if r.interim(async_id) {
+                    r.kick();
+                }
             }
             xprt.grant(h.credit_response);
             return Placement::Drain;

@@ -351,14 +351,24 @@ impl Rqst {
 
     /// Records an interim response (MS-SMB2 3.2.5.1.5): the AsyncId, and
     /// the request timer stops (the transport's probe watches the server
-    /// from now on). Any context.
-    pub(crate) fn interim(&self, async_id: Option<u64>) {
+    /// from now on). True if a CANCEL must go again (`kick`): one sent
+    /// before the AsyncId was known named the MessageId, and a server
+    /// that made the request asynchronous by then may look for it among
+    /// its synchronous requests only (ksmbd does, and would keep a
+    /// cancelled blocking LOCK waiting, to grant it later). Any context.
+    pub(crate) fn interim(&self, async_id: Option<u64>) -> bool {
         let mut st = self.st.lock();
         st.interim = true;
         st.timer_at = None;
+        let learnt = async_id.is_some() && st.async_id.is_none();
         if async_id.is_some() {
             st.async_id = async_id;
         }
+        if learnt && st.cancelled && st.phase == Phase::Sent && !st.ev_cancel {
+            st.ev_cancel = true;
+            return true;
+        }
+        false
     }
 
     /// Whether it is out and its owner still wants it.

@@ -336,11 +336,13 @@ int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
  * its setup, then calls ->done. Without SMB_TASK_ASYNC it runs in the
  * caller's context (sleeping TASK_KILLABLE) and ->done is called before
  * smb_run_task() returns. With it, ->prepare and the first steps run in
- * the caller of smb_run_task() (which may wait there, killably, for a
- * re-authentication or a tree connect) and the request goes out from
- * there; nothing waits for its reply, and ->done is called on smbiod
- * when it comes, or on smbclient's workqueue ("smbclient", WQ_UNBOUND |
- * WQ_MEM_RECLAIM) when a step had to wait there, or in the caller of
+ * the caller of smb_run_task(), which never waits there: the request goes
+ * out from there when the session is ready, and a task that finds a
+ * re-authentication or a tree connect to wait for goes on from
+ * smbclient's workqueue ("smbclient", WQ_UNBOUND | WQ_MEM_RECLAIM).
+ * Nothing waits for its reply, and ->done is called on smbiod when it
+ * comes, or on smbclient's workqueue when a step ran there, or in the
+ * caller of
  * smb_run_task() if the task failed before anything was sent or its
  * reply was there by the time the send returned. An asynchronous task's
  * @timeout bounds its wait for credits and the

@@ -29,6 +29,7 @@ clnt_sessions
 clnt_signing
 clnt_writes
 clnt_ops
+clnt_aio
 clnt_restart
 clnt_signing_required
 t_check "ksmbd restarted with the default configuration" srv_config default

@@ -15,9 +15,16 @@
  *              carry the put pattern of their offsets; a READ's data is
  *              compared with that pattern. `result`: "ios N ok N
  *              callbacks N on_smbiod N in_starter N pattern_ok N bytes N
- *              eof N sha256 HEX" (ok: completed without error and moved
- *              SIZE bytes; pattern_ok: READs whose data is the pattern;
- *              the hash is of the data of I/O 0..N-1 in order).
+ *              eof N start_err E sha256 HEX" (ok: completed without
+ *              error and moved SIZE bytes; pattern_ok: READs whose data is
+ *              the pattern; the hash is of the data of I/O 0..STRIDE-1 in
+ *              order: the file's first STRIDE * SIZE bytes).
+ *     abench   write "SLOT PATH TOTAL SIZE N": a benchmark (not a test):
+ *              reads TOTAL bytes of PATH (over and over if it is smaller)
+ *              in asynchronous READs of SIZE bytes into folio queues,
+ *              keeping N in flight: each completion starts the next READ
+ *              from its callback. `result`: "bytes B ms T mib_s X.Y
+ *              in_flight N errors E".
  *     acancel  write "SLOT PATH": two opens of PATH; the first locks
  *              4 KiB; the second's blocking LOCK of the same range goes
  *              out as an asynchronous task (smb_run_task); 1 s later
@@ -329,7 +336,9 @@ static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, lo
 				pattern_ok += pc.ok;
 			}
 		}
-		fq_for_each(&o->buf, size, hash_piece, &sha);
+		/* I/O i and i + STRIDE cover the same range. */
+		if (i < stride)
+			fq_for_each(&o->buf, size, hash_piece, &sha);
 		smb_task_put(o->task);
 	}
 	sha256_final(&sha, digest);
@@ -348,6 +357,158 @@ out_free:
 	return err ? err : len;
 }
 static const struct file_operations aio_fops = { .owner = THIS_MODULE, .write = aio_write };
+
+struct bench;
+
+struct bench_slot {
+	struct smb_io io;
+	struct iov_iter iter;
+	struct fq_buf buf;
+	struct bench *b;
+};
+
+struct bench {
+	struct smb_clnt *clnt;
+	struct smb_fid fid;
+	u64 total, file_size;
+	size_t size;
+	atomic64_t next, bytes;
+	atomic_t active, errors;
+	int first_err;
+	struct completion done;
+	struct bench_slot *slots;
+};
+
+static void bench_done(struct smb_io *io);
+
+static const struct smb_io_ops bench_ops = {
+	.owner = THIS_MODULE,
+	.done = bench_done,
+};
+
+/* Starts the slot's next READ; false when there is none (or it failed). */
+static bool bench_issue(struct bench_slot *s)
+{
+	struct bench *b = s->b;
+	u64 k = atomic64_fetch_inc(&b->next);
+	struct smb_task *t;
+
+	if (k * b->size >= b->total)
+		return false;
+	iov_iter_folio_queue(&s->iter, ITER_DEST, s->buf.head, 0, 0, b->size);
+	s->io = (struct smb_io){
+		.clnt = b->clnt, .fid = b->fid,
+		.offset = (k * b->size) % b->file_size,
+		.iter = &s->iter, .ops = &bench_ops, .data = s,
+	};
+	t = smb_read_async(&s->io);
+	if (IS_ERR(t)) {
+		atomic_inc(&b->errors);
+		cmpxchg(&b->first_err, 0, (int)PTR_ERR(t));
+		return false;
+	}
+	/* The task goes on without our reference. */
+	smb_task_put(t);
+	return true;
+}
+
+/* On smbiod (or wherever the task ended): count, start the next. */
+static void bench_done(struct smb_io *io)
+{
+	struct bench_slot *s = io->data;
+	struct bench *b = s->b;
+
+	if (io->error) {
+		atomic_inc(&b->errors);
+		cmpxchg(&b->first_err, 0, io->error);
+	} else {
+		atomic64_add(io->transferred, &b->bytes);
+	}
+	if ((io->error || !bench_issue(s)) && atomic_dec_and_test(&b->active))
+		complete(&b->done);
+}
+
+static ssize_t abench_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	unsigned int slot, n, size, i;
+	struct smb_open_info info;
+	struct smb_open_args args = {
+		.desired_access = READ_DATA | READ_ATTRIBUTES,
+		.disposition = FILE_OPEN,
+		.create_options = NON_DIRECTORY_FILE,
+	};
+	char buf[256], path[180];
+	unsigned long long total;
+	struct bench *b;
+	ktime_t t0;
+	s64 us;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %179s %llu %u %u", &slot, path, &total, &size, &n) != 5 ||
+	    slot >= SLOTS || !n || n > AIO_MAX_IOS || !size || size > AIO_MAX_SIZE || !total)
+		return -EINVAL;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->slots = kvcalloc(n, sizeof(*b->slots), GFP_KERNEL);
+	if (!b->slots) {
+		kfree(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n && !err; i++) {
+		b->slots[i].b = b;
+		err = fq_alloc(&b->slots[i].buf, size);
+	}
+	if (err)
+		goto out_free;
+	if (down_read_killable(&slots_sem)) {
+		err = -EINTR;
+		goto out_free;
+	}
+	args.path = path;
+	b->clnt = slots[slot];
+	err = b->clnt ? smb_clnt_open_ex(b->clnt, &args, &b->fid, &info) : -ENOENT;
+	if (err)
+		goto out_unlock;
+	b->file_size = info.end_of_file;
+	b->total = total;
+	b->size = size;
+	if (b->file_size < size) {
+		err = -EINVAL;
+		goto out_close;
+	}
+	/* Whole READs only: the offsets wrap at a multiple of SIZE. */
+	b->file_size -= b->file_size % size;
+	init_completion(&b->done);
+	atomic_set(&b->active, n);
+	t0 = ktime_get();
+	for (i = 0; i < n; i++)
+		if (!bench_issue(&b->slots[i]) && atomic_dec_and_test(&b->active))
+			complete(&b->done);
+	/* Uninterruptible: the buffers are the READs' until they are done. */
+	wait_for_completion(&b->done);
+	us = ktime_us_delta(ktime_get(), t0);
+	snprintf(result, sizeof(result),
+		 "bytes %lld ms %lld mib_s %lld.%lld in_flight %u errors %d first_err %d\n",
+		 (long long)atomic64_read(&b->bytes), us / 1000,
+		 us ? atomic64_read(&b->bytes) * 1000000 / us / (1 << 20) : 0,
+		 us ? (atomic64_read(&b->bytes) * 10000000 / us / (1 << 20)) % 10 : 0,
+		 n, atomic_read(&b->errors), b->first_err);
+out_close:
+	smb_clnt_close(b->clnt, &b->fid);
+out_unlock:
+	up_read(&slots_sem);
+out_free:
+	for (i = 0; i < n; i++)
+		fq_free(&b->slots[i].buf);
+	kvfree(b->slots);
+	kfree(b);
+	return err ? err : len;
+}
+static const struct file_operations abench_fops = { .owner = THIS_MODULE, .write = abench_write };
 
 struct acancel {
 	u8 req[64 + 48 + 24];
@@ -460,4 +621,5 @@ void smbclient_aio_init(struct dentry *dir)
 {
 	debugfs_create_file("aio", 0200, dir, NULL, &aio_fops);
 	debugfs_create_file("acancel", 0200, dir, NULL, &acancel_fops);
+	debugfs_create_file("abench", 0200, dir, NULL, &abench_fops);
 }

@@ -58,9 +58,9 @@
  *     events   write "SLOT": smb_clnt_set_events() on the handle, with a
  *              callback that counts re-authentications.
  *     reconnects read: "N err E": the callback's count and its last error.
- *     aio, acancel: see smbclient_aio.c.
- *     result   read: the last stat, ls, cat, aread, locks, oplock, aio or
- *              acancel.
+ *     aio, acancel: see smbclient_aio.c; unwatched: smbclient_unwatched.c.
+ *     result   read: the last stat, ls, cat, aread, locks, oplock, aio,
+ *              acancel or unwatched.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -992,6 +992,7 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("events", 0200, test_dir, NULL, &events_fops);
 	debugfs_create_file("reconnects", 0400, test_dir, NULL, &reconnects_fops);
 	smbclient_aio_init(test_dir);
+	smbclient_unwatched_init(test_dir);
 	return 0;
 }
 

@@ -25,5 +25,7 @@ int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size);
 
 /* smbclient_aio.c: the asynchronous I/O commands. */
 void smbclient_aio_init(struct dentry *dir);
+/* smbclient_unwatched.c: the default break acknowledgement. */
+void smbclient_unwatched_init(struct dentry *dir);
 
 #endif /* _SMBCLIENT_TEST_H */
