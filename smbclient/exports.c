@@ -23,6 +23,7 @@ EXPORT_SYMBOL_NS_GPL(smb_clnt_getattr, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_rename, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_delete, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_readdir, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_query_dir, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_flush, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_lock, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_query_info, "SMB");

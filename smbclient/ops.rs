@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Typed operations on a handle, synchronous (each a task run in the
 //! caller's context): CREATE (open), CLOSE (MS-SMB2 2.2.13 to 2.2.16),
-//! QUERY_INFO, SET_INFO, LOCK, FLUSH, QUERY_DIRECTORY and the oplock break
-//! acknowledgement. READ and WRITE are in `rw.rs`.
+//! QUERY_INFO, SET_INFO, LOCK, FLUSH and the oplock break acknowledgement.
+//! READ and WRITE are in `rw.rs`, QUERY_DIRECTORY in `dir.rs`.
 #![forbid(unsafe_code)]
 
 use crate::clnt::ClntCore;
 use crate::proto::close::{CloseRequest, FlushRequest};
 use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
 use crate::proto::create_ctx::{CreateContext, CreateContexts, DurableV2Request};
-use crate::proto::credits::credit_charge;
 use crate::proto::header::{Command, Header, HeaderView, HEADER_LEN};
 use crate::proto::info::{info_type, QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
 use crate::proto::info_class::{
@@ -19,10 +18,6 @@ use crate::proto::info_class::{
 use crate::proto::lock::{LockElement, LockRequest};
 use crate::proto::message::{encode, FileId, Message, WireList};
 use crate::proto::oplock::OplockBreakAck;
-use crate::proto::query_dir::{
-    dir_info_class, query_dir_flags, FileIdBothDirectoryInformation, QueryDirectoryRequest,
-    QueryDirectoryResponse,
-};
 use crate::proto::status::code;
 use crate::proto::utf16::encode_utf16le;
 use crate::session::status_errno;
@@ -190,9 +185,6 @@ pub(crate) struct FileInfo {
     pub(crate) delete_pending: bool,
     pub(crate) directory: bool,
 }
-
-/// Directory entries come in responses of at most this many bytes.
-const DIR_BUFFER: usize = 64 * 1024;
 
 /// The largest QUERY_INFO answer or SET_INFO buffer taken.
 const MAX_INFO: usize = 64 * 1024;
@@ -437,71 +429,5 @@ impl ClntCore {
             0,
             &buf[..blen],
         )
-    }
-
-    /// Lists the directory open as `fid` (pattern "*"), calling `f` with
-    /// each entry's UTF-16LE name and attributes, until the server has no
-    /// more or `f` returns false. Returns how many entries `f` saw.
-    pub(crate) fn readdir(
-        self: &Arc<Self>,
-        fid: FileId,
-        f: &mut dyn FnMut(&[u8], &FileInfo, u64) -> bool,
-    ) -> Result<usize> {
-        let star = [b'*', 0];
-        let mut seen = 0usize;
-        let mut first = true;
-        loop {
-            let body = QueryDirectoryRequest {
-                file_information_class: dir_info_class::ID_BOTH_DIRECTORY,
-                flags: if first {
-                    query_dir_flags::RESTART_SCANS
-                } else {
-                    0
-                },
-                file_index: 0,
-                file_id: fid,
-                output_buffer_length: DIR_BUFFER as u32,
-                pattern: &star,
-            };
-            first = false;
-            let mut h = Header::request(Command::QueryDirectory);
-            h.credit_charge = credit_charge(DIR_BUFFER);
-            let mut req = [0u8; HEADER_LEN + 32 + 2];
-            let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-            let reply = self.call_one(
-                &req[..len],
-                Command::QueryDirectory,
-                h.credit_charge,
-                0,
-                HEADER_LEN + 8 + DIR_BUFFER,
-                Some(OP_TIMEOUT_MS),
-            )?;
-            let r = &reply[..];
-            let hdr = Header::parse(r).map_err(|_| EPROTO)?;
-            if hdr.status == code::STATUS_NO_MORE_FILES {
-                return Ok(seen);
-            }
-            check(r)?;
-            let rsp = QueryDirectoryResponse::parse(r).map_err(|_| EPROTO)?;
-            for e in rsp.entries::<FileIdBothDirectoryInformation<'_>>() {
-                let e = e.map_err(|_| EPROTO)?;
-                let info = FileInfo {
-                    creation_time: e.times.creation_time,
-                    last_access_time: e.times.last_access_time,
-                    last_write_time: e.times.last_write_time,
-                    change_time: e.times.change_time,
-                    attributes: e.times.file_attributes,
-                    allocation_size: e.times.allocation_size,
-                    end_of_file: e.times.end_of_file,
-                    nlink: 1,
-                    delete_pending: false,
-                    directory: e.times.file_attributes & 0x10 != 0,
-                };
-                seen += 1;
-                if !f(e.file_name, &info, e.file_id) {
-                    return Ok(seen);
-                }
-            }
-        }
     }
 }

@@ -9,6 +9,7 @@
 //! - `sync`: tasks run in the caller's context;
 //! - `ops`: typed synchronous operations;
 //! - `rw`: READ and WRITE, synchronous and asynchronous;
+//! - `dir`: directory listings, resumable in batches;
 //! - `breaks`, `opens`, `late`: what the server sends unasked (breaks,
 //!   acknowledged by default for opens nobody watches), and late replies
 //!   (an open whose task left is closed);
@@ -42,6 +43,7 @@ mod auth;
 mod breaks;
 mod clnt;
 mod compound;
+mod dir;
 mod late;
 mod opens;
 mod ops;

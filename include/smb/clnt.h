@@ -254,6 +254,21 @@ typedef bool (*smb_dir_actor_t)(void *ctx, const char *name, size_t len,
 int smb_clnt_readdir(struct smb_clnt *clnt, const struct smb_fid *fid,
 		     smb_dir_actor_t actor, void *ctx);
 
+/*
+ * smb_clnt_query_dir() - the next batch of entries of the directory open
+ * as @fid (QUERY_DIRECTORY, MS-SMB2 2.2.33), from its start if @restart
+ * (SMB2_RESTART_SCANS), else from where the last batch on this open
+ * ended (the server keeps the position with the open): as many
+ * FileIdFullDirectoryInformation entries (MS-FSCC 2.4.18, class 38:
+ * attributes, times, sizes, the FileId, the name in UTF-16LE; chained by
+ * NextEntryOffset, 8-byte aligned) as fit in @buf of @size bytes, which
+ * is asked for whole (up to 1 MiB and the server's max transact size, in
+ * one multi-credit request). Returns the bytes written, 0 when there are
+ * no more entries, or an errno (-EINVAL if @size cannot hold an entry).
+ */
+ssize_t smb_clnt_query_dir(struct smb_clnt *clnt, const struct smb_fid *fid,
+			   bool restart, void *buf, size_t size);
+
 /* smb_clnt_flush() - FLUSH (MS-SMB2 2.2.17): the server writes the open's
  * data to stable storage. */
 int smb_clnt_flush(struct smb_clnt *clnt, const struct smb_fid *fid);

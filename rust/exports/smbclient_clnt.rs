@@ -741,6 +741,38 @@ pub unsafe extern "C" fn smb_clnt_readdir(
 ///
 /// # Safety
 ///
+/// `c` is a live handle; `fid` valid; `buf` writable for `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_query_dir(
+    c: *mut bindings::smb_clnt,
+    fid: *const bindings::smb_fid,
+    restart: bool,
+    buf: *mut c_void,
+    size: usize,
+) -> isize {
+    if buf.is_null() {
+        return EINVAL.to_errno() as isize;
+    }
+    // SAFETY: the header's contract.
+    let (clnt, fid) = unsafe { (borrow(c), fid_of(&*fid)) };
+    // SAFETY: the header's contract: `buf` is writable for `size` bytes,
+    // and nothing else uses it during the call.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    match clnt.core.query_dir(
+        fid,
+        super::proto::query_dir::dir_info_class::ID_FULL_DIRECTORY,
+        restart,
+        out,
+    ) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
 /// `c` is a live handle; `fid` valid.
 #[no_mangle]
 pub unsafe extern "C" fn smb_clnt_flush(
@@ -859,6 +891,6 @@ pub unsafe extern "C" fn smb_clnt_set_info(
 
 crate::abi_check!(bindings; smb_clnt_create, smb_clnt_release, smb_clnt_info, smb_clnt_echo,
     smb_clnt_open, smb_clnt_close, smb_clnt_read, smb_clnt_write, smb_clnt_getattr,
-    smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir, smb_clnt_flush, smb_clnt_lock,
+    smb_clnt_rename, smb_clnt_delete, smb_clnt_readdir, smb_clnt_query_dir, smb_clnt_flush, smb_clnt_lock,
     smb_clnt_query_info, smb_clnt_set_info, smb_clnt_watch_fid, smb_clnt_watch_lease,
     smb_clnt_unwatch, smb_clnt_oplock_ack, smb_clnt_open_ex, smb_clnt_set_events);

@@ -7,7 +7,9 @@
 //! - a [`Clnt`] is one handle (`smb_clnt_release` on drop, which waits for
 //!   the handle's tasks);
 //! - a [`File`] borrows its handle and closes its open on drop (or with
-//!   [`File::close`], which reports the error);
+//!   [`FileOf::close`], which reports the error); an [`OwnedFile`] holds a
+//!   reference on an `Arc<Clnt>` instead, so that it can outlive the call
+//!   that opened it;
 //! - a [`Watch`] borrows its handle and unwatches on drop;
 //! - a [`Task`] is a reference on a running task (`smb_task_put` on drop);
 //!   an asynchronous READ or WRITE owns its buffer and its completion
@@ -21,11 +23,13 @@ use super::kext::abi::jiffies;
 use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
 use core::marker::PhantomData;
+use core::ops::Deref;
 use core::ptr::NonNull;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, to_result as check, Error, Result};
 use kernel::ffi::{c_char, c_void};
 use kernel::str::{CStr, CStrExt};
+use kernel::sync::Arc;
 
 fn check_len(r: isize) -> Result<usize> {
     if r < 0 {
@@ -123,6 +127,25 @@ impl Clnt {
     /// `smb_clnt_open_ex` for the values. The open closes when the
     /// [`File`] is dropped.
     pub fn open(&self, path: &CStr, how: &OpenHow) -> Result<File<'_>> {
+        let (fid, info) = self.open_raw(path, how)?;
+        Ok(FileOf::new(self, fid, &info))
+    }
+
+    /// Opens `path` as [`Clnt::open`] does, as an [`OwnedFile`] that holds
+    /// a reference on the handle: it may live in an inode's private data
+    /// (refcounted in a `kernel::sync::Arc`) and outlive the call that
+    /// opened it; the last reference closes the open, then drops the
+    /// handle's.
+    pub fn open_owned(self: &Arc<Self>, path: &CStr, how: &OpenHow) -> Result<OwnedFile> {
+        let (fid, info) = self.open_raw(path, how)?;
+        Ok(FileOf::new(self.clone(), fid, &info))
+    }
+
+    fn open_raw(
+        &self,
+        path: &CStr,
+        how: &OpenHow,
+    ) -> Result<(bindings::smb_fid, bindings::smb_open_info)> {
         let args = bindings::smb_open_args {
             path: path.as_char_ptr(),
             desired_access: how.desired_access,
@@ -135,13 +158,7 @@ impl Clnt {
         // SAFETY: a live handle; `args`, its path, `fid` and `info` are valid
         // for the call.
         check(unsafe { bindings::smb_clnt_open_ex(self.raw(), &args, &mut fid, &mut info) })?;
-        Ok(File {
-            clnt: self,
-            fid,
-            end_of_file: info.end_of_file,
-            oplock_level: info.oplock_level,
-            open: true,
-        })
+        Ok((fid, info))
     }
 }
 
@@ -166,9 +183,10 @@ pub struct OpenHow {
     pub oplock_level: u8,
 }
 
-/// An open file or directory on a [`Clnt`].
-pub struct File<'a> {
-    clnt: &'a Clnt,
+/// An open file or directory on a [`Clnt`], which it reaches through `C`:
+/// a borrow ([`File`]) or a reference ([`OwnedFile`]). Closed on drop.
+pub struct FileOf<C: Deref<Target = Clnt>> {
+    clnt: C,
     fid: bindings::smb_fid,
     /// EndOfFile when opened.
     pub end_of_file: u64,
@@ -177,7 +195,23 @@ pub struct File<'a> {
     open: bool,
 }
 
-impl File<'_> {
+/// An open that borrows its handle.
+pub type File<'a> = FileOf<&'a Clnt>;
+
+/// An open that holds a reference on its handle (`Clnt::open_owned`).
+pub type OwnedFile = FileOf<Arc<Clnt>>;
+
+impl<C: Deref<Target = Clnt>> FileOf<C> {
+    fn new(clnt: C, fid: bindings::smb_fid, info: &bindings::smb_open_info) -> Self {
+        Self {
+            clnt,
+            fid,
+            end_of_file: info.end_of_file,
+            oplock_level: info.oplock_level,
+            open: true,
+        }
+    }
+
     /// The FileId (persistent, volatile).
     pub fn id(&self) -> (u64, u64) {
         (self.fid.persistent, self.fid.volatile_id)
@@ -317,6 +351,24 @@ impl File<'_> {
         Ok(r as usize)
     }
 
+    /// The next batch of entries of this directory open, from its start
+    /// if `restart`: FileIdFullDirectoryInformation entries (MS-FSCC
+    /// 2.4.18) as the server encodes them, in `buf` (up to 1 MiB); the
+    /// bytes written, 0 when there are no more.
+    pub fn query_dir(&self, restart: bool, buf: &mut [u8]) -> Result<usize> {
+        // SAFETY: a live handle and open; `buf` is writable for its
+        // length.
+        check_len(unsafe {
+            bindings::smb_clnt_query_dir(
+                self.clnt.raw(),
+                &self.fid,
+                restart,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        })
+    }
+
     /// Closes the open, reporting the server's answer.
     pub fn close(mut self) -> Result {
         self.open = false;
@@ -363,7 +415,7 @@ impl File<'_> {
     }
 }
 
-impl Drop for File<'_> {
+impl<C: Deref<Target = Clnt>> Drop for FileOf<C> {
     fn drop(&mut self) {
         if self.open {
             // SAFETY: a live handle; the open is closed once.
@@ -555,7 +607,7 @@ impl Drop for Task {
     }
 }
 
-impl File<'_> {
+impl<C: Deref<Target = Clnt>> FileOf<C> {
     /// Starts one READ of up to `buf.capacity()` bytes (and the negotiated
     /// maximum) at `offset` into `buf`, which comes back to `ctx.done`
     /// holding them.

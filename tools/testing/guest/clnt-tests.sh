@@ -157,6 +157,46 @@ clnt_writes() {
 	done
 }
 
+# A 10,000-entry directory read to its end through smb_clnt_query_dir
+# (FileIdFullDirectoryInformation, resumable on the open) in 64 KiB and in
+# 1 MiB batches: exactly the names, FileIds and sizes of the server's file
+# system. $1: what FileIds are: "inode" (ksmbd and Samba both number files
+# by their inode).
+clnt_dir() {
+	local want got r size t0
+	rm -rf "$SRV_DIR/big"
+	mkdir -p "$SRV_DIR/big"
+	python3 - "$SRV_DIR/big" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(10000):
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        f.truncate(i * 37 % 100000)
+PY
+	want=$(find "$SRV_DIR/big" -mindepth 1 -printf '%f %i %s\n' | sort)
+	# Samba under TCG takes about 30 s to fill a 1 MiB batch (a stat and
+	# more per entry), the default request timer: a 120 s one here.
+	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311 0 120000 1" >/dev/null; then
+		t_fail "lsdir: a handle ($(cat /tmp/clnt.err))"
+		return
+	fi
+	for size in 65536 1048576; do
+		t0=$(date +%s%N)
+		if clnt lsdir "0 big $size"; then
+			r=$(cat $C/result)
+			got=$(sort $C/listing)
+			t_check "a 10,000-entry directory read in $((size / 1024)) KiB batches in $((($(date +%s%N) - t0) / 1000000)) ms ($r)" \
+				test "$(printf '%s\n' "$got" | wc -l)" = 10000
+			t_check "... exactly the server's names, FileIds (inodes) and sizes" test "$got" = "$want"
+			[ "$got" = "$want" ] || diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -5
+		else
+			t_fail "a 10,000-entry directory in $((size / 1024)) KiB batches ($(cat /tmp/clnt.err))"
+		fi
+	done
+	clnt release all
+	rm -rf "$SRV_DIR/big"
+}
+
 # Asynchronous READs and WRITEs (smb_read_async, smb_write_async) as netfs
 # issues them: 64 of 4 MiB in flight, started from a work item under a NOFS
 # scope, from and into folio queues, at 16 offsets of a 64 MiB file (each
@@ -254,6 +294,13 @@ for i in range(999):
 	timer=$(cat /sys/module/smbxprt/parameters/timeo_ms)
 	t_check "... smbclient acknowledged it (default_acks $acks0 -> $acks1), and the second open took less than one request timer ($(cat $C/result), timer $timer ms)" \
 		sh -c "grep -q '^granted 9 second 0 ms ' $C/result && test $acks1 -eq \$(($acks0 + 1)) && test \$(awk '{ print \$6 }' $C/result) -lt $timer"
+	# Five operations in one frame: CREATE + WRITE + FLUSH + READ + CLOSE,
+	# the last four on the FileId the first opened.
+	t_check "a five-operation compound: CREATE + WRITE + FLUSH + READ + CLOSE" clnt compound5 "0 compound5.bin"
+	t_check "... all five succeeded, the READ returned what the WRITE wrote ($(cat $C/result))" \
+		grep -q '^statuses 0x0 0x0 0x0 0x0 0x0 written 4096 read 4096 same 1$' $C/result
+	t_check "... and the server's file is those 4 KiB" test "$(stat -c %s "$SRV_DIR/compound5.bin")" = 4096
+	rm -f "$SRV_DIR/compound5.bin"
 	# A compound: CREATE + READ + CLOSE in one frame (smb_call_sync).
 	t_check "a CREATE + READ + CLOSE compound on put1.bin" clnt cat "0 put1.bin"
 	want=$(head -c 65536 "$SRV_DIR/put1.bin" | sha256sum | cut -d" " -f1)

@@ -30,6 +30,7 @@ clnt_signing
 clnt_writes
 clnt_ops
 clnt_aio
+clnt_dir
 clnt_restart
 clnt_signing_required
 t_check "ksmbd restarted with the default configuration" srv_config default

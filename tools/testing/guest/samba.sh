@@ -4,12 +4,13 @@
 # smbclient against Samba, a second and independent server (smbd from the
 # Samba root, tools/testing/sambaroot.sh, on port $SAMBA_PORT): the tests of
 # clnt-tests.sh that modules.sh runs against ksmbd (sessions on each
-# dialect, signing, writes, file operations, locks, an oplock break, a
-# compound, asynchronous reads, asynchronous I/O and cancel, sealing,
-# VALIDATE_NEGOTIATE_INFO, the sample consumer, a restart under a hard
-# transport, "server signing = mandatory"), plus Samba's own "smb encrypt =
-# required" share. KUnit is off in this boot (the modules' suites run in
-# vm-modules).
+# dialect, signing, writes, file operations, locks, oplock breaks watched
+# and not, compounds of three and five operations, asynchronous reads,
+# asynchronous I/O and cancel, a 10,000-entry directory in batches,
+# sealing, VALIDATE_NEGOTIATE_INFO, the sample consumer, a restart under a
+# hard transport, "server signing = mandatory"), plus Samba's own "smb
+# encrypt = required" share. KUnit is off in this boot (the modules'
+# suites run in vm-modules).
 set -u
 d=$SMBFS_MODULE_DIR
 
@@ -27,6 +28,7 @@ clnt_signing
 clnt_writes
 clnt_ops
 clnt_aio
+clnt_dir
 # Samba logs each error status it answers (log level 3): the ones behind
 # the errnos above.
 t_check "... Samba answered those with LOCK_NOT_GRANTED (EAGAIN), RANGE_NOT_LOCKED (ENOLCK), OBJECT_NAME_COLLISION (EEXIST) and INFO_LENGTH_MISMATCH (EINVAL), says its log" \

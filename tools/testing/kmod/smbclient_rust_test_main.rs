@@ -429,4 +429,59 @@ mod tests {
     fn async_reads_and_writes_complete_with_their_buffers() {
         assert_eq!(report(async_io()), Ok(()));
     }
+
+    fn owned_file() -> Check {
+        let c = Arc::new(connect(PASSWORD, 0x0311).map_err(|_| "create")?, GFP_KERNEL)
+            .map_err(|_| "memory")?;
+        let how = OpenHow {
+            desired_access: READ_DATA | WRITE_DATA | READ_ATTRIBUTES | DELETE,
+            disposition: FILE_OVERWRITE_IF,
+            create_options: NON_DIRECTORY_FILE,
+            oplock_level: 0,
+        };
+        let f = Arc::new(
+            c.open_owned(c"rust-owned.bin", &how)
+                .map_err(|_| "open_owned")?,
+            GFP_KERNEL,
+        )
+        .map_err(|_| "memory")?;
+        let g = f.clone();
+        // The open keeps the handle: the caller's reference may go first.
+        drop(c);
+        let mut data = KVec::from_elem(0x5au8, 5000, GFP_KERNEL).map_err(|_| "memory")?;
+        let slice = [KvecBuf::new(&mut data[..])];
+        let mut it = KernelIter::from_kvecs(&slice, Direction::Source).map_err(|_| "iter")?;
+        ensure(
+            g.write(0, &mut it).map_err(|_| "write")? == 5000,
+            "a WRITE on the owned open",
+        )?;
+        ensure(
+            f.getattr().map_err(|_| "getattr")?.end_of_file == 5000,
+            "... seen through the other reference",
+        )?;
+        g.delete().map_err(|_| "delete")?;
+        drop(f);
+        // The last reference closes the open (deleting the file), then
+        // releases the handle.
+        drop(g);
+        let c = connect(PASSWORD, 0x0311).map_err(|_| "create again")?;
+        ensure(
+            c.open(
+                c"rust-owned.bin",
+                &OpenHow {
+                    desired_access: READ_DATA,
+                    disposition: FILE_OPEN,
+                    ..Default::default()
+                },
+            )
+            .err()
+                == Some(ENOENT),
+            "the last reference closed it: the delete took effect",
+        )
+    }
+
+    #[test]
+    fn an_owned_open_keeps_its_handle_and_closes_on_the_last_reference() {
+        assert_eq!(report(owned_file()), Ok(()));
+    }
 }

@@ -58,9 +58,12 @@
  *     events   write "SLOT": smb_clnt_set_events() on the handle, with a
  *              callback that counts re-authentications.
  *     reconnects read: "N err E": the callback's count and its last error.
- *     aio, acancel: see smbclient_aio.c; unwatched: smbclient_unwatched.c.
+ *     aio, abench, acancel: see smbclient_aio.c; unwatched:
+ *              smbclient_unwatched.c; lsdir, listing: smbclient_dir.c;
+ *              compound5: smbclient_compound5.c.
  *     result   read: the last stat, ls, cat, aread, locks, oplock, aio,
- *              acancel or unwatched.
+ *              abench, acancel, unwatched, lsdir or
+ *              compound5.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -993,6 +996,8 @@ static int __init smbclient_test_init(void)
 	debugfs_create_file("reconnects", 0400, test_dir, NULL, &reconnects_fops);
 	smbclient_aio_init(test_dir);
 	smbclient_unwatched_init(test_dir);
+	smbclient_dir_init(test_dir);
+	smbclient_compound5_init(test_dir);
 	return 0;
 }
 
@@ -1003,6 +1008,7 @@ static void __exit smbclient_test_exit(void)
 	debugfs_remove_recursive(test_dir);
 	for (i = 0; i < SLOTS; i++)
 		smb_clnt_release(slots[i]);
+	smbclient_dir_exit();
 }
 
 module_init(smbclient_test_init);

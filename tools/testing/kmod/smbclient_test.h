@@ -27,5 +27,10 @@ int copy_arg(const char __user *ubuf, size_t len, char *buf, size_t size);
 void smbclient_aio_init(struct dentry *dir);
 /* smbclient_unwatched.c: the default break acknowledgement. */
 void smbclient_unwatched_init(struct dentry *dir);
+/* smbclient_dir.c: the resumable directory enumeration. */
+void smbclient_dir_init(struct dentry *dir);
+void smbclient_dir_exit(void);
+/* smbclient_compound5.c: a five-operation compound. */
+void smbclient_compound5_init(struct dentry *dir);
 
 #endif /* _SMBCLIENT_TEST_H */
