@@ -358,6 +358,9 @@ impl ClntCore {
         write: bool,
         owner: KBox<dyn IoOwner>,
     ) -> Result<Arc<Task>> {
+        // Started from writeback or a netfs worker: nothing allocated here
+        // may recurse into the file system.
+        let _nofs = crate::kext::nofs::NofsScope::enter();
         let (op, cut) = if write {
             prepare_write(self, fid, offset, &mut it)?
         } else {

@@ -226,6 +226,7 @@ impl Task {
         if n == 0 || n > MAX_OPS || args.flags & !(ASYNC | REPLAYABLE) != 0 {
             return Err(EINVAL);
         }
+        let _nofs = crate::kext::nofs::NofsScope::enter();
         let mut ops = args.ops;
         emit_headers(&mut ops)?;
         let drain = clnt.tasks.clone();
@@ -278,6 +279,9 @@ impl Task {
     /// process context: writeback, a netfs worker, smbiod (another task's
     /// `done`).
     pub(crate) fn start(self: &Arc<Self>) {
+        // What the first steps allocate must not recurse into a file
+        // system whose writeback may be what started the task.
+        let _nofs = crate::kext::nofs::NofsScope::enter();
         self.execute(self.flags & ASYNC == 0);
     }
 
