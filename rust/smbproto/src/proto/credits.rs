@@ -23,9 +23,15 @@
 //! - A small reserve of credits is kept for ECHO, oplock/lease break
 //!   acknowledgements and similar requests that must get through when
 //!   ordinary traffic has used up the window.
+//! - A caller may set credits aside before it builds a request
+//!   ([`CreditWindow::reserve`], as netfs's `prepare_read` sizes a
+//!   subrequest by the credits it can have): they leave the available
+//!   pool, are charged later from the [`Reservation`]
+//!   ([`CreditWindow::charge_reserved`]), and what is left goes back
+//!   ([`CreditWindow::unreserve`]). A reservation takes no MessageIds.
 //! - `reset()` starts a new connection: one credit, MessageId 0, and a new
-//!   generation so that charges taken before the reconnect cannot return
-//!   credits to the new window.
+//!   generation so that charges and reservations taken before the
+//!   reconnect cannot return credits to the new window.
 //!
 //! CANCEL consumes no credit and no MessageId (it reuses the MessageId of
 //! the request it cancels, §3.2.4.24), so it never calls [`CreditWindow::charge`].
@@ -90,6 +96,16 @@ impl Charge {
     }
 }
 
+/// Credits set aside by [`CreditWindow::reserve`], for requests built
+/// later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reservation {
+    /// Credits still held.
+    pub credits: u16,
+    /// Connection generation they belong to.
+    pub generation: u32,
+}
+
 /// How many holes (runs of MessageIds given back out of order) a window
 /// keeps for reuse.
 pub const MAX_HOLES: usize = 8;
@@ -102,6 +118,8 @@ pub struct CreditWindow {
     available: u32,
     in_flight: u32,
     in_flight_requests: u32,
+    /// Credits held by reservations.
+    reserved: u32,
     next_message_id: u64,
     generation: u32,
     /// MessageIds given back below `next_message_id`: (first, count).
@@ -122,6 +140,7 @@ impl CreditWindow {
             available: 1,
             in_flight: 0,
             in_flight_requests: 0,
+            reserved: 0,
             next_message_id: 0,
             generation: 0,
             holes: [(0, 0); MAX_HOLES],
@@ -143,6 +162,11 @@ impl CreditWindow {
     /// Requests charged and not yet completed.
     pub fn in_flight_requests(&self) -> u32 {
         self.in_flight_requests
+    }
+
+    /// Credits held by reservations.
+    pub fn reserved(&self) -> u32 {
+        self.reserved
     }
 
     /// The MessageId the next charge will start at, if no hole serves it.
@@ -174,13 +198,13 @@ impl CreditWindow {
     /// True when no credit is left and no response is pending that could
     /// grant more: the connection is stuck and the transport reconnects.
     pub fn zero_credits_nothing_in_flight(&self) -> bool {
-        self.available == 0 && self.in_flight == 0
+        self.available == 0 && self.in_flight == 0 && self.reserved == 0
     }
 
     /// CreditRequest to put in a request header: enough to bring the
     /// window back to the maximum, at least 1.
     pub fn credits_to_request(&self) -> u16 {
-        let held = self.available.saturating_add(self.in_flight);
+        let held = self.held();
         let want = self.max_credits.saturating_sub(held).max(1);
         u16::try_from(want).unwrap_or(u16::MAX)
     }
@@ -191,8 +215,14 @@ impl CreditWindow {
     /// a server that grants few credits) waits for the window to empty
     /// instead of forever. A window of one credit reserves nothing.
     fn effective_reserve(&self, count: u32) -> u32 {
-        let held = self.available.saturating_add(self.in_flight);
-        self.reserve.min(held.saturating_sub(count))
+        self.reserve.min(self.held().saturating_sub(count))
+    }
+
+    /// Credits the client holds: available, in flight and reserved.
+    fn held(&self) -> u32 {
+        self.available
+            .saturating_add(self.in_flight)
+            .saturating_add(self.reserved)
     }
 
     /// Whether a charge of `count` credits of `class` would succeed now.
@@ -238,6 +268,70 @@ impl CreditWindow {
         })
     }
 
+    /// Sets aside up to `want` ordinary credits (leaving the priority
+    /// reserve alone) for requests built later; the reservation may hold
+    /// fewer, or none.
+    pub fn reserve(&mut self, want: u16) -> Reservation {
+        // The reserve is left whatever `want` is (unlike a charge as large
+        // as the window, a reservation may be smaller than asked).
+        let keep = self.effective_reserve(1);
+        let can = self.available.saturating_sub(keep).min(u32::from(want));
+        let credits = u16::try_from(can).unwrap_or(0);
+        self.available = self.available.saturating_sub(u32::from(credits));
+        self.reserved = self.reserved.saturating_add(u32::from(credits));
+        Reservation {
+            credits,
+            generation: self.generation,
+        }
+    }
+
+    /// Charges `count` credits from `res` (and `count` MessageIds), as
+    /// [`CreditWindow::charge`] does from the available pool.
+    pub fn charge_reserved(
+        &mut self,
+        count: u16,
+        res: &mut Reservation,
+    ) -> Result<Charge, CreditError> {
+        if count == 0 {
+            return Err(CreditError::ZeroCharge);
+        }
+        if res.generation != self.generation {
+            return Err(CreditError::StaleGeneration);
+        }
+        if res.credits < count || self.reserved < u32::from(count) {
+            return Err(CreditError::NotEnoughCredits);
+        }
+        let n = u32::from(count);
+        // Back to the pool for the moment, then charged as usual (which
+        // takes MessageIds from a hole or the end).
+        self.reserved = self.reserved.saturating_sub(n);
+        self.available = self.available.saturating_add(n);
+        match self.charge(count, ChargeClass::Priority) {
+            Ok(c) => {
+                res.credits = res.credits.saturating_sub(count);
+                Ok(c)
+            }
+            Err(e) => {
+                self.available = self.available.saturating_sub(n);
+                self.reserved = self.reserved.saturating_add(n);
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives back what `res` still holds (nothing if it belongs to an
+    /// earlier connection, whose credits went with it).
+    pub fn unreserve(&mut self, res: &mut Reservation) {
+        let n = u32::from(res.credits);
+        res.credits = 0;
+        if res.generation != self.generation {
+            return;
+        }
+        let n = n.min(self.reserved);
+        self.reserved = self.reserved.saturating_sub(n);
+        self.available = self.available.saturating_add(n);
+    }
+
     /// The first MessageId of the lowest hole that holds `count`, taken
     /// off it.
     fn take_hole(&mut self, count: u16) -> Option<u64> {
@@ -265,7 +359,10 @@ impl CreditWindow {
     /// that available plus in-flight credits never exceed the maximum. Call
     /// [`CreditWindow::complete`] first for a final response.
     pub fn grant(&mut self, credits: u16) {
-        let room = self.max_credits.saturating_sub(self.in_flight);
+        let room = self
+            .max_credits
+            .saturating_sub(self.in_flight)
+            .saturating_sub(self.reserved);
         self.available = self.available.saturating_add(u32::from(credits)).min(room);
     }
 
@@ -308,6 +405,7 @@ impl CreditWindow {
         self.available = 1;
         self.in_flight = 0;
         self.in_flight_requests = 0;
+        self.reserved = 0;
         self.next_message_id = 0;
         self.nholes = 0;
         self.lost = 0;
@@ -388,6 +486,60 @@ mod tests {
         let all = w.charge(3, ChargeClass::Normal).unwrap();
         assert_eq!(all.count, 3);
         assert_eq!(w.available(), 0);
+    }
+
+    #[test]
+    fn a_reservation_is_charged_later_and_its_rest_given_back() {
+        let mut w = W::new(100, 2);
+        let c = w.charge(1, ChargeClass::Normal).unwrap();
+        w.complete(&c).unwrap();
+        w.grant(40);
+        // More than the window: sized down, the priority reserve left.
+        let mut r = w.reserve(64);
+        assert_eq!(r.credits, 38);
+        assert_eq!((w.available(), w.reserved()), (2, 38));
+        assert!(!w.could_charge(1, ChargeClass::Normal));
+        assert!(w.could_charge(1, ChargeClass::Priority));
+        // Grants do not overfill the window past what is reserved.
+        w.grant(1000);
+        assert_eq!(w.available(), 62);
+        // Two charges from it; MessageIds come in order.
+        let a = w.charge_reserved(16, &mut r).unwrap();
+        let b = w.charge_reserved(16, &mut r).unwrap();
+        assert_eq!((a.first_message_id, b.first_message_id), (1, 17));
+        assert_eq!(r.credits, 6);
+        assert_eq!(
+            w.charge_reserved(7, &mut r),
+            Err(CreditError::NotEnoughCredits)
+        );
+        assert_eq!((w.in_flight(), w.reserved()), (32, 6));
+        w.unreserve(&mut r);
+        assert_eq!((r.credits, w.reserved(), w.available()), (0, 0, 68));
+        assert_eq!(
+            w.charge_reserved(1, &mut r),
+            Err(CreditError::NotEnoughCredits)
+        );
+    }
+
+    #[test]
+    fn a_reservation_from_before_a_reconnect_is_worth_nothing() {
+        let mut w = W::new(100, 0);
+        w.grant(9);
+        let mut r = w.reserve(5);
+        assert_eq!(r.credits, 5);
+        w.reset();
+        assert_eq!(
+            w.charge_reserved(1, &mut r),
+            Err(CreditError::StaleGeneration)
+        );
+        w.unreserve(&mut r);
+        assert_eq!((w.available(), w.reserved()), (1, 0));
+        // Everything reserved and nothing out is not a stuck window.
+        let mut all = w.reserve(1);
+        assert_eq!(all.credits, 1);
+        assert!(!w.zero_credits_nothing_in_flight());
+        w.unreserve(&mut all);
+        assert_eq!(w.available(), 1);
     }
 
     #[test]
