@@ -82,6 +82,7 @@ impl ClntCore {
                 recv: None,
                 flags: 0,
                 timeout_ms: Some(OP_TIMEOUT_MS),
+                credits: None,
             })
             .map_err(|(e, _, _)| e)?;
         let reply = r.rsp(0);

@@ -42,3 +42,5 @@ EXPORT_SYMBOL_NS_GPL(smb_task_put, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_task_cancel, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_read_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_write_async, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_reserve, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_unreserve, "SMB");

@@ -21,6 +21,7 @@ use crate::proto::header::{Command, Header, HEADER_LEN};
 use crate::proto::message::{encode, FileId, Message};
 use crate::proto::status::code;
 use crate::proto::wire;
+use crate::smb_xprt::Reserved;
 use crate::task::{Task, TaskArgs, TaskOp, TaskOwner, TaskResult, ASYNC, REPLAYABLE};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
@@ -307,6 +308,7 @@ impl ClntCore {
             recv,
             flags,
             timeout_ms: Some(OP_TIMEOUT_MS),
+            credits: None,
         }) {
             Ok(r) => r,
             Err((e, send, recv)) => TaskResult {
@@ -334,8 +336,9 @@ impl ClntCore {
         offset: u64,
         dest: KernelIter<'static>,
         owner: KBox<dyn IoOwner>,
+        credits: Option<&mut Reserved>,
     ) -> Result<Arc<Task>> {
-        self.rw_async(fid, offset, dest, false, owner)
+        self.rw_async(fid, offset, dest, false, owner, credits)
     }
 
     /// Starts one WRITE at `offset` from `src` (at most the negotiated
@@ -346,8 +349,20 @@ impl ClntCore {
         offset: u64,
         src: KernelIter<'static>,
         owner: KBox<dyn IoOwner>,
+        credits: Option<&mut Reserved>,
     ) -> Result<Arc<Task>> {
-        self.rw_async(fid, offset, src, true, owner)
+        self.rw_async(fid, offset, src, true, owner, credits)
+    }
+
+    /// Sets aside credits for up to `bytes` of READ or WRITE on the
+    /// handle's transport (as netfs's `prepare_read` and `prepare_write`
+    /// size a subrequest): the reservation covers its credits times
+    /// 64 KiB, maybe fewer than asked (the window is short, or others wait
+    /// in line), maybe none. An asynchronous READ or WRITE given it takes
+    /// what it needs (trimmed to its length); the rest goes back when the
+    /// reservation is dropped, and a reconnect voids it.
+    pub(crate) fn reserve(self: &Arc<Self>, bytes: usize) -> Reserved {
+        self.session().xprt.reserve(credit_charge(bytes.max(1)))
     }
 
     fn rw_async(
@@ -357,6 +372,7 @@ impl ClntCore {
         mut it: KernelIter<'static>,
         write: bool,
         owner: KBox<dyn IoOwner>,
+        credits: Option<&mut Reserved>,
     ) -> Result<Arc<Task>> {
         // Started from writeback or a netfs worker: nothing allocated here
         // may recurse into the file system.
@@ -366,6 +382,8 @@ impl ClntCore {
         } else {
             prepare_read(self, fid, offset, &mut it)?
         };
+        // This request's share of the caller's reservation.
+        let mine = credits.map(|r| r.split(op.credit_charge.max(1)));
         let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
         ops.push(op, GFP_KERNEL)?;
         let (send, recv, flags) = if write {
@@ -382,6 +400,7 @@ impl ClntCore {
                 recv,
                 flags,
                 timeout_ms: Some(OP_TIMEOUT_MS),
+                credits: mine,
             },
             io,
         )?;

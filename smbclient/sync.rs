@@ -49,6 +49,7 @@ impl ClntCore {
                 recv,
                 flags: args.flags,
                 timeout_ms: args.timeout_ms,
+                credits: None,
             },
             owner,
         );
@@ -107,6 +108,7 @@ impl ClntCore {
                 recv: None,
                 flags,
                 timeout_ms,
+                credits: None,
             })
             .map_err(|(e, _, _)| e)?;
         let mut out = KVec::with_capacity(r.rsp(0).len(), GFP_KERNEL)?;

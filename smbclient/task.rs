@@ -41,7 +41,7 @@ use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::proto::header::{clear_signature, flags, header_flags, set_header_flags, HEADER_LEN};
 use crate::proto::status::code;
 use crate::session::Session;
-use crate::smb_xprt::{CallOps, XprtCall};
+use crate::smb_xprt::{CallOps, Reserved, XprtCall};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::error::{code::*, Error, Result};
@@ -125,6 +125,9 @@ pub(crate) struct TaskSt {
     replay: bool,
     refreshes: u32,
     prepared: bool,
+    /// Credits reserved for the task; what its charge leaves goes back
+    /// when it ends.
+    credits: Option<Reserved>,
 }
 
 /// A task.
@@ -213,6 +216,8 @@ pub(crate) struct TaskArgs {
     /// `ASYNC`, `REPLAYABLE`.
     pub(crate) flags: u32,
     pub(crate) timeout_ms: Option<u32>,
+    /// Credits reserved for it (`ClntCore::reserve`): charged first.
+    pub(crate) credits: Option<Reserved>,
 }
 
 impl Task {
@@ -254,6 +259,7 @@ impl Task {
                     replay: false,
                     refreshes: 0,
                     prepared: false,
+                    credits: args.credits,
                 }, "Task::st"),
                 woken: AtomicBool::new(false),
                 wq <- crate::new_wait_queue!("Task::wq"),
@@ -453,6 +459,8 @@ impl Task {
     /// waits for this) and wakes waiters.
     fn conclude(self: &Arc<Self>, mut st: kernel::sync::MutexGuard<'_, TaskSt>, r: Result) {
         st.action = Action::Done;
+        // What the charge did not take goes back now.
+        st.credits = None;
         let reply = match st.call.as_mut() {
             Some(c) if r.is_ok() => c.take_reply(),
             _ => KVVec::new(),
@@ -581,14 +589,18 @@ impl Task {
         }
         let xflags = st.xflags;
         let TaskSt {
-            ops, pads, call, ..
+            ops,
+            pads,
+            call,
+            credits,
+            ..
         } = st;
         let Some(call) = call.as_mut() else {
             return Step::Done(Err(EINVAL));
         };
         let mut parts: [&mut [u8]; 2 * MAX_OPS] = Default::default();
         let nr = request_parts(ops, pads, &mut parts);
-        match call.charge(self, &mut parts[..nr], xflags) {
+        match call.charge(self, &mut parts[..nr], xflags, credits.as_mut()) {
             Ok(true) => Step::Next(Action::Transmit),
             Ok(false) => Step::Wait,
             Err(e) => Step::Done(Err(e)),

@@ -70,7 +70,11 @@ impl Rqst {
     /// owner is woken when it may try again). A soft transport gives up on
     /// a connection that stayed away for one timer period (the last connect
     /// error, or `ETIMEDOUT`). Process context.
-    pub(crate) fn charge(self: &Arc<Self>, count: u16) -> Result<bool> {
+    pub(crate) fn charge(
+        self: &Arc<Self>,
+        count: u16,
+        mut reserved: Option<&mut crate::proto::credits::Reservation>,
+    ) -> Result<bool> {
         let xprt = &self.xprt;
         loop {
             let ticket = {
@@ -117,6 +121,25 @@ impl Rqst {
             drop(sock);
             if self.params.only_on.is_some_and(|g| g != generation) {
                 return gave_up(ENOTCONN);
+            }
+            // Credits reserved for it go first (they skip the line: they
+            // were the caller's before anyone in it asked).
+            let from_reserve = reserved
+                .as_deref_mut()
+                .and_then(|r| xprt.charge_reserved(r, count, generation));
+            if let Some(c) = from_reserve {
+                let t = {
+                    let mut st = self.st.lock();
+                    st.phase = Phase::Charged;
+                    st.charge = Some(c);
+                    st.generation = generation;
+                    st.unconnected_since = None;
+                    st.ticket.take()
+                };
+                if let Some(t) = t {
+                    xprt.leave_line(t);
+                }
+                return Ok(true);
             }
             let mut ticket = ticket;
             match xprt.try_charge(self.params.class, count, generation, &mut ticket) {
@@ -504,7 +527,7 @@ impl Xprt {
             }
         };
         loop {
-            match rqst.charge(count) {
+            match rqst.charge(count, None) {
                 Ok(true) => break,
                 Ok(false) => {
                     if let Err(e) = wait(&|| false) {

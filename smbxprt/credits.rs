@@ -13,7 +13,7 @@
 //! they draw on the reserve that ordinary charges leave alone.
 #![forbid(unsafe_code)]
 
-use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow};
+use crate::proto::credits::{Charge, ChargeClass, CreditError, CreditWindow, Reservation};
 use crate::stats::XprtStats;
 use crate::xprt::Xprt;
 use core::ops::{Deref, DerefMut};
@@ -173,6 +173,44 @@ impl Xprt {
             }
             return out;
         }
+    }
+
+    /// Sets aside up to `want` credits of the current connection (none
+    /// while anyone waits in line: a reservation never overtakes them).
+    pub(crate) fn reserve(&self, want: u16) -> Reservation {
+        let mut credits = self.credits.lock();
+        if !credits.is_turn(ChargeClass::Normal, None) {
+            return Reservation {
+                credits: 0,
+                generation: credits.generation(),
+            };
+        }
+        credits.reserve(want)
+    }
+
+    /// Gives back what `res` still holds, and wakes whoever waits for it.
+    /// Any context.
+    pub(crate) fn unreserve(&self, res: &mut Reservation) {
+        if res.credits == 0 {
+            return;
+        }
+        self.credits.lock().unreserve(res);
+        self.wake();
+    }
+
+    /// Charges `count` credits from `res` on connection `generation`, if
+    /// it belongs to it and holds enough.
+    pub(crate) fn charge_reserved(
+        &self,
+        res: &mut Reservation,
+        count: u16,
+        generation: u64,
+    ) -> Option<Charge> {
+        let mut credits = self.credits.lock();
+        if u64::from(credits.generation()) != generation {
+            return None;
+        }
+        credits.charge_reserved(count, res).ok()
     }
 
     /// Gives up a place in the credit line.

@@ -38,6 +38,8 @@ EXPORT_SYMBOL_NS_GPL(smb_xprt_wait_connected, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_negotiated, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_call, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_charge, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_reserve, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_xprt_unreserve, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_send, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_finish, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_xprt_cancel, "SMB");

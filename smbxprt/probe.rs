@@ -172,7 +172,7 @@ impl Xprt {
         let Ok(mut buf) = echo_request() else {
             return;
         };
-        match r.charge(1) {
+        match r.charge(1, None) {
             Ok(true) => {}
             // No credit even in the reserve: the replies being waited for
             // will bring some; try at the next period.

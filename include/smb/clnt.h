@@ -447,6 +447,28 @@ struct smb_io_ops {
 	void (*done)(struct smb_io *io);
 };
 
+/*
+ * Credits reserved for asynchronous READs and WRITEs, as netfs's
+ * ->prepare_read and ->prepare_write size a subrequest by what it can
+ * send at once (cifs.ko's wait_mtu_credits/adjust_credits).
+ * smb_clnt_reserve() sets aside credits for up to @bytes on the handle's
+ * connection (each covers 64 KiB) and says in @cr->bytes what they cover:
+ * maybe less than asked (the server granted fewer, or other requests
+ * wait in line for credits), maybe 0. An smb_io given @cr takes the
+ * credits its length needs from it when it starts (what is left stays in
+ * @cr, and @cr->bytes says how much), and draws on them when it is
+ * charged; smb_clnt_unreserve() gives back what is left. A reconnect
+ * voids a reservation (its I/O then waits for credits as any other).
+ * Process context; neither sleeps.
+ */
+struct smb_credits {
+	size_t bytes;			/* what they cover now (out) */
+	void *priv;			/* smbclient's; NULL: none */
+};
+
+size_t smb_clnt_reserve(struct smb_clnt *clnt, size_t bytes, struct smb_credits *cr);
+void smb_clnt_unreserve(struct smb_credits *cr);
+
 struct smb_io {
 	/* Set by the caller. */
 	struct smb_clnt *clnt;
@@ -455,6 +477,7 @@ struct smb_io {
 	struct iov_iter *iter;		/* READ: destination; WRITE: source */
 	const struct smb_io_ops *ops;
 	void *data;			/* the caller's */
+	struct smb_credits *credits;	/* NULL, or credits to draw on */
 	/* Set by smbclient before ->done. */
 	int error;			/* 0 or -errno (-ECANCELED, -EIO, ...) */
 	u8 eof;				/* READ: at or past the end of the file */

@@ -205,6 +205,17 @@ struct smb_xprt_call_ops {
 /* The most kvecs a request may have (its PDUs and their padding). */
 #define SMB_XPRT_MAX_IOV	16
 
+/*
+ * Credits set aside for requests built later (smb_xprt_reserve()), as
+ * netfs's ->prepare_read sizes a subrequest by the credits it can have.
+ * The transport's to fill in; a charge may draw on them.
+ */
+struct smb_xprt_credits {
+	u32 generation;			/* the connection they belong to */
+	u16 credits;			/* still held */
+	u16 pad;
+};
+
 struct smb_xprt_call {
 	struct kvec *iov;
 	unsigned int nr_iov;		/* 1..SMB_XPRT_MAX_IOV */
@@ -219,6 +230,9 @@ struct smb_xprt_call {
 	void *ctx;			/* the caller's; the transport never
 					 * touches it */
 	void *priv;			/* the transport's; NULL while idle */
+	/* NULL, or a reservation smb_xprt_charge() draws on first (if it is
+	 * of the current connection and holds enough). */
+	struct smb_xprt_credits *credits;
 };
 
 /*
@@ -230,6 +244,19 @@ struct smb_xprt_call {
  * the server. Process context.
  */
 int smb_xprt_charge(struct smb_xprt *xprt, struct smb_xprt_call *call);
+
+/*
+ * smb_xprt_reserve() - set aside up to @want ordinary credits of the
+ * current connection in @res (the priority reserve left alone, and none
+ * while other requests wait in line for credits). Returns the credits
+ * reserved, 0 if none now. Never sleeps. Give back what a charge did not
+ * use with smb_xprt_unreserve(); a reconnect voids the reservation.
+ */
+unsigned int smb_xprt_reserve(struct smb_xprt *xprt, u16 want,
+			      struct smb_xprt_credits *res);
+
+/* smb_xprt_unreserve() - give back what @res still holds; any context. */
+void smb_xprt_unreserve(struct smb_xprt *xprt, struct smb_xprt_credits *res);
 
 /*
  * smb_xprt_send() - send a charged request. Returns 0 (->wake will be

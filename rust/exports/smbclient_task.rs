@@ -13,6 +13,7 @@ use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::module::ModuleRef;
 use super::rw::{IoOutcome, IoOwner};
+use super::smb_xprt::Reserved;
 use super::task::{Task, TaskArgs, TaskOp, TaskOwner, TaskResult, ASYNC, MAX_OPS, REPLAYABLE};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::Result;
@@ -210,6 +211,7 @@ unsafe fn start(s: &bindings::smb_task_setup) -> Result<Arc<Task>> {
             recv,
             flags,
             timeout_ms: timeout_ms(s.timeout),
+            credits: None,
         },
         ctask,
     )?;
@@ -403,10 +405,82 @@ unsafe fn start_io(io: *mut bindings::smb_io, dir: Direction) -> Result<Arc<Task
         },
         GFP_KERNEL,
     )?;
-    match dir {
-        Direction::Dest => clnt.core.read_async(fid, r.offset, it, cio),
-        Direction::Source => clnt.core.write_async(fid, r.offset, it, cio),
+    // SAFETY: `credits` is NULL or a valid reservation whose `priv` is
+    // NULL or ours (`smb_clnt_reserve`), used by one caller at a time (the
+    // header's contract).
+    let mut reserved =
+        unsafe { r.credits.as_mut() }.and_then(|cr| (!cr.priv_.is_null()).then_some(cr));
+    let res = reserved.as_mut().map(|cr| {
+        // SAFETY: as above: a `KBox<Reserved>` turned into `priv`.
+        unsafe { &mut *cr.priv_.cast::<Reserved>() }
+    });
+    let t = match dir {
+        Direction::Dest => clnt.core.read_async(fid, r.offset, it, cio, res),
+        Direction::Source => clnt.core.write_async(fid, r.offset, it, cio, res),
+    };
+    if let Some(cr) = reserved {
+        // SAFETY: as above.
+        let left = unsafe { &*cr.priv_.cast::<Reserved>() }.credits();
+        cr.bytes = usize::from(left) * CREDIT_BYTES;
     }
+    t
+}
+
+/// What one credit covers (MS-SMB2 3.1.5.2).
+const CREDIT_BYTES: usize = 65536;
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `c` is a live handle; `cr` writable, and not holding a reservation.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_reserve(
+    c: *mut bindings::smb_clnt,
+    bytes: usize,
+    cr: *mut bindings::smb_credits,
+) -> usize {
+    if cr.is_null() {
+        return 0;
+    }
+    // SAFETY: the header's contract.
+    let (clnt, cr) = unsafe { (borrow(c), &mut *cr) };
+    cr.bytes = 0;
+    cr.priv_ = core::ptr::null_mut();
+    let r = clnt.core.reserve(bytes);
+    let covered = usize::from(r.credits()) * CREDIT_BYTES;
+    if covered == 0 {
+        return 0;
+    }
+    match KBox::new(r, GFP_KERNEL) {
+        Ok(b) => {
+            cr.priv_ = KBox::into_raw(b).cast();
+            cr.bytes = covered;
+            covered
+        }
+        // The reservation went back as it was dropped.
+        Err(_) => 0,
+    }
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
+/// `cr` is NULL or a reservation from `smb_clnt_reserve`.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_unreserve(cr: *mut bindings::smb_credits) {
+    // SAFETY: the header's contract.
+    let Some(cr) = (unsafe { cr.as_mut() }) else {
+        return;
+    };
+    if !cr.priv_.is_null() {
+        // SAFETY: `priv` is the `KBox<Reserved>` `smb_clnt_reserve` made;
+        // given back once (set to NULL here).
+        drop(unsafe { KBox::from_raw(cr.priv_.cast::<Reserved>()) });
+    }
+    cr.priv_ = core::ptr::null_mut();
+    cr.bytes = 0;
 }
 
 /// See `include/smb/clnt.h`.
@@ -437,4 +511,5 @@ pub unsafe extern "C" fn smb_write_async(io: *mut bindings::smb_io) -> *mut bind
     }
 }
 
-crate::abi_check!(bindings; smb_task_cancel, smb_read_async, smb_write_async);
+crate::abi_check!(bindings; smb_task_cancel, smb_read_async, smb_write_async,
+    smb_clnt_reserve, smb_clnt_unreserve);

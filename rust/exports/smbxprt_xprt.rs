@@ -19,7 +19,7 @@ use super::kext::net::ns::Net;
 use super::keys::NewKeys;
 use super::negotiate::valid_range;
 use super::notify::{Handler, MsgKind, XprtEvent};
-use super::proto::credits::ChargeClass;
+use super::proto::credits::{ChargeClass, Reservation};
 use super::rqst::{CallOwner, CallParams, Rqst};
 use super::send::{pdu_layout, MAX_PARTS};
 
@@ -27,7 +27,7 @@ use super::xprt::{RecvMode, Xprt, XprtKey};
 use super::{Globals, GLOBALS};
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::error::{code::*, Result};
-use kernel::ffi::{c_int, c_long, c_void};
+use kernel::ffi::{c_int, c_long, c_uint, c_void};
 use kernel::sync::{Arc, ArcBorrow};
 
 // The transport's limit is the header's.
@@ -350,7 +350,22 @@ pub unsafe extern "C" fn smb_xprt_charge(
             }
         }
     };
-    match rqst.charge(count) {
+    // The caller's reservation, as the codec counts it, and back.
+    let mut reserved = (!c.credits.is_null()).then(|| {
+        // SAFETY: a non-NULL `credits` is valid for the call (the header's
+        // contract).
+        let r = unsafe { &*c.credits };
+        Reservation {
+            credits: r.credits,
+            generation: r.generation,
+        }
+    });
+    let charged = rqst.charge(count, reserved.as_mut());
+    if let Some(r) = reserved {
+        // SAFETY: as above.
+        unsafe { (*c.credits).credits = r.credits };
+    }
+    match charged {
         Ok(true) => 0,
         Ok(false) => EAGAIN.to_errno(),
         Err(e) => {
@@ -362,6 +377,57 @@ pub unsafe extern "C" fn smb_xprt_charge(
             e.to_errno()
         }
     }
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a live transport; `res` writable.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_reserve(
+    x: *mut bindings::smb_xprt,
+    want: u16,
+    res: *mut bindings::smb_xprt_credits,
+) -> c_uint {
+    if res.is_null() {
+        return 0;
+    }
+    // SAFETY: the header's contract.
+    let x = unsafe { borrow(x) };
+    let r = x.reserve(want);
+    // SAFETY: the header's contract.
+    unsafe {
+        res.write(bindings::smb_xprt_credits {
+            generation: r.generation,
+            credits: r.credits,
+            pad: 0,
+        })
+    };
+    c_uint::from(r.credits)
+}
+
+/// See `include/smb/xprt.h`.
+///
+/// # Safety
+///
+/// `x` is a live transport; `res` valid.
+#[no_mangle]
+pub unsafe extern "C" fn smb_xprt_unreserve(
+    x: *mut bindings::smb_xprt,
+    res: *mut bindings::smb_xprt_credits,
+) {
+    if res.is_null() {
+        return;
+    }
+    // SAFETY: the header's contract.
+    let (x, r) = unsafe { (borrow(x), &mut *res) };
+    let mut held = Reservation {
+        credits: r.credits,
+        generation: r.generation,
+    };
+    x.unreserve(&mut held);
+    r.credits = 0;
 }
 
 /// See `include/smb/xprt.h`.
@@ -721,7 +787,8 @@ pub unsafe extern "C" fn smb_xprt_clear_session_keys(
 
 crate::abi_check!(bindings;
     smb_xprt_get, smb_xprt_put, smb_xprt_wait_connected, smb_xprt_negotiated,
-    smb_xprt_charge, smb_xprt_send, smb_xprt_finish, smb_xprt_cancel, smb_xprt_call,
+    smb_xprt_charge, smb_xprt_reserve, smb_xprt_unreserve, smb_xprt_send, smb_xprt_finish,
+    smb_xprt_cancel, smb_xprt_call,
     smb_xprt_echo, smb_xprt_register_handler, smb_xprt_unregister_handler,
     smb_xprt_set_session_keys, smb_xprt_clear_session_keys,
 );

@@ -607,23 +607,86 @@ impl Drop for Task {
     }
 }
 
+/// Credits reserved for asynchronous READs and WRITEs
+/// (`smb_clnt_reserve`), as netfs's `prepare_read` sizes a subrequest;
+/// what no I/O took goes back on drop (`smb_clnt_unreserve`).
+pub struct Credits {
+    raw: bindings::smb_credits,
+}
+
+// SAFETY: a reservation belongs to one owner at a time and may be used
+// and given back from any task.
+unsafe impl Send for Credits {}
+
+impl Credits {
+    /// The bytes of READ or WRITE the credits still cover.
+    pub fn bytes(&self) -> usize {
+        self.raw.bytes
+    }
+}
+
+impl Drop for Credits {
+    fn drop(&mut self) {
+        // SAFETY: the reservation this value owns, given back once.
+        unsafe { bindings::smb_clnt_unreserve(&mut self.raw) };
+    }
+}
+
+impl Clnt {
+    /// Reserves credits for up to `bytes` of READ or WRITE on the handle's
+    /// connection: [`Credits::bytes`] says what they cover (maybe less,
+    /// maybe 0).
+    pub fn reserve(&self, bytes: usize) -> Credits {
+        let mut c = Credits {
+            raw: bindings::smb_credits {
+                bytes: 0,
+                priv_: core::ptr::null_mut(),
+            },
+        };
+        // SAFETY: a live handle; `c.raw` is writable and holds nothing.
+        unsafe { bindings::smb_clnt_reserve(self.raw(), bytes, &mut c.raw) };
+        c
+    }
+}
+
 impl<C: Deref<Target = Clnt>> FileOf<C> {
+    /// [`FileOf::read_async`] drawing on `credits` (it takes what its
+    /// length needs).
+    pub fn read_async_reserved<T: IoDone>(
+        &self,
+        offset: u64,
+        mut buf: KVec<u8>,
+        ctx: T,
+        credits: &mut Credits,
+    ) -> Result<Task> {
+        let cap = buf.capacity();
+        buf.resize(cap, 0, GFP_KERNEL)?;
+        self.start_io(offset, buf, ctx, false, Some(credits))
+    }
+
     /// Starts one READ of up to `buf.capacity()` bytes (and the negotiated
     /// maximum) at `offset` into `buf`, which comes back to `ctx.done`
     /// holding them.
     pub fn read_async<T: IoDone>(&self, offset: u64, mut buf: KVec<u8>, ctx: T) -> Result<Task> {
         let cap = buf.capacity();
         buf.resize(cap, 0, GFP_KERNEL)?;
-        self.start_io(offset, buf, ctx, false)
+        self.start_io(offset, buf, ctx, false, None)
     }
 
     /// Starts one WRITE of `buf` (up to the negotiated maximum) at
     /// `offset`; `ctx.done` gets `buf` back.
     pub fn write_async<T: IoDone>(&self, offset: u64, buf: KVec<u8>, ctx: T) -> Result<Task> {
-        self.start_io(offset, buf, ctx, true)
+        self.start_io(offset, buf, ctx, true, None)
     }
 
-    fn start_io<T: IoDone>(&self, offset: u64, buf: KVec<u8>, ctx: T, write: bool) -> Result<Task> {
+    fn start_io<T: IoDone>(
+        &self,
+        offset: u64,
+        buf: KVec<u8>,
+        ctx: T,
+        write: bool,
+        credits: Option<&mut Credits>,
+    ) -> Result<Task> {
         let mut this = KBox::new(
             AsyncIo {
                 // SAFETY: all-zero is a valid (empty) `smb_io` and
@@ -660,6 +723,8 @@ impl<C: Deref<Target = Clnt>> FileOf<C> {
         io.io.offset = offset;
         io.io.iter = &mut io.iter;
         io.io.ops = AsyncIo::<T>::TABLE;
+        // Read only while the I/O starts (it takes its share then).
+        io.io.credits = credits.map_or(core::ptr::null_mut(), |c| &mut c.raw);
         let raw = KBox::into_raw(this);
         // SAFETY: `raw` is a valid `smb_io` (the first field) whose
         // iterator and buffer stay valid until `done`, which frees them.

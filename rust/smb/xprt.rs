@@ -75,6 +75,44 @@ fn describe(parts: &mut [&mut [u8]], iov: &mut [bindings::kvec]) -> Result<u32> 
 /// The most parts a request may have (`SMB_XPRT_MAX_IOV`).
 pub const MAX_PARTS: usize = bindings::SMB_XPRT_MAX_IOV as usize;
 
+/// Credits set aside on a transport (`smb_xprt_reserve`) for requests
+/// built later; what no charge took goes back on drop.
+pub struct Reserved {
+    xprt: Arc<Transport>,
+    raw: bindings::smb_xprt_credits,
+}
+
+impl Reserved {
+    /// Credits still held.
+    pub fn credits(&self) -> u16 {
+        self.raw.credits
+    }
+
+    /// Moves up to `n` credits into a reservation of their own (for one
+    /// request), leaving the rest here.
+    pub fn split(&mut self, n: u16) -> Reserved {
+        let take = n.min(self.raw.credits);
+        self.raw.credits -= take;
+        Reserved {
+            xprt: self.xprt.clone(),
+            raw: bindings::smb_xprt_credits {
+                generation: self.raw.generation,
+                credits: take,
+                pad: 0,
+            },
+        }
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if self.raw.credits != 0 {
+            // SAFETY: a live transport (held); the reservation is ours.
+            unsafe { bindings::smb_xprt_unreserve(self.xprt.as_ptr(), &mut self.raw) };
+        }
+    }
+}
+
 impl Transport {
     /// Finds or creates the transport for `cfg` in the calling task's
     /// network namespace. Process context.
@@ -143,12 +181,25 @@ impl Transport {
             ops: core::ptr::null(),
             ctx: core::ptr::null_mut(),
             priv_: core::ptr::null_mut(),
+            credits: core::ptr::null_mut(),
         };
         // SAFETY: the kvecs describe `parts`, which stay borrowed (and
         // unused by anyone else) for the call; `reply` is writable for its
         // length; the call waits until the transport is done with all.
         check(unsafe { bindings::smb_xprt_call(self.as_ptr(), &mut call) })?;
         Ok(call.reply_len)
+    }
+
+    /// Sets aside up to `want` credits (`smb_xprt_reserve`); the
+    /// reservation may hold fewer, or none.
+    pub fn reserve(self: &Arc<Self>, want: u16) -> Reserved {
+        let mut raw = bindings::smb_xprt_credits::default();
+        // SAFETY: a live transport; `raw` is writable.
+        unsafe { bindings::smb_xprt_reserve(self.as_ptr(), want, &mut raw) };
+        Reserved {
+            xprt: self.clone(),
+            raw,
+        }
     }
 
     /// Gives the transport a session's keys (`smb_xprt_set_session_keys`).
@@ -418,7 +469,13 @@ impl<T: CallOps> XprtCall<T> {
     /// `flags`): `Ok(true)` charged; `Ok(false)`: wait for `T::wake`, then
     /// charge again. Starts an attempt if none is on (its owner `owner`).
     /// Process context.
-    pub fn charge(&mut self, owner: &Arc<T>, parts: &mut [&mut [u8]], flags: u32) -> Result<bool> {
+    pub fn charge(
+        &mut self,
+        owner: &Arc<T>,
+        parts: &mut [&mut [u8]],
+        flags: u32,
+        reserved: Option<&mut Reserved>,
+    ) -> Result<bool> {
         // First what can fail without the transport: an attempt begun
         // below holds a reference on the owner until it ends.
         let nr_iov = describe(parts, &mut self.raw.iov)?;
@@ -438,10 +495,17 @@ impl<T: CallOps> XprtCall<T> {
         let r = &mut *self.raw;
         r.call.nr_iov = nr_iov;
         r.call.iov = r.iov.as_mut_ptr();
+        // Credits reserved on this transport go first.
+        r.call.credits = match reserved {
+            Some(res) if res.xprt.as_ptr() == self.xprt.as_ptr() => &mut res.raw,
+            _ => core::ptr::null_mut(),
+        };
         // SAFETY: the call struct is valid and ours; the kvecs describe
         // `parts`, borrowed for this call (the transport reads them only
-        // here); `reply` is ours for as long as the attempt lasts.
+        // here), as is the reservation; `reply` is ours for as long as the
+        // attempt lasts.
         let rc = unsafe { bindings::smb_xprt_charge(self.xprt.as_ptr(), &mut r.call) };
+        r.call.credits = core::ptr::null_mut();
         self.settle();
         match rc {
             0 => Ok(true),

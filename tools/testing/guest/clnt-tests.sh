@@ -228,6 +228,18 @@ clnt_aio() {
 	else
 		t_fail "64 async 4 MiB READs ($(cat /tmp/clnt.err))"
 	fi
+	# A reservation of credits for 1 GiB, far more than the server
+	# grants: sized down to what the window holds, and the 4 MiB READs
+	# it covers, each drawing on it, all complete.
+	local asked covered reads ok left
+	if clnt areserve "0 aio.bin 1073741824 4194304"; then
+		r=$(cat $C/result)
+		read -r _ asked _ covered _ reads _ ok _ left <<<"$r"
+		t_check "smb_clnt_reserve() of credits for 1 GiB: sized down to what the server granted, and the READs it covers complete ($r)" \
+			sh -c "test $covered -gt 0 -a $covered -lt $asked -a $reads -ge 1 -a $ok = $reads -a $left = \$(($covered - $reads * 4194304))"
+	else
+		t_fail "smb_clnt_reserve() of credits for 1 GiB ($(cat /tmp/clnt.err))"
+	fi
 	if clnt acancel "0 acancel.bin"; then
 		r=$(cat $C/result)
 		t_check "smb_task_cancel() of a blocking LOCK the server holds: the task completes with ECANCELED within 2 s ($r)" \

@@ -25,6 +25,12 @@
  *              keeping N in flight: each completion starts the next READ
  *              from its callback. `result`: "bytes B ms T mib_s X.Y
  *              in_flight N errors E".
+ *     areserve write "SLOT PATH BYTES SIZE": smb_clnt_reserve() of credits
+ *              for BYTES, then as many asynchronous READs of SIZE bytes of
+ *              PATH as they cover, each drawing on them (smb_io.credits),
+ *              all in flight at once; then smb_clnt_unreserve().
+ *              `result`: "asked B covered B reads N ok N left B" (left:
+ *              what the reservation covered when all had started).
  *     acancel  write "SLOT PATH": two opens of PATH; the first locks
  *              4 KiB; the second's blocking LOCK of the same range goes
  *              out as an asynchronous task (smb_run_task); 1 s later
@@ -510,6 +516,110 @@ out_free:
 }
 static const struct file_operations abench_fops = { .owner = THIS_MODULE, .write = abench_write };
 
+struct reserve_run {
+	atomic_t left, ok;
+	struct completion done;
+};
+
+static void reserve_done(struct smb_io *io)
+{
+	struct reserve_run *run = io->data;
+
+	if (!io->error)
+		atomic_inc(&run->ok);
+	if (atomic_dec_and_test(&run->left))
+		complete(&run->done);
+}
+
+static const struct smb_io_ops reserve_ops = {
+	.owner = THIS_MODULE,
+	.done = reserve_done,
+};
+
+static ssize_t areserve_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	struct smb_open_args args = {
+		.desired_access = READ_DATA | READ_ATTRIBUTES,
+		.disposition = FILE_OPEN,
+		.create_options = NON_DIRECTORY_FILE,
+	};
+	unsigned long long asked;
+	struct reserve_run run = {};
+	struct smb_credits cr = {};
+	struct smb_open_info info;
+	struct aio_one *ones = NULL;
+	char buf[256], path[180];
+	unsigned int slot, size, n = 0, i, started = 0;
+	size_t covered = 0;
+	struct smb_clnt *c;
+	struct smb_fid fid;
+	int err;
+
+	err = copy_arg(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %179s %llu %u", &slot, path, &asked, &size) != 4 || slot >= SLOTS ||
+	    !size || size > AIO_MAX_SIZE || !asked)
+		return -EINVAL;
+	args.path = path;
+	if (down_read_killable(&slots_sem))
+		return -EINTR;
+	c = slots[slot];
+	err = c ? smb_clnt_open_ex(c, &args, &fid, &info) : -ENOENT;
+	if (err)
+		goto out_unlock;
+	covered = smb_clnt_reserve(c, asked, &cr);
+	n = min_t(size_t, covered / size, AIO_MAX_IOS);
+	ones = kvcalloc(max(n, 1u), sizeof(*ones), GFP_KERNEL);
+	if (!ones) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = fq_alloc(&ones[i].buf, size);
+	if (err)
+		goto out_free;
+	atomic_set(&run.left, n);
+	init_completion(&run.done);
+	for (i = 0; i < n; i++) {
+		struct aio_one *o = &ones[i];
+
+		iov_iter_folio_queue(&o->iter, ITER_DEST, o->buf.head, 0, 0, size);
+		o->io = (struct smb_io){
+			.clnt = c, .fid = fid,
+			.offset = (u64)i * size % max_t(u64, info.end_of_file - info.end_of_file % size, size),
+			.iter = &o->iter, .ops = &reserve_ops, .data = &run, .credits = &cr,
+		};
+		o->task = smb_read_async(&o->io);
+		if (IS_ERR(o->task)) {
+			err = PTR_ERR(o->task);
+			o->task = NULL;
+			break;
+		}
+		started++;
+	}
+	snprintf(result, sizeof(result), "asked %llu covered %zu reads %u ok ", asked, covered, n);
+	if (started < n && atomic_sub_and_test(n - started, &run.left))
+		complete(&run.done);
+	if (n)
+		wait_for_completion(&run.done);
+	for (i = 0; i < started; i++)
+		smb_task_put(ones[i].task);
+	snprintf(result + strlen(result), sizeof(result) - strlen(result), "%d left %zu\n",
+		 atomic_read(&run.ok), cr.bytes);
+out_free:
+	for (i = 0; i < n; i++)
+		fq_free(&ones[i].buf);
+	kvfree(ones);
+out_close:
+	smb_clnt_unreserve(&cr);
+	smb_clnt_close(c, &fid);
+out_unlock:
+	up_read(&slots_sem);
+	return err ? err : len;
+}
+static const struct file_operations areserve_fops = { .owner = THIS_MODULE, .write = areserve_write };
+
 struct acancel {
 	u8 req[64 + 48 + 24];
 	u8 rsp[128];
@@ -622,4 +732,5 @@ void smbclient_aio_init(struct dentry *dir)
 	debugfs_create_file("aio", 0200, dir, NULL, &aio_fops);
 	debugfs_create_file("acancel", 0200, dir, NULL, &acancel_fops);
 	debugfs_create_file("abench", 0200, dir, NULL, &abench_fops);
+	debugfs_create_file("areserve", 0200, dir, NULL, &areserve_fops);
 }

@@ -395,6 +395,35 @@ mod tests {
             "... not at the end of the file",
         )?;
         drop(t);
+        // Drawing on reserved credits: far more asked than any server
+        // grants, sized down; the READ takes its 4 credits (256 KiB).
+        let mut credits = c.reserve(1 << 30);
+        let before = credits.bytes();
+        ensure(before > 0 && before < 1 << 30, "a reservation sized down")?;
+        let rr = seen().map_err(|_| "memory")?;
+        let buf = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| "memory")?;
+        let t = f
+            .read_async_reserved(
+                0,
+                buf,
+                Expect {
+                    seen: rr.clone(),
+                    data: None,
+                },
+                &mut credits,
+            )
+            .map_err(|_| "read_async_reserved starts")?;
+        ensure(
+            credits.bytes() == before - n,
+            "the READ took what its length needs from the reservation",
+        )?;
+        t.wait().map_err(|_| "the reserved READ succeeds")?;
+        ensure(
+            rr.bytes.load(Ordering::Acquire) == n as u32,
+            "... and got every byte",
+        )?;
+        drop(t);
+        drop(credits);
         // At the end of the file: 0 bytes, eof.
         let e = seen().map_err(|_| "memory")?;
         let buf = KVec::with_capacity(4096, GFP_KERNEL).map_err(|_| "memory")?;
