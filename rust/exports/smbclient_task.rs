@@ -408,8 +408,8 @@ unsafe fn start_io(io: *mut bindings::smb_io, dir: Direction) -> Result<Arc<Task
     // SAFETY: `credits` is NULL or a valid reservation whose `priv` is
     // NULL or ours (`smb_clnt_reserve`), used by one caller at a time (the
     // header's contract).
-    let mut reserved =
-        unsafe { r.credits.as_mut() }.and_then(|cr| (!cr.priv_.is_null()).then_some(cr));
+    let credits = unsafe { r.credits.as_mut() };
+    let mut reserved = credits.and_then(|cr| (!cr.priv_.is_null()).then_some(cr));
     let res = reserved.as_mut().map(|cr| {
         // SAFETY: as above: a `KBox<Reserved>` turned into `priv`.
         unsafe { &mut *cr.priv_.cast::<Reserved>() }

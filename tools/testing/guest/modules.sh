@@ -30,6 +30,7 @@ clnt_signing
 clnt_writes
 clnt_ops
 clnt_aio
+clnt_faultinj
 clnt_dir
 clnt_restart
 clnt_signing_required

@@ -28,6 +28,7 @@ clnt_signing
 clnt_writes
 clnt_ops
 clnt_aio
+clnt_faultinj
 clnt_dir
 # Samba logs each error status it answers (log level 3): the ones behind
 # the errnos above.

@@ -6,7 +6,7 @@
  * folio queues.
  *
  *   /sys/kernel/debug/smbclient_test/
- *     aio      write "SLOT PATH N SIZE read|write [STRIDE]": a work item
+ *     aio      write "SLOT PATH N SIZE read|write [STRIDE [FAIL]]": a work item
  *              (on system_dfl_wq, in a memalloc_nofs_save() scope)
  *              starts N asynchronous READs (WRITEs) of SIZE bytes (at
  *              most 8 MiB), I/O i at offset (i % STRIDE) * SIZE (STRIDE
@@ -15,7 +15,12 @@
  *              carry the put pattern of their offsets; a READ's data is
  *              compared with that pattern. `result`: "ios N ok N
  *              callbacks N on_smbiod N in_starter N pattern_ok N bytes N
- *              eof N start_err E sha256 HEX" (ok: completed without
+ *              eof N start_err E start_fails N enomem N other_err N
+ *              sha256 HEX" (FAIL 1: the work item's allocations are
+ *              subject to failslab's and fail_page_alloc's task filter
+ *              while it starts the I/Os; start_fails: starts that failed,
+ *              start_err the first one's error; enomem, other_err: I/Os
+ *              that completed with -ENOMEM or another error; ok: completed without
  *              error and moved SIZE bytes; pattern_ok: READs whose data is
  *              the pattern; the hash is of the data of I/O 0..STRIDE-1 in
  *              order: the file's first STRIDE * SIZE bytes).
@@ -165,6 +170,8 @@ struct aio_run {
 	atomic_t left, callbacks, on_smbiod, in_starter;
 	unsigned int started;
 	int start_err;
+	unsigned int start_fails;
+	bool fail;
 	struct completion started_all, all_done;
 };
 
@@ -196,6 +203,12 @@ static void aio_start_all(struct work_struct *work)
 	unsigned int nofs = memalloc_nofs_save();
 	unsigned int i;
 
+#ifdef CONFIG_FAULT_INJECTION
+	/* failslab's and fail_page_alloc's task filter: this task's
+	 * allocations (the starts') may be made to fail. */
+	if (run->fail)
+		current->make_it_fail = 1;
+#endif
 	for (i = 0; i < run->n; i++) {
 		struct aio_one *o = &run->ones[i];
 
@@ -209,12 +222,18 @@ static void aio_start_all(struct work_struct *work)
 		o->task = run->write ? smb_write_async(&o->io) : smb_read_async(&o->io);
 		WRITE_ONCE(o->starting, false);
 		if (IS_ERR(o->task)) {
-			run->start_err = PTR_ERR(o->task);
+			if (!run->start_err)
+				run->start_err = PTR_ERR(o->task);
+			run->start_fails++;
 			o->task = NULL;
-			break;
+			/* It never calls back. */
+			if (atomic_dec_and_test(&run->left))
+				complete(&run->all_done);
 		}
 	}
-	run->started = i;
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = 0;
+#endif
 	memalloc_nofs_restore(nofs);
 	complete(&run->started_all);
 }
@@ -262,7 +281,8 @@ static void hash_piece(void *ctx, u8 *p, size_t n, size_t at)
 
 static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
 {
-	unsigned int slot, n, size, stride = 0, i, ok = 0, pattern_ok = 0, eof = 0;
+	unsigned int slot, n, size, stride = 0, i, ok = 0, pattern_ok = 0, eof = 0, fail = 0;
+	unsigned int enomem = 0, other_err = 0;
 	u8 digest[SHA256_DIGEST_SIZE];
 	struct sha256_ctx sha;
 	char buf[256], path[180], how[8];
@@ -273,7 +293,8 @@ static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, lo
 	err = copy_arg(ubuf, len, buf, sizeof(buf));
 	if (err)
 		return err;
-	got = sscanf(buf, "%u %179s %u %u %7s %u", &slot, path, &n, &size, how, &stride);
+	got = sscanf(buf, "%u %179s %u %u %7s %u %u", &slot, path, &n, &size, how, &stride,
+		     &fail);
 	if (got < 5 || slot >= SLOTS || !n || n > AIO_MAX_IOS || !size ||
 	    size > AIO_MAX_SIZE || (strcmp(how, "read") && strcmp(how, "write")))
 		return -EINVAL;
@@ -288,6 +309,7 @@ static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, lo
 		return -ENOMEM;
 	}
 	run->write = !strcmp(how, "write");
+	run->fail = fail;
 	run->n = n;
 	run->size = size;
 	for (i = 0; i < n && !err; i++) {
@@ -322,13 +344,17 @@ static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, lo
 	queue_work(system_dfl_wq, &run->work);
 	/* Uninterruptible: the buffers are the I/Os' until they are done. */
 	wait_for_completion(&run->started_all);
-	/* The I/Os that did not start never call back. */
-	if (run->started < n && atomic_sub_and_test(n - run->started, &run->left))
-		complete(&run->all_done);
 	wait_for_completion(&run->all_done);
 	sha256_init(&sha);
-	for (i = 0; i < run->started; i++) {
+	for (i = 0; i < n; i++) {
 		struct aio_one *o = &run->ones[i];
+
+		if (!o->task)
+			continue;
+		if (o->io.error == -ENOMEM)
+			enomem++;
+		else if (o->io.error)
+			other_err++;
 
 		if (o->io.eof)
 			eof++;
@@ -349,9 +375,10 @@ static ssize_t aio_write(struct file *f, const char __user *ubuf, size_t len, lo
 	}
 	sha256_final(&sha, digest);
 	snprintf(result, sizeof(result),
-		 "ios %u ok %u callbacks %d on_smbiod %d in_starter %d pattern_ok %u bytes %llu eof %u start_err %d sha256 %*phN\n",
+		 "ios %u ok %u callbacks %d on_smbiod %d in_starter %d pattern_ok %u bytes %llu eof %u start_err %d start_fails %u enomem %u other_err %u sha256 %*phN\n",
 		 n, ok, atomic_read(&run->callbacks), atomic_read(&run->on_smbiod),
-		 atomic_read(&run->in_starter), pattern_ok, bytes, eof, run->start_err, 32, digest);
+		 atomic_read(&run->in_starter), pattern_ok, bytes, eof, run->start_err,
+		 run->start_fails, enomem, other_err, 32, digest);
 	smb_clnt_close(run->clnt, &run->fid);
 out_unlock:
 	up_read(&slots_sem);
