@@ -157,35 +157,42 @@ clnt_writes() {
 	done
 }
 
-# Allocation failures injected (failslab, then fail_page_alloc, at 5%,
-# through their task filter) into the work item that starts 32
+# Allocation failures injected (failslab at 5%, then fail_page_alloc at
+# 100%, through their task filter) into the work item that starts 32
 # asynchronous 1 MiB WRITEs under NOFS: each start succeeds or fails with
 # ENOMEM, each I/O that started completes (with success or ENOMEM), none
 # hangs, and the handle works afterwards; the kmemleak scan at the end of
-# the stage finds nothing left behind.
+# the stage finds nothing left behind. The starts allocate from slab
+# caches but for a sealed WRITE's bounce buffer (pages, on every send,
+# few enough that 5% fails none): fail_page_alloc, at 100%, is aimed at a
+# sealed handle.
 clnt_faultinj() {
-	local f d r k c sf sfe e o
+	local f d r k c sf sfe e o slot pct
 	if [ ! -d /sys/kernel/debug/failslab ] || [ ! -d /sys/kernel/debug/fail_page_alloc ]; then
 		t_fail "fault injection: the kernel has no failslab or fail_page_alloc"
 		return
 	fi
-	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null; then
-		t_fail "fault injection: a handle ($(cat /tmp/clnt.err))"
+	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null ||
+		! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 311 311 2" >/dev/null; then
+		t_fail "fault injection: a plain and a sealed handle ($(cat /tmp/clnt.err))"
+		clnt release all
 		return
 	fi
 	for f in failslab fail_page_alloc; do
 		d=/sys/kernel/debug/$f
+		slot=0 pct=5
 		echo Y >$d/task-filter
 		echo N >$d/ignore-gfp-wait
 		if [ $f = fail_page_alloc ]; then
 			echo N >$d/ignore-gfp-highmem
 			echo 0 >$d/min-order
+			slot=1 pct=${FI_PAGE_PCT:-100}
 		fi
 		echo 0 >$d/verbose
 		echo 1 >$d/interval
 		echo -1 >$d/times
-		echo 5 >$d/probability
-		clnt aio "0 faultinj.bin 32 1048576 write 32 1"
+		echo $pct >$d/probability
+		clnt aio "$slot faultinj.bin 32 1048576 write 32 1"
 		r=$(cat $C/result)
 		echo 0 >$d/probability
 		k=$(echo "$r" | awk '{ print $4 }')
@@ -194,10 +201,10 @@ clnt_faultinj() {
 		sf=$(echo "$r" | awk '{ print $20 }')
 		e=$(echo "$r" | awk '{ print $22 }')
 		o=$(echo "$r" | awk '{ print $24 }')
-		t_check "$f at 5% in the starts of 32 async 1 MiB WRITEs (NOFS): each start succeeded or failed with ENOMEM, each started one completed, with success or ENOMEM ($r)" \
+		t_check "$f at $pct% in the starts of 32 async 1 MiB WRITEs (NOFS$([ $slot = 1 ] && echo ', sealed')): each start succeeded or failed with ENOMEM, each started one completed, with success or ENOMEM ($r)" \
 			test "$((c + sf))" = 32 -a "$((k + e))" = "$c" -a "$o" = 0 -a \( "$sfe" = 0 -o "$sfe" = -12 \)
 		t_check "... allocations did fail ($sf starts, $e I/Os)" test "$((sf + e))" -gt 0
-		t_check "... and the handle works afterwards" clnt echo "0 3"
+		t_check "... and the handle works afterwards" clnt echo "$slot 3"
 	done
 	clnt release all
 	rm -f "$SRV_DIR/faultinj.bin"
