@@ -339,7 +339,6 @@ impl Rqst {
             match phase {
                 Phase::Sent | Phase::Verifying => {
                     st.cancelled = true;
-                    st.ev_cancel = phase == Phase::Sent;
                 }
                 // Its reply came, and its owner leaves it: a good one goes
                 // to the handlers as a late reply.
@@ -369,6 +368,13 @@ impl Rqst {
         }
         let recv = self.data.take();
         self.drop_owner();
+        // The CANCEL goes out before this returns, so that what the owner
+        // sends next (an unlock after a cancelled blocking LOCK) cannot
+        // overtake it; if this task cannot take the transmit lock (a
+        // fatal signal), smbiod sends it.
+        if phase == Phase::Sent && !self.xprt.send_cancel(self) {
+            self.st.lock().ev_cancel = true;
+        }
         if matches!(phase, Phase::Sent | Phase::Finished(0)) {
             self.kick();
         }
@@ -393,7 +399,7 @@ impl Rqst {
             (cancel, expired, parked_soft)
         };
         if cancel {
-            xprt.send_cancel(self);
+            let _ = xprt.send_cancel(self);
         }
         if expired {
             XprtStats::inc(&xprt.stats.timeouts);
@@ -409,7 +415,7 @@ impl Rqst {
                 // the handlers.
                 let was_cancelled = self.st.lock().cancelled;
                 if !was_cancelled {
-                    xprt.send_cancel(self);
+                    let _ = xprt.send_cancel(self);
                 }
                 self.end(Err(ETIMEDOUT));
                 self.st.lock().cancelled = true;

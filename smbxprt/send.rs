@@ -420,13 +420,15 @@ impl Xprt {
     /// MessageId taken (it reuses the request's), no reply expected; async
     /// with the AsyncId once an interim reply gave one, signed or sealed as
     /// the request was. Best effort: a failure only means the server keeps
-    /// working on the request. smbiod (the transmit lock is taken without
-    /// a fatal signal to stop it).
-    pub(crate) fn send_cancel(&self, rqst: &Rqst) {
+    /// working on the request. Process context: the owner that cancels
+    /// (so that nothing it sends next overtakes the CANCEL), or smbiod.
+    /// False if it could not go out now (a fatal signal while waiting for
+    /// the transmit lock, or nothing sent): smbiod tries again.
+    pub(crate) fn send_cancel(&self, rqst: &Rqst) -> bool {
         let (hdr, generation, async_id, signed, mid) = {
             let st = rqst.st.lock();
             if st.phase != Phase::Sent {
-                return;
+                return true;
             }
             (
                 st.hdr,
@@ -437,13 +439,13 @@ impl Xprt {
             )
         };
         let Some(sock) = self.ctl.lock().sock.clone() else {
-            return;
+            return true;
         };
         if sock.generation() != generation {
-            return;
+            return true;
         }
         let Ok(mut h) = Header::parse(&hdr) else {
-            return;
+            return true;
         };
         h.credit_charge = 0;
         h.credits = 0;
@@ -456,7 +458,7 @@ impl Xprt {
         }
         let mut buf = [0u8; HEADER_LEN + 4];
         if encode(&h, &CancelRequest, &mut buf).is_err() {
-            return;
+            return true;
         }
         let keys = (rqst.params.seal || signed)
             .then(|| self.keyring.lock().find(generation, h.session_id))
@@ -464,15 +466,16 @@ impl Xprt {
         let sealed = match (&keys, rqst.params.seal) {
             (Some(k), true) => match crate::seal::seal(k, &[&mut buf[..]], None) {
                 Ok(b) => Some(b),
-                Err(_) => return,
+                // No memory now: smbiod tries again.
+                Err(_) => return false,
             },
-            (None, true) => return,
+            (None, true) => return true,
             _ => None,
         };
         if let (Some(k), None, true) = (&keys, &sealed, signed) {
             let mut parts = [&mut buf[..]];
             if sign_pdus(k, &mut parts, &[(0, 0)], None).is_err() {
-                return;
+                return true;
             }
         }
         let msg: &[u8] = match &sealed {
@@ -481,23 +484,27 @@ impl Xprt {
         };
         let mut frame = [0u8; 4];
         if encode_frame_length(msg.len(), &mut frame).is_err() {
-            return;
+            return true;
         }
         let mut kvecs = KvecArray::<2>::default();
         let Ok(mut iter) = kvecs.iter(&[&frame[..], msg]) else {
-            return;
+            return true;
         };
         // smbiod takes no signals: this waits only for the current sender.
         let Ok(_xmit) = self.xmit.lock_killable() else {
-            return;
+            return false;
         };
         match self.send_frame(&sock, &mut iter, None) {
             Ok(n) => {
                 XprtStats::inc(&self.stats.cancels);
                 XprtStats::add(&self.stats.bytes_sent, n as u64);
+                true
             }
-            Err(SendError::NotSent(_)) => {}
-            Err(SendError::Broken(e)) => sock.request_disconnect(e),
+            Err(SendError::NotSent(_)) => false,
+            Err(SendError::Broken(e)) => {
+                sock.request_disconnect(e);
+                true
+            }
         }
     }
 }
