@@ -411,7 +411,8 @@ void smb_task_put(struct smb_task *task);
 
 /*
  * smb_task_cancel() - give @task up: a request that went out is cancelled
- * on the server (SMB2 CANCEL, MS-SMB2 3.2.4.24) and its destination
+ * on the server (SMB2 CANCEL, MS-SMB2 3.2.4.24, sent before this returns,
+ * so that the caller's next request cannot overtake it) and its destination
  * iterator is no longer written to when this returns; the task completes
  * with -ECANCELED (->done is called on smbclient's workqueue, or in the
  * caller of a synchronous task). Process context; may sleep while a step

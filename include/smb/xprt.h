@@ -278,8 +278,9 @@ int smb_xprt_finish(struct smb_xprt *xprt, struct smb_xprt_call *call);
 /*
  * smb_xprt_cancel() - give up on @call: not sent yet, its credits go back;
  * out, the transport stops using @recv_data at once, asks the server to
- * drop it (SMB2 CANCEL, MS-SMB2 3.2.4.24) and keeps it only to count its
- * reply's credits. A late successful reply goes to the handlers
+ * drop it (SMB2 CANCEL, MS-SMB2 3.2.4.24, sent before this returns unless
+ * a fatal signal or no memory leaves it to smbiod; may sleep for the
+ * transmit lock) and keeps it only to count its reply's credits. A late successful reply goes to the handlers
  * (SMB_XPRT_MSG_LATE_REPLY). A no-op on an idle struct. Process context.
  */
 void smb_xprt_cancel(struct smb_xprt *xprt, struct smb_xprt_call *call);
