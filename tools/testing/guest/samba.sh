@@ -51,7 +51,10 @@ t_check "... on SMB 2.1, which cannot seal, Samba refuses the tree connect (ACCE
 t_check "... and its log says why" samba_logged 'reject tcon with dialect\[0x0210\] as encryption is required for service sealed'
 clnt release all
 clnt_validate_negotiate
-clnt_faults
+# The 64-block signal storm runs against ksmbd (vm-modules); Samba's GMAC
+# signing under the same storm gets 16 blocks, to keep the stage within
+# the check's budget (its signing under TCG makes it the slowest test).
+STORM_BLOCKS=16 clnt_faults
 proxy_stop
 
 clnt_sample
