@@ -331,6 +331,22 @@ impl Rqst {
     /// owner is not woken again. Returns the destination iterator, if one
     /// was handed over. Process context.
     pub(crate) fn cancel(self: &Arc<Self>) -> Option<KBox<KernelIter<'static>>> {
+        self.give_up(false)
+    }
+
+    /// [`Rqst::cancel`] for an owner that cancels on purpose and sends
+    /// again next (`smb_xprt_cancel`): the CANCEL goes out before this
+    /// returns, so that nothing the owner sends next overtakes it (Samba
+    /// grants a cancelled blocking LOCK if the holder's UNLOCK gets there
+    /// first). May sleep, killably, for the transmit lock. The
+    /// transport's own cancels (a failed probe, teardown, a timed-out
+    /// `smb_xprt_call`) leave the CANCEL to smbiod: they must not wait
+    /// behind a send stuck on a server that stopped reading.
+    pub(crate) fn cancel_ordered(self: &Arc<Self>) -> Option<KBox<KernelIter<'static>>> {
+        self.give_up(true)
+    }
+
+    fn give_up(self: &Arc<Self>, now: bool) -> Option<KBox<KernelIter<'static>>> {
         let (phase, ticket, charge) = {
             let mut st = self.st.lock();
             let phase = st.phase;
@@ -368,11 +384,9 @@ impl Rqst {
         }
         let recv = self.data.take();
         self.drop_owner();
-        // The CANCEL goes out before this returns, so that what the owner
-        // sends next (an unlock after a cancelled blocking LOCK) cannot
-        // overtake it; if this task cannot take the transmit lock (a
-        // fatal signal), smbiod sends it.
-        if phase == Phase::Sent && !self.xprt.send_cancel(self) {
+        // Sent now if asked (smbiod if this task cannot: a fatal signal,
+        // no memory), else by smbiod.
+        if phase == Phase::Sent && !(now && self.xprt.send_cancel(self)) {
             self.st.lock().ev_cancel = true;
         }
         if matches!(phase, Phase::Sent | Phase::Finished(0)) {

@@ -68,11 +68,11 @@ pub(crate) enum Target {
 /// What an owned frame is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Owned {
-    /// An oplock or lease break from the server.
+    /// A message the server sent unasked (MessageId all ones).
     Unsolicited,
     /// A successful reply whose request's owner had left, with the header
-    /// its request went out with (an async reply's header lacks the
-    /// TreeId) and whether the request was signed.
+    /// its request went out with (an async reply's header lacks fields the
+    /// request had) and whether the request was signed.
     Late([u8; HEADER_LEN], bool),
 }
 

@@ -553,7 +553,7 @@ pub unsafe extern "C" fn smb_xprt_cancel(
     let Some(rqst) = (unsafe { attempt(c) }) else {
         return;
     };
-    if let Some(i) = Arc::<Rqst>::from(rqst).cancel() {
+    if let Some(i) = Arc::<Rqst>::from(rqst).cancel_ordered() {
         // SAFETY: the cursor was made from the caller's iterator.
         unsafe { i.write_back(c.recv_data) };
     }
