@@ -16,7 +16,6 @@ use crate::proto::query_dir::{
     QueryDirectoryResponse,
 };
 use crate::proto::status::code;
-use crate::task::{TaskArgs, TaskOp};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::sync::Arc;
@@ -64,27 +63,15 @@ impl ClntCore {
         let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + 2, GFP_KERNEL)?;
         let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
         req.truncate(len);
-        let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-        ops.push(
-            TaskOp::new(
-                Command::QueryDirectory.to_u16(),
-                h.credit_charge,
-                req,
-                HEADER_LEN + 8 + want,
-            ),
-            GFP_KERNEL,
-        )?;
         // Not replayable: the server's position in the listing moves.
-        let r = self
-            .run_sync(TaskArgs {
-                ops,
-                send: None,
-                recv: None,
-                flags: 0,
-                timeout_ms: Some(OP_TIMEOUT_MS),
-                credits: None,
-            })
-            .map_err(|(e, _, _)| e)?;
+        let r = self.run_one(
+            req,
+            Command::QueryDirectory,
+            h.credit_charge,
+            0,
+            HEADER_LEN + 8 + want,
+            Some(OP_TIMEOUT_MS),
+        )?;
         let reply = r.rsp(0);
         let hdr = Header::parse(reply).map_err(|_| EPROTO)?;
         if hdr.status == code::STATUS_NO_MORE_FILES {

@@ -22,6 +22,7 @@ use crate::proto::message::{encode, FileId, Message};
 use crate::proto::status::code;
 use crate::proto::wire;
 use crate::smb_xprt::Reserved;
+use crate::sync::one_op;
 use crate::task::{Task, TaskArgs, TaskOp, TaskOwner, TaskResult, ASYNC, REPLAYABLE};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
@@ -63,76 +64,86 @@ struct Cut {
     want: usize,
 }
 
-/// Lays out a READ of what fits in `dest` (at most the negotiated
-/// maximum) at `offset`, and cuts `dest` to it.
-fn prepare_read(
+/// Lays out one READ into `it` or WRITE from it (`write`) at `offset`, of
+/// what `it` holds up to the negotiated maximum, and cuts `it` to that.
+fn prepare(
     clnt: &ClntCore,
     fid: FileId,
     offset: u64,
-    dest: &mut KernelIter<'static>,
-) -> Result<(TaskOp, Cut)> {
-    let max = clnt.session().xprt.negotiated()?.max_read_size as usize;
-    let want = dest.count().min(max).min(MAX_IO);
+    it: &mut KernelIter<'static>,
+    write: bool,
+) -> Result<(KVec<TaskOp>, Cut)> {
+    let n = clnt.session().xprt.negotiated()?;
+    let max = if write {
+        n.max_write_size
+    } else {
+        n.max_read_size
+    } as usize;
+    let want = it.count().min(max).min(MAX_IO);
+    let length = u32::try_from(want).map_err(|_| EINVAL)?;
     if want == 0 {
         return Err(EINVAL);
     }
-    let mut h = Header::request(Command::Read);
+    let command = if write { Command::Write } else { Command::Read };
+    let mut h = Header::request(command);
     h.credit_charge = credit_charge(want);
-    let body = ReadRequest {
-        padding: 0x50,
-        flags: 0,
-        length: u32::try_from(want).map_err(|_| EINVAL)?,
-        offset,
-        file_id: fid,
-        minimum_count: 0,
-        channel: 0,
-        remaining_bytes: 0,
+    let mut req = KVec::from_elem(0u8, WRITE_HEADER + 1, GFP_KERNEL)?;
+    let len = if write {
+        let body = WriteRequest {
+            data_offset: WRITE_HEADER as u16,
+            length,
+            offset,
+            file_id: fid,
+            channel: 0,
+            remaining_bytes: 0,
+            flags: 0,
+        };
+        // The body's one-byte Buffer placeholder is where the payload
+        // starts.
+        encode(&h, &body, &mut req)
+            .map_err(|_| EINVAL)?
+            .min(WRITE_HEADER)
+    } else {
+        let body = ReadRequest {
+            padding: 0x50,
+            flags: 0,
+            length,
+            offset,
+            file_id: fid,
+            minimum_count: 0,
+            channel: 0,
+            remaining_bytes: 0,
+        };
+        encode(&h, &body, &mut req).map_err(|_| EINVAL)?
     };
-    let mut req = KVec::from_elem(0u8, HEADER_LEN + 49, GFP_KERNEL)?;
-    let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
     req.truncate(len);
-    let before = dest.count();
-    let cut = dest.truncate(want);
-    Ok((
-        TaskOp::new(Command::Read.to_u16(), h.credit_charge, req, 256),
-        Cut { before, cut, want },
-    ))
+    let ops = one_op(TaskOp::new(command.to_u16(), h.credit_charge, req, 256))?;
+    let before = it.count();
+    let cut = it.truncate(want);
+    Ok((ops, Cut { before, cut, want }))
 }
 
-/// Lays out a WRITE of what `src` holds (at most the negotiated maximum)
-/// at `offset`, and cuts `src` to it.
-fn prepare_write(
-    clnt: &ClntCore,
-    fid: FileId,
-    offset: u64,
-    src: &mut KernelIter<'static>,
-) -> Result<(TaskOp, Cut)> {
-    let max = clnt.session().xprt.negotiated()?.max_write_size as usize;
-    let want = src.count().min(max).min(MAX_IO);
-    if want == 0 {
-        return Err(EINVAL);
+/// The task's iterators for `it`: what a WRITE sends, or where a READ's
+/// payload goes.
+#[allow(clippy::type_complexity)]
+fn directions(
+    it: KernelIter<'static>,
+    write: bool,
+) -> (Option<KernelIter<'static>>, Option<KernelIter<'static>>) {
+    if write {
+        (Some(it), None)
+    } else {
+        (None, Some(it))
     }
-    let mut h = Header::request(Command::Write);
-    h.credit_charge = credit_charge(want);
-    let body = WriteRequest {
-        data_offset: WRITE_HEADER as u16,
-        length: u32::try_from(want).map_err(|_| EINVAL)?,
-        offset,
-        file_id: fid,
-        channel: 0,
-        remaining_bytes: 0,
-        flags: 0,
-    };
-    let mut req = KVec::from_elem(0u8, WRITE_HEADER + 1, GFP_KERNEL)?;
-    let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-    // The body's one-byte Buffer placeholder is where the payload starts.
-    req.truncate(len.min(WRITE_HEADER));
-    let before = src.count();
-    let cut = src.truncate(want);
-    Ok((
-        TaskOp::new(Command::Write.to_u16(), h.credit_charge, req, 256),
-        Cut { before, cut, want },
-    ))
+}
+
+/// The outcome of a READ or WRITE from its task's result.
+fn outcome(cut: &Cut, write: bool, r: TaskResult) -> IoOutcome {
+    if write {
+        write_outcome(cut, r)
+    } else {
+        read_outcome(cut, r)
+    }
 }
 
 /// A READ's outcome from its task's result: `got` bytes went straight
@@ -224,8 +235,7 @@ struct IoTask {
 impl TaskOwner for IoTask {
     fn done(&self, task: &Arc<Task>, out: &mut Option<TaskResult>) {
         let outcome = match out.take() {
-            Some(r) if self.write => write_outcome(&self.cut, r),
-            Some(r) => read_outcome(&self.cut, r),
+            Some(r) => outcome(&self.cut, self.write, r),
             None => IoOutcome {
                 result: Err(EINVAL),
                 eof: false,
@@ -278,16 +288,7 @@ impl ClntCore {
         write: bool,
         flags: u32,
     ) -> IoOutcome {
-        let prepared = if write {
-            prepare_write(self, fid, offset, &mut it)
-        } else {
-            prepare_read(self, fid, offset, &mut it)
-        };
-        let (ops, cut) = match prepared.and_then(|(op, cut)| {
-            let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-            ops.push(op, GFP_KERNEL)?;
-            Ok((ops, cut))
-        }) {
+        let (ops, cut) = match prepare(self, fid, offset, &mut it, write) {
             Ok(v) => v,
             Err(e) => {
                 return IoOutcome {
@@ -297,11 +298,7 @@ impl ClntCore {
                 }
             }
         };
-        let (send, recv) = if write {
-            (Some(it), None)
-        } else {
-            (None, Some(it))
-        };
+        let (send, recv) = directions(it, write);
         let r = match self.run_sync(TaskArgs {
             ops,
             send,
@@ -319,11 +316,7 @@ impl ClntCore {
                 recv,
             },
         };
-        if write {
-            write_outcome(&cut, r)
-        } else {
-            read_outcome(&cut, r)
-        }
+        outcome(&cut, write, r)
     }
 
     /// Starts one READ at `offset` into `dest` (at most the negotiated
@@ -377,20 +370,13 @@ impl ClntCore {
         // Started from writeback or a netfs worker: nothing allocated here
         // may recurse into the file system.
         let _nofs = crate::kext::nofs::NofsScope::enter();
-        let (op, cut) = if write {
-            prepare_write(self, fid, offset, &mut it)?
-        } else {
-            prepare_read(self, fid, offset, &mut it)?
-        };
+        let (ops, cut) = prepare(self, fid, offset, &mut it, write)?;
         // This request's share of the caller's reservation.
-        let mine = credits.map(|r| r.split(op.credit_charge.max(1)));
-        let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-        ops.push(op, GFP_KERNEL)?;
-        let (send, recv, flags) = if write {
-            (Some(it), None, ASYNC)
-        } else {
-            (None, Some(it), ASYNC | REPLAYABLE)
-        };
+        let charge = ops.first().map_or(1, |op| op.credit_charge.max(1));
+        let mine = credits.map(|r| r.split(charge));
+        let (send, recv) = directions(it, write);
+        // A READ changes nothing on the server: safe to send again.
+        let flags = if write { ASYNC } else { ASYNC | REPLAYABLE };
         let io: KBox<dyn TaskOwner> = KBox::new(IoTask { cut, write, owner }, GFP_KERNEL)?;
         let task = Task::new(
             self,

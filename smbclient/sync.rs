@@ -96,23 +96,39 @@ impl ClntCore {
     ) -> Result<KVec<u8>> {
         let mut buf = KVec::with_capacity(req.len(), GFP_KERNEL)?;
         buf.extend_from_slice(req, GFP_KERNEL)?;
-        let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
-        ops.push(
-            TaskOp::new(command.to_u16(), credit_charge, buf, rsp_room),
-            GFP_KERNEL,
-        )?;
-        let r = self
-            .run_sync(TaskArgs {
-                ops,
-                send: None,
-                recv: None,
-                flags,
-                timeout_ms,
-                credits: None,
-            })
-            .map_err(|(e, _, _)| e)?;
+        let r = self.run_one(buf, command, credit_charge, flags, rsp_room, timeout_ms)?;
         let mut out = KVec::with_capacity(r.rsp(0).len(), GFP_KERNEL)?;
         out.extend_from_slice(r.rsp(0), GFP_KERNEL)?;
         Ok(out)
     }
+
+    /// [`ClntCore::call_one`] of a request the caller built, leaving the
+    /// reply in the task's result (no copy).
+    pub(crate) fn run_one(
+        self: &Arc<Self>,
+        req: KVec<u8>,
+        command: Command,
+        credit_charge: u16,
+        flags: u32,
+        rsp_room: usize,
+        timeout_ms: Option<u32>,
+    ) -> Result<TaskResult> {
+        let ops = one_op(TaskOp::new(command.to_u16(), credit_charge, req, rsp_room))?;
+        self.run_sync(TaskArgs {
+            ops,
+            send: None,
+            recv: None,
+            flags,
+            timeout_ms,
+            credits: None,
+        })
+        .map_err(|(e, _, _)| e)
+    }
+}
+
+/// A task's operations: just `op`.
+pub(crate) fn one_op(op: TaskOp) -> Result<KVec<TaskOp>> {
+    let mut ops = KVec::with_capacity(1, GFP_KERNEL)?;
+    ops.push(op, GFP_KERNEL)?;
+    Ok(ops)
 }

@@ -130,6 +130,16 @@ pub(crate) struct TaskSt {
     credits: Option<Reserved>,
 }
 
+impl TaskSt {
+    /// Gives the transport call up (`smb_xprt_cancel`: a request out is
+    /// cancelled on the server) and takes the destination iterator back.
+    fn give_up_call(&mut self) {
+        if let Some(it) = self.call.as_mut().and_then(|c| c.cancel()) {
+            self.recv = Some(it);
+        }
+    }
+}
+
 /// A task.
 #[pin_data]
 pub(crate) struct Task {
@@ -328,11 +338,7 @@ impl Task {
         st.action = Action::Cancel;
         // The transport never wakes the task again: what waited on it
         // (credits, the reply) is over now.
-        if let Some(c) = st.call.as_mut() {
-            if let Some(it) = c.cancel() {
-                st.recv = Some(it);
-            }
-        }
+        st.give_up_call();
         drop(st);
         if self.flags & ASYNC == 0 {
             self.woken.store(true, Ordering::Release);
@@ -395,11 +401,7 @@ impl Task {
                         // give it up (the transport cancels it on the
                         // server and keeps a late reply for the session).
                         let mut st = self.st.lock();
-                        if let Some(c) = st.call.as_mut() {
-                            if let Some(it) = c.cancel() {
-                                st.recv = Some(it);
-                            }
-                        }
+                        st.give_up_call();
                         self.conclude(st, Err(e));
                         return;
                     }
@@ -490,11 +492,9 @@ impl Task {
 
     /// `call_cancel`: given up by its owner.
     fn call_cancel(self: &Arc<Self>, st: &mut TaskSt) -> Step {
-        if let Some(c) = st.call.as_mut() {
-            if let Some(it) = c.cancel() {
-                st.recv = Some(it);
-            }
-        }
+        // Given up already by `cancel`; a no-op unless a step began a new
+        // attempt since.
+        st.give_up_call();
         Step::Done(Err(ECANCELED))
     }
 

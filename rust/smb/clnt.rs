@@ -655,21 +655,17 @@ impl<C: Deref<Target = Clnt>> FileOf<C> {
     pub fn read_async_reserved<T: IoDone>(
         &self,
         offset: u64,
-        mut buf: KVec<u8>,
+        buf: KVec<u8>,
         ctx: T,
         credits: &mut Credits,
     ) -> Result<Task> {
-        let cap = buf.capacity();
-        buf.resize(cap, 0, GFP_KERNEL)?;
         self.start_io(offset, buf, ctx, false, Some(credits))
     }
 
     /// Starts one READ of up to `buf.capacity()` bytes (and the negotiated
     /// maximum) at `offset` into `buf`, which comes back to `ctx.done`
     /// holding them.
-    pub fn read_async<T: IoDone>(&self, offset: u64, mut buf: KVec<u8>, ctx: T) -> Result<Task> {
-        let cap = buf.capacity();
-        buf.resize(cap, 0, GFP_KERNEL)?;
+    pub fn read_async<T: IoDone>(&self, offset: u64, buf: KVec<u8>, ctx: T) -> Result<Task> {
         self.start_io(offset, buf, ctx, false, None)
     }
 
@@ -682,11 +678,16 @@ impl<C: Deref<Target = Clnt>> FileOf<C> {
     fn start_io<T: IoDone>(
         &self,
         offset: u64,
-        buf: KVec<u8>,
+        mut buf: KVec<u8>,
         ctx: T,
         write: bool,
         credits: Option<&mut Credits>,
     ) -> Result<Task> {
+        if !write {
+            // A READ fills the buffer's whole capacity.
+            let cap = buf.capacity();
+            buf.resize(cap, 0, GFP_KERNEL)?;
+        }
         let mut this = KBox::new(
             AsyncIo {
                 // SAFETY: all-zero is a valid (empty) `smb_io` and
