@@ -182,6 +182,18 @@ impl ClntCore {
         Ok(None)
     }
 
+    /// Parks asynchronous `task` on the session while it is set up again
+    /// (`SessionEntry::park`); says what else is due if it need not be.
+    pub(crate) fn park(&self, task: &Arc<crate::task::Task>) -> Result<Parking> {
+        if self.entry.park(task)? {
+            return Ok(Parking::Parked);
+        }
+        Ok(match self.current_now()? {
+            Some(_) => Parking::Ready,
+            None => Parking::TreeDue,
+        })
+    }
+
     /// The server said it no longer knows `session` (or the handle's tree):
     /// set them up again before the next attempt.
     pub(crate) fn forget(&self, session: &Arc<Session>, status: u32) {
@@ -197,6 +209,16 @@ impl ClntCore {
             self.entry.expire(session);
         }
     }
+}
+
+/// What [`ClntCore::park`] did.
+pub(crate) enum Parking {
+    /// Parked until the session is set up again.
+    Parked,
+    /// Nothing to wait for now.
+    Ready,
+    /// The session is usable; the handle's tree must be connected again.
+    TreeDue,
 }
 
 /// A handle (`struct smb_clnt`).

@@ -7,21 +7,15 @@
 #![forbid(unsafe_code)]
 
 use crate::clnt::ClntCore;
-use crate::ops::{check, FileInfo, OP_TIMEOUT_MS};
-use crate::proto::credits::credit_charge;
-use crate::proto::header::{Command, Header, HEADER_LEN};
-use crate::proto::message::{encode, FileId, Message};
+use crate::ops::FileInfo;
+use crate::proto::message::FileId;
 use crate::proto::query_dir::{
-    dir_info_class, query_dir_flags, FileIdBothDirectoryInformation, QueryDirectoryRequest,
-    QueryDirectoryResponse,
+    dir_info_class, FileIdBothDirectoryInformation, QueryDirectoryResponse,
 };
-use crate::proto::status::code;
+use crate::typed::{Op, MAX_DIR_BATCH};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 use kernel::sync::Arc;
-
-/// The largest batch: 1 MiB (16 credits).
-pub(crate) const MAX_DIR_BATCH: usize = 1 << 20;
 
 /// `readdir`'s batches.
 const READDIR_BATCH: usize = 64 * 1024;
@@ -40,46 +34,19 @@ impl ClntCore {
         restart: bool,
         out: &mut [u8],
     ) -> Result<usize> {
-        let max = self.session().xprt.negotiated()?.max_transact_size as usize;
-        let want = out.len().min(MAX_DIR_BATCH).min(max);
-        if want < 128 {
+        if out.len() < 128 {
             return Err(EINVAL);
         }
-        let star = [b'*', 0];
-        let body = QueryDirectoryRequest {
-            file_information_class: class,
-            flags: if restart {
-                query_dir_flags::RESTART_SCANS
-            } else {
-                0
-            },
-            file_index: 0,
-            file_id: fid,
-            output_buffer_length: u32::try_from(want).map_err(|_| EINVAL)?,
-            pattern: &star,
-        };
-        let mut h = Header::request(Command::QueryDirectory);
-        h.credit_charge = credit_charge(want);
-        let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + 2, GFP_KERNEL)?;
-        let len = encode(&h, &body, &mut req).map_err(|_| EINVAL)?;
-        req.truncate(len);
         // Not replayable: the server's position in the listing moves.
-        let r = self.run_one(
-            req,
-            Command::QueryDirectory,
-            h.credit_charge,
-            0,
-            HEADER_LEN + 8 + want,
-            Some(OP_TIMEOUT_MS),
-        )?;
-        let reply = r.rsp(0);
-        let hdr = Header::parse(reply).map_err(|_| EPROTO)?;
-        if hdr.status == code::STATUS_NO_MORE_FILES {
-            return Ok(0);
-        }
-        check(reply)?;
-        let rsp = QueryDirectoryResponse::parse(reply).map_err(|_| EPROTO)?;
-        let entries = rsp.output;
+        let ops = [Op::QueryDir {
+            fid,
+            class,
+            restart,
+            size: out.len().min(MAX_DIR_BATCH),
+        }];
+        let r = self.run_ops(&ops);
+        r.out(0)?;
+        let entries = r.bytes(0);
         let dst = out.get_mut(..entries.len()).ok_or(EPROTO)?;
         dst.copy_from_slice(entries);
         Ok(entries.len())

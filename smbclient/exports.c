@@ -44,3 +44,5 @@ EXPORT_SYMBOL_NS_GPL(smb_read_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_write_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_reserve, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_unreserve, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_req_sync, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_req_async, "SMB");

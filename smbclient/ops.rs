@@ -6,23 +6,21 @@
 #![forbid(unsafe_code)]
 
 use crate::clnt::ClntCore;
-use crate::proto::close::{CloseRequest, FlushRequest};
-use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
-use crate::proto::create_ctx::{CreateContext, CreateContexts, DurableV2Request};
+use crate::proto::create::disposition as disp;
 use crate::proto::header::{Command, Header, HeaderView, HEADER_LEN};
-use crate::proto::info::{info_type, QueryInfoRequest, QueryInfoResponse, SetInfoRequest};
+use crate::proto::info::info_type;
 use crate::proto::info_class::{
     file_info_class, FileBasicInformation, FileDispositionInformation, FileRenameInformation,
     FileStandardInformation, InfoClass,
 };
-use crate::proto::lock::{LockElement, LockRequest};
-use crate::proto::message::{encode, FileId, Message, WireList};
+use crate::proto::message::{encode, FileId, Message};
 use crate::proto::oplock::OplockBreakAck;
 use crate::proto::status::code;
-use crate::proto::utf16::encode_utf16le;
+use crate::req::ReqOutcome;
 use crate::session::status_errno;
 use crate::task::REPLAYABLE;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use crate::typed::{smb_path, CreateArgs, Op, OpOut, MAX_INFO};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
 use kernel::sync::Arc;
 
@@ -30,8 +28,6 @@ use kernel::sync::Arc;
 /// decides how a silent server is handled within it).
 pub(crate) const OP_TIMEOUT_MS: u32 = 120_000;
 
-/// SMB2_IMPERSONATION_IMPERSONATION (2.2.13).
-const IMPERSONATION: u32 = 2;
 /// FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE.
 const SHARE_ALL: u32 = 7;
 
@@ -53,7 +49,7 @@ pub(crate) fn check(reply: &[u8]) -> Result<Header> {
 }
 
 impl ClntCore {
-    /// Opens (or creates) `path`, relative to the share, with '\' or '/'
+    /// Opens (or creates) `path`, relative to the share, with '\\' or '/'
     /// separators.
     pub(crate) fn open(
         self: &Arc<Self>,
@@ -63,110 +59,100 @@ impl ClntCore {
         create_options: u32,
         oplock_level: u8,
     ) -> Result<(FileId, OpenInfo)> {
-        let units = path.len().checked_mul(2).ok_or(EINVAL)?;
-        let mut name = KVec::from_elem(0u8, units, GFP_KERNEL)?;
-        let n = encode_utf16le(path, &mut name).map_err(|_| EINVAL)?;
-        // SMB paths use backslashes (2.2.13: no leading separator).
-        for c in name[..n].chunks_exact_mut(2) {
-            if c == [b'/', 0] {
-                c[0] = b'\\';
-            }
+        let args =
+            self.create_args(path.as_bytes(), desired_access, disposition, create_options)?;
+        let mut args = KBox::new(args, GFP_KERNEL)?;
+        args.oplock_level = oplock_level;
+        let ops = [Op::Create(args)];
+        let out = self.run_ops(&ops);
+        match out.out(0)? {
+            OpOut::Create(c) => Ok((
+                c.fid,
+                OpenInfo {
+                    end_of_file: c.end_of_file,
+                    oplock_level: c.oplock_level,
+                },
+            )),
+            _ => Err(EPROTO),
         }
-        let start = name[..n]
-            .chunks_exact(2)
-            .position(|c| c != [b'\\', 0])
-            .unwrap_or(n / 2)
-            * 2;
-        // MS-SMB2 3.2.4.3.5: on SMB 3.x a CREATE that is not idempotent
-        // carries a CreateGuid (in SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2),
-        // by which a server that kept the open recognises the request if it
-        // is sent again after a reconnect (with REPLAY_OPERATION, which
-        // the task sets). Dispositions whose second run leaves the
-        // same result (overwrite, supersede) are then replayable. FILE_CREATE
-        // is not: a server keeps CreateGuids only for durable opens, which
-        // are not requested, so its replay would fail with EEXIST instead
-        // of the EIO that tells the truth (the outcome is unknown).
+    }
+
+    /// A CREATE of `path` with the share access of any open of ours (all)
+    /// and, on SMB 3.x, a CreateGuid when the disposition is not
+    /// idempotent. MS-SMB2 3.2.4.3.5: by the CreateGuid (in
+    /// SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2) a server that kept the open
+    /// recognises the request if it is sent again after a reconnect (with
+    /// REPLAY_OPERATION, which the task sets). Dispositions whose second
+    /// run leaves the same result (overwrite, supersede) are then
+    /// replayable. FILE_CREATE is not: a server keeps CreateGuids only for
+    /// durable opens, which are not requested, so its replay would fail
+    /// with EEXIST instead of the EIO that tells the truth (the outcome is
+    /// unknown).
+    pub(crate) fn create_args(
+        &self,
+        path: &[u8],
+        desired_access: u32,
+        disposition: u32,
+        create_options: u32,
+    ) -> Result<CreateArgs> {
         let dialect = self.session().dialect;
         let guard_replay = dialect >= 0x0300 && !matches!(disposition, disp::OPEN | disp::OPEN_IF);
-        let mut create_guid = [0u8; 16];
-        if guard_replay {
-            crate::kext::random::fill(&mut create_guid);
-        }
-        let dh2q = [CreateContext::DurableV2Request(DurableV2Request {
-            timeout: 0,
-            flags: 0,
-            create_guid,
-        })];
-        let contexts: &[CreateContext<'_>] = if guard_replay { &dh2q } else { &[] };
-        let flags = if guard_replay && disposition != disp::CREATE {
-            REPLAYABLE
-        } else {
-            0
-        };
-        let req_body = CreateRequest {
-            security_flags: 0,
-            requested_oplock_level: oplock_level,
-            impersonation_level: IMPERSONATION,
-            smb_create_flags: 0,
+        let create_guid = guard_replay.then(|| {
+            let mut g = [0u8; 16];
+            crate::kext::random::fill(&mut g);
+            g
+        });
+        Ok(CreateArgs {
+            name: smb_path(path)?,
             desired_access,
             file_attributes: 0,
             share_access: SHARE_ALL,
-            create_disposition: disposition,
+            disposition,
             create_options,
-            name: &name[start..n],
-            contexts: CreateContexts::List(contexts),
-        };
-        // Header, body, the name, padding to 8, one context of 24 + 8 + 32.
-        let mut req = KVec::from_elem(
-            0u8,
-            HEADER_LEN + 56 + (n - start).max(1) + 8 + 64,
-            GFP_KERNEL,
-        )?;
-        let len =
-            encode(&Header::request(Command::Create), &req_body, &mut req).map_err(|_| EINVAL)?;
-        let reply = self.call_one(
-            &req[..len],
-            Command::Create,
-            1,
-            flags,
-            1024,
-            Some(OP_TIMEOUT_MS),
-        )?;
-        let r = &reply[..];
-        check(r)?;
-        let rsp = CreateResponse::parse(r).map_err(|_| EPROTO)?;
-        if rsp.oplock_level != 0 {
-            // For the default acknowledgement of its breaks, on the tree
-            // the CREATE went to (the reply's header names it).
-            let tree_id = HeaderView::new(r)
-                .ok()
-                .and_then(|h| h.tree_id())
-                .unwrap_or_else(|| self.tree_id());
-            if let Some(o) = crate::OPENS.get() {
-                o.add(self.entry_id(), rsp.file_id, tree_id, rsp.oplock_level);
-            }
-        }
-        Ok((
-            rsp.file_id,
-            OpenInfo {
-                end_of_file: rsp.end_of_file,
-                oplock_level: rsp.oplock_level,
-            },
-        ))
+            oplock_level: 0,
+            contexts: 0,
+            lease_key: [0; 16],
+            lease_state: 0,
+            create_guid,
+        })
     }
 
-    /// Closes `fid`.
-    pub(crate) fn close(self: &Arc<Self>, fid: FileId) -> Result {
-        let body = CloseRequest {
-            flags: 0,
-            file_id: fid,
-        };
+    /// Remembers an open that got an oplock, for the default
+    /// acknowledgement of its breaks, on the tree its CREATE went to (the
+    /// reply's header `reply` names it).
+    pub(crate) fn remember_open(&self, reply: &[u8], fid: FileId, oplock_level: u8) {
+        let tree_id = HeaderView::new(reply)
+            .ok()
+            .and_then(|h| h.tree_id())
+            .unwrap_or_else(|| self.tree_id());
+        if let Some(o) = crate::OPENS.get() {
+            o.add(self.entry_id(), fid, tree_id, oplock_level);
+        }
+    }
+
+    /// Its owner closes `fid`: no default acknowledgement for it.
+    pub(crate) fn forget_open(&self, fid: FileId) {
         if let Some(o) = crate::OPENS.get() {
             o.remove(self.entry_id(), fid);
         }
-        // Closing twice is harmless (the second gets FILE_CLOSED): safe to
-        // send again after a reconnect.
-        self.fixed(&body, REPLAYABLE)
+    }
+
+    /// One typed operation, synchronously: its outcome.
+    fn one(self: &Arc<Self>, op: Op) -> Result<ReqOutcome> {
+        let ops = [op];
+        let out = self.run_ops(&ops);
+        out.out(0)?;
+        Ok(out)
+    }
+
+    /// Closes `fid`. Closing twice is harmless (the second gets
+    /// FILE_CLOSED): safe to send again after a reconnect.
+    pub(crate) fn close(self: &Arc<Self>, fid: FileId) -> Result {
+        self.one(Op::Close {
+            fid,
+            postquery: false,
+        })
+        .map(|_| ())
     }
 }
 
@@ -186,36 +172,7 @@ pub(crate) struct FileInfo {
     pub(crate) directory: bool,
 }
 
-/// The largest QUERY_INFO answer or SET_INFO buffer taken.
-const MAX_INFO: usize = 64 * 1024;
-
-/// SMB2_LOCKFLAG_FAIL_IMMEDIATELY (MS-SMB2 2.2.26.1).
-const LOCKFLAG_FAIL_IMMEDIATELY: u32 = 0x10;
-/// STATUS_LOCK_NOT_GRANTED and STATUS_FILE_LOCK_CONFLICT (MS-ERREF).
-const STATUS_LOCK_NOT_GRANTED: u32 = 0xC000_0055;
-const STATUS_FILE_LOCK_CONFLICT: u32 = 0xC000_0054;
-
 impl ClntCore {
-    /// One request without payload, on this handle's tree; its reply
-    /// (status success).
-    fn simple(self: &Arc<Self>, req: &[u8], flags: u32) -> Result<KVec<u8>> {
-        let command = HeaderView::new(req)
-            .ok()
-            .and_then(|h| h.command())
-            .ok_or(EINVAL)?;
-        let reply = self.call_one(req, command, 1, flags, 256, Some(OP_TIMEOUT_MS))?;
-        check(&reply)?;
-        Ok(reply)
-    }
-
-    /// A request with a small fixed body (CLOSE, FLUSH, an oplock break
-    /// acknowledgement) whose reply only says whether it worked.
-    fn fixed<'a, M: Message<'a>>(self: &Arc<Self>, body: &M, flags: u32) -> Result {
-        let mut req = [0u8; HEADER_LEN + 32];
-        let len = encode(&Header::request(M::COMMAND), body, &mut req).map_err(|_| EINVAL)?;
-        self.simple(&req[..len], flags).map(|_| ())
-    }
-
     /// QUERY_INFO of FileBasicInformation and FileStandardInformation.
     pub(crate) fn getattr(self: &Arc<Self>, fid: FileId) -> Result<FileInfo> {
         let mut out = FileInfo::default();
@@ -253,37 +210,17 @@ impl ClntCore {
         additional: u32,
         out: &mut [u8],
     ) -> Result<usize> {
-        let want = u32::try_from(out.len().min(MAX_INFO)).map_err(|_| EINVAL)?;
-        let body = QueryInfoRequest {
+        let r = self.one(Op::QueryInfo {
+            fid,
             info_type,
-            file_info_class: class,
-            output_buffer_length: want,
-            input: &[],
-            additional_information: additional,
-            flags: 0,
-            file_id: fid,
-        };
-        let mut req = [0u8; HEADER_LEN + 41];
-        let len =
-            encode(&Header::request(Command::QueryInfo), &body, &mut req).map_err(|_| EINVAL)?;
-        let reply = self.call_one(
-            &req[..len],
-            Command::QueryInfo,
-            1,
-            REPLAYABLE,
-            HEADER_LEN + 8 + want as usize,
-            Some(OP_TIMEOUT_MS),
-        )?;
-        let n = reply.len();
-        let h = Header::parse(&reply[..n]).map_err(|_| EPROTO)?;
-        if h.status == code::STATUS_BUFFER_OVERFLOW {
-            return Err(EMSGSIZE);
-        }
-        check(&reply[..n])?;
-        let rsp = QueryInfoResponse::parse(&reply[..n]).map_err(|_| EPROTO)?;
-        let dst = out.get_mut(..rsp.output.len()).ok_or(EMSGSIZE)?;
-        dst.copy_from_slice(rsp.output);
-        Ok(rsp.output.len())
+            class,
+            additional,
+            size: out.len().min(MAX_INFO),
+        })?;
+        let answer = r.bytes(0);
+        let dst = out.get_mut(..answer.len()).ok_or(EMSGSIZE)?;
+        dst.copy_from_slice(answer);
+        Ok(answer.len())
     }
 
     /// SET_INFO (MS-SMB2 2.2.39) of any type and class, with `buffer`
@@ -299,17 +236,16 @@ impl ClntCore {
         if buffer.len() > MAX_INFO {
             return Err(EINVAL);
         }
-        let body = SetInfoRequest {
+        let mut buf = KVec::with_capacity(buffer.len(), GFP_KERNEL)?;
+        buf.extend_from_slice(buffer, GFP_KERNEL)?;
+        self.one(Op::SetInfo {
+            fid,
             info_type,
-            file_info_class: class,
-            buffer,
-            additional_information: additional,
-            file_id: fid,
-        };
-        let mut req = KVec::from_elem(0u8, HEADER_LEN + 32 + buffer.len().max(1), GFP_KERNEL)?;
-        let len =
-            encode(&Header::request(Command::SetInfo), &body, &mut req).map_err(|_| EINVAL)?;
-        self.simple(&req[..len], 0).map(|_| ())
+            class,
+            additional,
+            buf,
+        })
+        .map(|_| ())
     }
 
     /// Acknowledges an oplock break (MS-SMB2 2.2.24.1, 3.2.4.21):
@@ -319,7 +255,18 @@ impl ClntCore {
             oplock_level: level,
             file_id: fid,
         };
-        self.fixed(&body, 0)
+        let mut req = [0u8; HEADER_LEN + 24];
+        let len = encode(&Header::request(OplockBreakAck::COMMAND), &body, &mut req)
+            .map_err(|_| EINVAL)?;
+        let reply = self.call_one(
+            &req[..len],
+            OplockBreakAck::COMMAND,
+            1,
+            0,
+            256,
+            Some(OP_TIMEOUT_MS),
+        )?;
+        check(&reply).map(|_| ())
     }
 
     /// ECHO (MS-SMB2 2.2.28) on the handle's session, within `timeout_ms`.
@@ -342,7 +289,7 @@ impl ClntCore {
     /// FLUSH (MS-SMB2 2.2.17): the server writes the open's data to
     /// stable storage. Replayable: flushing twice is flushing.
     pub(crate) fn flush(self: &Arc<Self>, fid: FileId) -> Result {
-        self.fixed(&FlushRequest { file_id: fid }, REPLAYABLE)
+        self.one(Op::Flush { fid }).map(|_| ())
     }
 
     /// LOCK (MS-SMB2 2.2.26) of one byte range: `flags` are
@@ -358,46 +305,19 @@ impl ClntCore {
         length: u64,
         flags: u32,
     ) -> Result {
-        let element = [LockElement {
+        self.one(Op::Lock {
+            fid,
             offset,
             length,
             flags,
-        }];
-        let body = LockRequest {
-            lock_sequence: 0,
-            file_id: fid,
-            locks: WireList::Values(&element),
-        };
-        let mut req = [0u8; HEADER_LEN + 48];
-        let len = encode(&Header::request(Command::Lock), &body, &mut req).map_err(|_| EINVAL)?;
-        // A blocking lock waits as long as the range is held (killably).
-        let timeout = if flags & LOCKFLAG_FAIL_IMMEDIATELY != 0 {
-            Some(OP_TIMEOUT_MS)
-        } else {
-            None
-        };
-        let reply = self.call_one(&req[..len], Command::Lock, 1, 0, 256, timeout)?;
-        let h = Header::parse(&reply).map_err(|_| EPROTO)?;
-        match h.status {
-            code::STATUS_SUCCESS => Ok(()),
-            STATUS_LOCK_NOT_GRANTED | STATUS_FILE_LOCK_CONFLICT => Err(EAGAIN),
-            s => Err(status_errno(s)),
-        }
+        })
+        .map(|_| ())
     }
 
     /// Renames the open `fid` to `new_path` (relative to the share).
     pub(crate) fn rename(self: &Arc<Self>, fid: FileId, new_path: &str, replace: bool) -> Result {
-        let mut name = KVec::from_elem(
-            0u8,
-            new_path.len().checked_mul(2).ok_or(EINVAL)?,
-            GFP_KERNEL,
-        )?;
-        let n = encode_utf16le(new_path, &mut name).map_err(|_| EINVAL)?;
-        for c in name[..n].chunks_exact_mut(2) {
-            if c == [b'/', 0] {
-                c[0] = b'\\';
-            }
-        }
+        let name = smb_path(new_path.as_bytes())?;
+        let n = name.len();
         let info = FileRenameInformation {
             replace_if_exists: replace,
             root_directory: 0,

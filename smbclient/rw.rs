@@ -73,12 +73,10 @@ fn prepare(
     it: &mut KernelIter<'static>,
     write: bool,
 ) -> Result<(KVec<TaskOp>, Cut)> {
-    let n = clnt.session().xprt.negotiated()?;
-    let max = if write {
-        n.max_write_size
-    } else {
-        n.max_read_size
-    } as usize;
+    // The session's: the transport may be reconnecting (the request then
+    // waits for it).
+    let s = clnt.session();
+    let max = if write { s.max_write } else { s.max_read } as usize;
     let want = it.count().min(max).min(MAX_IO);
     let length = u32::try_from(want).map_err(|_| EINVAL)?;
     if want == 0 {

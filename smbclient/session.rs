@@ -125,6 +125,12 @@ pub(crate) struct Session {
     /// Session.EncryptData: every request is sealed (the server asked, or
     /// the caller did).
     pub(crate) encrypt: bool,
+    /// The connection's MaxReadSize, MaxWriteSize and MaxTransactSize
+    /// (MS-SMB2 2.2.4), as negotiated when the session was set up: what
+    /// requests are sized by while the transport reconnects.
+    pub(crate) max_read: u32,
+    pub(crate) max_write: u32,
+    pub(crate) max_transact: u32,
 }
 
 impl Drop for Session {
@@ -365,6 +371,9 @@ impl Session {
             keys_set,
             can_seal: cipher.is_some(),
             encrypt: seal || server_seals,
+            max_read: neg.max_read_size,
+            max_write: neg.max_write_size,
+            max_transact: neg.max_transact_size,
         })
     }
 

@@ -22,9 +22,11 @@ use crate::kext::sync::wait::{WaitOutcome, WaitQueue};
 use crate::session::{Credentials, Session};
 use crate::smb_xprt::{HandlerOps, HandlerReg, Transport};
 use crate::stats::{ClntStats, STATS};
+use crate::task::Task;
 use core::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
+use kernel::list::{List, ListArc};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
 use kernel::time::msecs_to_jiffies;
@@ -87,6 +89,10 @@ pub(crate) struct SessionEntry {
     handler: Mutex<Option<HandlerReg<SessionEntry>>>,
     #[pin]
     reauth_work: Work<SessionEntry>,
+    /// Asynchronous tasks waiting for the re-authentication to end: no
+    /// worker waits for them; `reauth` resumes them when it is over.
+    #[pin]
+    parked: Mutex<List<Task>>,
 }
 
 impl_has_work! {
@@ -215,6 +221,41 @@ impl SessionEntry {
             }
         }
         self.ready.wake_all();
+        self.resume_parked();
+    }
+
+    /// Parks `task` until the session is set up again, if it must be:
+    /// true if parked (resumed on smbclient's workqueue once the
+    /// re-authentication is over, whatever its outcome), false if the
+    /// session is usable now; the error of a re-authentication that
+    /// failed. A task is parked once at a time (`EBUSY` otherwise).
+    pub(crate) fn park(self: &Arc<Self>, task: &Arc<Task>) -> Result<bool> {
+        let s = self.session();
+        {
+            let mut parked = self.parked.lock();
+            // Under the lock `reauth` resumes the parked with: after the
+            // new session (or the error) is in place.
+            if !self.stale(&s) {
+                return Ok(false);
+            }
+            let e = self.reauth_error.load(Ordering::Acquire);
+            if e != 0 {
+                return Err(Error::from_errno(e));
+            }
+            let t = ListArc::try_from_arc(task.clone()).map_err(|_| EBUSY)?;
+            parked.push_back(t);
+        }
+        ClntStats::inc(&STATS.parked);
+        self.queue_reauth();
+        Ok(true)
+    }
+
+    /// Resumes the parked tasks.
+    fn resume_parked(&self) {
+        let mut mine = core::mem::replace(&mut *self.parked.lock(), List::new());
+        while let Some(t) = mine.pop_front() {
+            t.into_arc().resume();
+        }
     }
 
     /// Tells the handles that listen (upper layers reopen their files).
@@ -375,6 +416,7 @@ impl Sessions {
                 ready <- crate::new_wait_queue!("SessionEntry::ready"),
                 listeners <- new_mutex!(KVec::new(), "SessionEntry::listeners"),
                 handler <- new_mutex!(None, "SessionEntry::handler"),
+                parked <- new_mutex!(List::new(), "SessionEntry::parked"),
                 reauth_work <- new_work!("SessionEntry::reauth_work"),
             }),
             GFP_KERNEL,

@@ -7,6 +7,8 @@
 //!   and re-authentication after a reconnect;
 //! - `task`: the task state machine (sunrpc's `clnt.c`);
 //! - `sync`: tasks run in the caller's context;
+//! - `typed`, `req`: typed operations (their requests and replies), run
+//!   alone or compounded, synchronously or asynchronously;
 //! - `ops`: typed synchronous operations;
 //! - `rw`: READ and WRITE, synchronous and asynchronous;
 //! - `dir`: directory listings, resumable in batches;
@@ -26,6 +28,8 @@ pub mod bindings;
 pub mod exports;
 #[path = "../rust/exports/smbclient_clnt.rs"]
 pub mod exports_clnt;
+#[path = "../rust/exports/smbclient_req.rs"]
+pub mod exports_req;
 #[path = "../rust/exports/smbclient_task.rs"]
 pub mod exports_task;
 #[path = "../rust/kext/mod.rs"]
@@ -47,12 +51,14 @@ mod dir;
 mod late;
 mod opens;
 mod ops;
+mod req;
 mod rw;
 mod session;
 mod sessions;
 mod stats;
 mod sync;
 mod task;
+mod typed;
 
 use kernel::debugfs::{Dir, File};
 use kernel::sync::Arc;

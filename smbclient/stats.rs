@@ -21,6 +21,9 @@ pub(crate) struct ClntStats {
     pub(crate) late_closes: AtomicU64,
     /// Oplock breaks nobody watched, acknowledged by smbclient.
     pub(crate) default_acks: AtomicU64,
+    /// Asynchronous tasks parked while their session was set up again
+    /// (resumed when it was; no worker waited for it).
+    pub(crate) parked: AtomicU64,
 }
 
 /// The module's counters.
@@ -33,6 +36,7 @@ pub(crate) static STATS: ClntStats = ClntStats {
     replays: AtomicU64::new(0),
     late_closes: AtomicU64::new(0),
     default_acks: AtomicU64::new(0),
+    parked: AtomicU64::new(0),
 };
 
 impl ClntStats {
@@ -43,7 +47,7 @@ impl ClntStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 8] = [
+        let rows: [(&str, &AtomicU64); 9] = [
             ("session_setups", &self.session_setups),
             ("reauths", &self.reauths),
             ("tree_connects", &self.tree_connects),
@@ -52,6 +56,7 @@ impl ClntStats {
             ("replays", &self.replays),
             ("late_closes", &self.late_closes),
             ("default_acks", &self.default_acks),
+            ("parked", &self.parked),
         ];
         for (name, c) in rows {
             writeln!(f, "{name} {}", c.load(Relaxed))?;

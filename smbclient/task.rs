@@ -18,9 +18,10 @@
 //! transport. An asynchronous one runs its first steps in the caller's
 //! context too, up to its send when the session is ready (no workqueue
 //! hop), and the rest where the transport wakes it, on smbiod; a step
-//! that must wait for a re-authentication or a tree connect is deferred
-//! to smbclient's workqueue, never waited for in the starter or on
-//! smbiod. A synchronous task killed or timed out while its
+//! that finds a re-authentication in progress parks the task on the
+//! session, which resumes it on smbclient's workqueue when it is over (no
+//! worker waits), and one that finds a tree connect due is deferred to
+//! that workqueue: neither is waited for in the starter or on smbiod. A synchronous task killed or timed out while its
 //! request is out cancels it: the transport asks the server to drop it and
 //! hands a late reply to the session (which closes an open nobody holds,
 //! see `late.rs`). An asynchronous task's timeout bounds its waits for
@@ -33,7 +34,7 @@
 //! take; the reply frame is split back into the operations.
 #![forbid(unsafe_code)]
 
-use crate::clnt::{ClntCore, Drain};
+use crate::clnt::{ClntCore, Drain, Parking};
 use crate::compound::{emit_headers, read_split, request_parts, split_reply};
 pub(crate) use crate::compound::{TaskOp, TaskResult, MAX_OPS};
 use crate::kext::iter::KernelIter;
@@ -45,6 +46,7 @@ use crate::smb_xprt::{CallOps, Reserved, XprtCall};
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::error::{code::*, Error, Result};
+use kernel::list::{AtomicTracker, ListLinks, TryNewListArc};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, Mutex};
 use kernel::time::{msecs_to_jiffies, Delta, Instant, Jiffies, Monotonic};
@@ -102,6 +104,9 @@ enum Step {
     Wait,
     /// Run the rest on smbclient's workqueue (a step that may block).
     Defer,
+    /// Parked on its session until a re-authentication is over; resumed
+    /// from there (asynchronous tasks only).
+    Park,
     /// Over.
     Done(Result),
 }
@@ -168,10 +173,23 @@ pub(crate) struct Task {
     /// Steps of an asynchronous task that run on smbclient's workqueue.
     #[pin]
     work: Work<Task>,
+    /// Its place among the tasks parked on a session being set up again.
+    #[pin]
+    park_links: ListLinks<0>,
+    #[pin]
+    park_tracker: AtomicTracker<0>,
 }
 
 impl_has_work! {
     impl HasWork<Self> for Task { self.work }
+}
+
+kernel::list::impl_list_arc_safe! {
+    impl ListArcSafe<0> for Task { tracked_by park_tracker: AtomicTracker<0>; }
+}
+
+kernel::list::impl_list_item! {
+    impl ListItem<0> for Task { using ListLinks { self.park_links }; }
 }
 
 impl WorkItem for Task {
@@ -278,6 +296,8 @@ impl Task {
                 finished: AtomicBool::new(false),
                 done_wq <- crate::new_wait_queue!("Task::done_wq"),
                 work <- new_work!("Task::work"),
+                park_links <- ListLinks::new(),
+                park_tracker <- AtomicTracker::new(),
             }),
             GFP_KERNEL,
         );
@@ -290,8 +310,8 @@ impl Task {
     /// Runs the task: a synchronous one to its end, in the caller's
     /// context; an asynchronous one as far as it goes without waiting. An
     /// asynchronous task never waits in its starter, not even for a
-    /// re-authentication or a tree connect (such a step goes on from
-    /// smbclient's workqueue), so it may be started from anywhere in
+    /// re-authentication (it parks) or a tree connect (that step goes on
+    /// from smbclient's workqueue), so it may be started from anywhere in
     /// process context: writeback, a netfs worker, smbiod (another task's
     /// `done`).
     pub(crate) fn start(self: &Arc<Self>) {
@@ -393,7 +413,12 @@ impl Task {
                     self.defer();
                     return;
                 }
-                Step::Wait if !sync => return,
+                Step::Wait | Step::Park if !sync => return,
+                // A synchronous task never parks (it waits in place).
+                Step::Park => {
+                    self.conclude(st, Err(EINVAL));
+                    return;
+                }
                 Step::Wait => {
                     drop(st);
                     if let Err(e) = self.sleep() {
@@ -443,6 +468,11 @@ impl Task {
 
     fn expired(&self) -> bool {
         self.remaining_ms() == Some(0)
+    }
+
+    /// Resumes a task parked on its session (smbclient's workqueue).
+    pub(crate) fn resume(self: Arc<Self>) {
+        self.defer();
     }
 
     /// The rest runs on smbclient's workqueue.
@@ -524,9 +554,15 @@ impl Task {
                 st.tree_id = tree_id;
                 Step::Next(Action::Encode)
             }
-            // A re-authentication or tree connect is on: smbclient's
-            // workqueue waits for it.
-            Ok(None) => Step::Defer,
+            // A re-authentication is on: park until it is over, so that
+            // no worker waits for it (many tasks may). A tree connect is
+            // due: smbclient's workqueue makes it.
+            Ok(None) => match self.clnt.park(self) {
+                Ok(Parking::Parked) => Step::Park,
+                Ok(Parking::Ready) => Step::Next(Action::Refresh),
+                Ok(Parking::TreeDue) => Step::Defer,
+                Err(e) => Step::Done(Err(e)),
+            },
             Err(e) => Step::Done(Err(e)),
         }
     }

@@ -27,14 +27,34 @@ pub(crate) fn seal(
     parts: &[&mut [u8]],
     payload: Option<&KernelIter<'_>>,
 ) -> Result<KVVec<u8>> {
+    let mut buf = KVVec::with_capacity(sealed_len(parts, payload)?, GFP_KERNEL)?;
+    seal_into(keys, parts, payload, &mut buf)?;
+    Ok(buf)
+}
+
+/// The length of the sealed request.
+pub(crate) fn sealed_len(parts: &[&mut [u8]], payload: Option<&KernelIter<'_>>) -> Result<usize> {
+    parts
+        .iter()
+        .try_fold(payload.map_or(0, |p| p.count()), |n, p| {
+            n.checked_add(p.len())
+        })
+        .and_then(|n| n.checked_add(TRANSFORM_HEADER_LEN))
+        .ok_or(EINVAL)
+}
+
+/// [`seal`] into `buf`, which is emptied first; it allocates nothing if
+/// `buf` has room for [`sealed_len`] bytes.
+pub(crate) fn seal_into(
+    keys: &KeySet,
+    parts: &[&mut [u8]],
+    payload: Option<&KernelIter<'_>>,
+    buf: &mut KVVec<u8>,
+) -> Result {
     let cipher = keys.cipher.ok_or(ENOKEY)?;
     let payload_len = payload.map_or(0, |p| p.count());
-    let total = parts
-        .iter()
-        .try_fold(payload_len, |n, p| n.checked_add(p.len()))
-        .and_then(|n| n.checked_add(TRANSFORM_HEADER_LEN))
-        .ok_or(EINVAL)?;
-    let mut buf = KVVec::with_capacity(total, GFP_KERNEL)?;
+    let total = sealed_len(parts, payload)?;
+    buf.clear();
     buf.extend_from_slice(&[0u8; TRANSFORM_HEADER_LEN], GFP_KERNEL)?;
     for p in parts {
         buf.extend_from_slice(p, GFP_KERNEL)?;
@@ -63,7 +83,7 @@ pub(crate) fn seal(
         msg,
     )
     .map_err(|_| EINVAL)?;
-    Ok(buf)
+    Ok(())
 }
 
 /// Why a sealed frame could not be opened.

@@ -273,7 +273,21 @@ impl Xprt {
         };
         let payload_len = payload.as_deref().map_or(0, |p| p.count());
         let sealed = match (&keys, params.seal) {
-            (Some(k), true) => Some(crate::seal::seal(k, parts, payload.as_deref())?),
+            (Some(k), true) => {
+                // A WRITE's payload included: the reserve covers the
+                // largest one the connection takes.
+                let len = crate::seal::sealed_len(parts, payload.as_deref())?;
+                let max = self
+                    .negotiated()
+                    .map_or(0, |n| n.max_write_size as usize)
+                    .saturating_add(crate::bounce::HEADROOM);
+                let mut b = self.bounce.get(len, max)?;
+                crate::seal::seal_into(k, parts, payload.as_deref(), &mut b)?;
+                if b.is_lent() {
+                    XprtStats::inc(&self.stats.seal_reserve_uses);
+                }
+                Some(b)
+            }
             _ => None,
         };
         if let (Some(k), None, true) = (&keys, &sealed, params.sign) {

@@ -7,6 +7,7 @@
 //! - `rqst`, `call`: a request's life (charge, send, result, cancel) and
 //!   its timer; `reply`: where a reply's bytes go;
 //! - `send`: the transmit path (signing, sealing, the transmit lock);
+//! - `bounce`: the buffers sealed requests go out in, and their reserve;
 //! - `conn`: one connection's socket callbacks and receive work;
 //! - `place`: where each received frame goes; `rx`: the resumable
 //!   receive state machine; `mid`: requests in flight by MessageId;
@@ -37,6 +38,7 @@ pub mod proto;
 #[path = "../rust/smb/crypto.rs"]
 pub mod smb_crypto;
 
+mod bounce;
 mod call;
 mod conn;
 mod connect;
@@ -157,7 +159,10 @@ impl Globals {
     }
 }
 
-struct SmbXprt;
+struct SmbXprt {
+    /// The fault point of sealed sends' bounce buffers (tests).
+    _bounce_fault: kext::fault::FaultPoint,
+}
 
 impl kernel::Module for SmbXprt {
     fn init(_module: &'static ThisModule) -> Result<Self> {
@@ -178,7 +183,9 @@ impl kernel::Module for SmbXprt {
             xprt::RecvMode::Workqueue => "workqueue",
         };
         pr_info!("loaded (receive mode: {})\n", mode);
-        Ok(SmbXprt)
+        Ok(SmbXprt {
+            _bounce_fault: kext::fault::FaultPoint::register(c"fail_smbxprt_bounce"),
+        })
     }
 }
 

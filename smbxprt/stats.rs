@@ -52,6 +52,9 @@ pub(crate) struct XprtStats {
     /// that could not be opened (no key, bad tag: the connection is
     /// dropped, MS-SMB2 3.2.5.1.1.1).
     pub(crate) sealed: AtomicU64,
+    /// Sealed sends that borrowed the bounce buffer reserve (no memory
+    /// for their own).
+    pub(crate) seal_reserve_uses: AtomicU64,
     pub(crate) opened: AtomicU64,
     pub(crate) open_failures: AtomicU64,
     /// The most requests that were in flight at once.
@@ -109,7 +112,7 @@ impl XprtStats {
 
     /// Writes the counters as `name value` lines.
     pub(crate) fn show(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows: [(&str, &AtomicU64); 35] = [
+        let rows: [(&str, &AtomicU64); 36] = [
             ("requests", &self.requests),
             ("replies", &self.replies),
             ("bytes_sent", &self.bytes_sent),
@@ -132,6 +135,7 @@ impl XprtStats {
             ("late_replies_unclaimed", &self.late_replies_unclaimed),
             ("messages_dropped", &self.messages_dropped),
             ("sealed", &self.sealed),
+            ("seal_reserve_uses", &self.seal_reserve_uses),
             ("opened", &self.opened),
             ("open_failures", &self.open_failures),
             ("verified", &self.verified),

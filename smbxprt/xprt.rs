@@ -144,6 +144,9 @@ pub(crate) struct Xprt {
     /// One sender at a time: frames never interleave on the socket.
     #[pin]
     pub(crate) xmit: KillableMutex,
+    /// The bounce buffer reserve of sealed sends.
+    #[pin]
+    pub(crate) bounce: crate::bounce::Reserve,
     #[pin]
     pub(crate) mids: MidTable<Rqst>,
     #[pin]
@@ -266,6 +269,7 @@ impl Xprt {
                 last_rx: AtomicUsize::new(0),
                 ctl <- new_mutex!(Ctl { sock: None, negotiated: None, backoff_ms: 0, last_error: 0 }, "Xprt::ctl"),
                 xmit <- crate::new_killable_mutex!("Xprt::xmit"),
+                bounce <- crate::bounce::Reserve::new(),
                 mids <- MidTable::new(),
                 credits <- crate::new_spinlock_bh!(Credits::new(tun.max_credits, 2), "Xprt::credits"),
                 parked <- crate::new_spinlock_bh!(KVec::new(), "Xprt::parked"),

@@ -352,9 +352,11 @@ int smb_call_sync(struct smb_clnt *clnt, struct smb_task_op *ops,
  * caller's context (sleeping TASK_KILLABLE) and ->done is called before
  * smb_run_task() returns. With it, ->prepare and the first steps run in
  * the caller of smb_run_task(), which never waits there: the request goes
- * out from there when the session is ready, and a task that finds a
- * re-authentication or a tree connect to wait for goes on from
- * smbclient's workqueue ("smbclient", WQ_UNBOUND | WQ_MEM_RECLAIM).
+ * out from there when the session is ready; a task that finds a
+ * re-authentication in progress is parked on the session (no worker
+ * waits for it) and resumed on smbclient's workqueue ("smbclient",
+ * WQ_UNBOUND | WQ_MEM_RECLAIM) when it is over, and one that finds its
+ * tree to connect again goes on from that workqueue.
  * Nothing waits for its reply, and ->done is called on smbiod when it
  * comes, or on smbclient's workqueue when a step ran there, or in the
  * caller of
@@ -400,7 +402,8 @@ struct smb_task_setup {
  * the callbacks' owner is going away). Process context. */
 struct smb_task *smb_run_task(const struct smb_task_setup *setup);
 
-/* smb_task_result() - 0 or an errno once done; -EINPROGRESS before. */
+/* smb_task_result() - 0 or an errno once the task is over (from the
+ * moment ->done is called on); -EINPROGRESS before. */
 int smb_task_result(struct smb_task *task);
 
 /* smb_task_wait() - sleep (TASK_KILLABLE) until done; the result, or
@@ -497,5 +500,172 @@ struct smb_io {
  */
 struct smb_task *smb_read_async(struct smb_io *io);
 struct smb_task *smb_write_async(struct smb_io *io);
+
+/*
+ * Typed operations, alone or in a compound, synchronous or asynchronous.
+ *
+ * A struct smb_req names up to SMB_TASK_MAX_OPS struct smb_op, sent as one
+ * request, or as a compound (MS-SMB2 3.2.4.1.4) whose operations after the
+ * first are related: there, the FileId SMB_FID_RELATED means "the file
+ * the operation before opened", so that CREATE+QUERY_INFO+CLOSE,
+ * CREATE+SET_INFO+CLOSE or CREATE+QUERY_DIRECTORY+QUERY_DIRECTORY go in
+ * one round trip. smb_req_sync() runs it in the caller's context
+ * (TASK_KILLABLE); smb_req_async() starts it as smb_read_async() starts a
+ * READ: the request goes out from the caller's context when the session
+ * is ready, and ->done is called once, on smbiod when the reply comes, on
+ * smbclient's workqueue if a step waited there or the task was cancelled,
+ * or in the caller before smb_req_async() returns if the task failed
+ * before anything was sent or its reply was there by the time the send
+ * returned. ->done may start other operations, and must not wait for a
+ * reply.
+ *
+ * The caller keeps the struct smb_req, its operations and their buffers
+ * valid until the request is over (->done called, or smb_req_sync()
+ * returned); a CREATE's path is copied when the request starts. Each
+ * operation's results are written into it before ->done: @error is 0 or
+ * its own errno (the NT status as an errno; a LOCK held by another open
+ * is -EAGAIN; an answer larger than the caller's buffer -EMSGSIZE), and
+ * smb_req's @error is the first failure, the transport's (-EINTR,
+ * -ETIMEDOUT, -ECANCELED, -EIO for a lost connection if not replayable)
+ * or an operation's. The request is replayable after a lost connection
+ * if each of its operations is (CLOSE, FLUSH, QUERY_INFO; a CREATE whose
+ * disposition is FILE_OVERWRITE(_IF) or FILE_SUPERSEDE on SMB 3.x). A
+ * blocking LOCK waits as long as the range is held; the others give up
+ * after the request timer.
+ */
+#define SMB_OP_CREATE		1
+#define SMB_OP_CLOSE		2
+#define SMB_OP_QUERY_INFO	3
+#define SMB_OP_SET_INFO		4
+#define SMB_OP_QUERY_DIR	5
+#define SMB_OP_FLUSH		6
+#define SMB_OP_LOCK		7
+#define SMB_OP_IOCTL		8
+
+/* In an operation after the first of a compound: the file opened before. */
+#define SMB_FID_RELATED		((struct smb_fid){ ~0ULL, ~0ULL })
+
+/* Create contexts a CREATE asks for (MS-SMB2 2.2.13.2). */
+#define SMB_CREATE_CTX_MXAC	0x1	/* maximal access (MxAc) */
+#define SMB_CREATE_CTX_QFID	0x2	/* the on-disk file id (QFid) */
+#define SMB_CREATE_CTX_LEASE	0x4	/* a lease, version 2 (RqLs) */
+
+/* SMB2_0_IOCTL_IS_FSCTL (MS-SMB2 2.2.31). */
+#define SMB_IOCTL_IS_FSCTL	0x1
+
+/* CREATE (MS-SMB2 2.2.13, 2.2.14). The FileId is the operation's @fid. */
+struct smb_create_op {
+	const char *path;		/* relative to the share, UTF-8 */
+	u32 desired_access;
+	u32 file_attributes;		/* FILE_ATTRIBUTE_* of a new file */
+	u32 share_access;		/* FILE_SHARE_* */
+	u32 disposition;		/* FILE_OPEN, FILE_CREATE, ... */
+	u32 create_options;
+	u8 oplock_level;		/* SMB2_OPLOCK_LEVEL_*; ignored with a lease */
+	u32 contexts;			/* SMB_CREATE_CTX_* */
+	u8 lease_key[16];		/* SMB_CREATE_CTX_LEASE */
+	u32 lease_state;		/* SMB2_LEASE_*_CACHING asked for */
+	/* Out. */
+	u8 granted_oplock;		/* 0xff: a lease */
+	u32 create_action;		/* FILE_OPENED, FILE_CREATED, ... */
+	struct smb_file_info attrs;	/* times, sizes, attributes (nlink 0) */
+	u32 contexts_found;		/* SMB_CREATE_CTX_* the reply carried */
+	u32 maximal_access;
+	u8 disk_file_id[16];
+	u64 volume_id;
+	u32 granted_lease_state;
+	u32 lease_flags;
+	u16 lease_epoch;
+};
+
+/* CLOSE (MS-SMB2 2.2.15, 2.2.16). */
+#define SMB_CLOSE_POSTQUERY_ATTRIB	0x1
+
+struct smb_close_op {
+	u16 flags;			/* SMB_CLOSE_POSTQUERY_ATTRIB */
+	/* Out: the attributes when the server gave them (@attrs_valid). */
+	u8 attrs_valid;
+	struct smb_file_info attrs;
+};
+
+/* QUERY_INFO (2.2.37: the answer into @buf, its length in @len) and
+ * SET_INFO (2.2.39: @len bytes of @buf), encoded as MS-FSCC says, at most
+ * 64 KiB. */
+struct smb_info_op {
+	u8 info_type;			/* SMB2_0_INFO_* */
+	u8 info_class;
+	u32 additional;
+	void *buf;
+	size_t size;			/* QUERY_INFO: @buf's size */
+	size_t len;			/* QUERY_INFO: out; SET_INFO: in */
+};
+
+/* QUERY_DIRECTORY (2.2.33): the next batch of @info_class entries (as
+ * smb_clnt_query_dir() says), @len 0 when there are no more. */
+struct smb_dir_op {
+	u8 info_class;			/* 37 FileIdBothDirectoryInformation, 38 ... */
+	u8 restart;
+	void *buf;
+	size_t size;			/* up to 1 MiB */
+	size_t len;			/* out */
+};
+
+/* LOCK (2.2.26) of one range: SMB_LOCK_* flags. */
+struct smb_lock_op {
+	u64 offset;
+	u64 length;
+	u32 flags;
+};
+
+/* IOCTL (2.2.31): @in_len bytes of @in, the output into @out (at most
+ * 64 KiB). */
+struct smb_ioctl_op {
+	u32 ctl_code;
+	u32 flags;			/* SMB_IOCTL_IS_FSCTL */
+	const void *in;
+	size_t in_len;
+	void *out;
+	size_t out_size;
+	size_t out_len;			/* out */
+};
+
+struct smb_op {
+	u32 kind;			/* SMB_OP_* */
+	struct smb_fid fid;		/* CREATE: out */
+	int error;			/* out */
+	union {
+		struct smb_create_op create;
+		struct smb_close_op close;
+		struct smb_info_op info;	/* QUERY_INFO, SET_INFO */
+		struct smb_dir_op dir;
+		struct smb_lock_op lock;
+		struct smb_ioctl_op ioctl;
+	};
+};
+
+struct smb_req;
+
+struct smb_req_ops {
+	struct module *owner;		/* pinned while the task lives */
+	void (*done)(struct smb_req *req);
+};
+
+struct smb_req {
+	struct smb_clnt *clnt;
+	struct smb_op *ops;
+	unsigned int nr_ops;		/* 1 to SMB_TASK_MAX_OPS */
+	const struct smb_req_ops *cb;	/* smb_req_async() */
+	void *data;			/* the caller's */
+	int error;			/* out */
+};
+
+/* smb_req_sync() - run @req; returns its @error. */
+int smb_req_sync(struct smb_req *req);
+
+/* smb_req_async() - start @req; returns the task (put with
+ * smb_task_put(); smb_task_cancel() gives it up) or an ERR_PTR (-EINVAL,
+ * -ENOMEM, -ENODEV, the transport's error), and then ->done is never
+ * called. */
+struct smb_task *smb_req_async(struct smb_req *req);
 
 #endif /* _SMB_CLNT_H */

@@ -322,7 +322,7 @@ pub unsafe extern "C" fn smb_clnt_open_ex(
 /// # Safety
 ///
 /// `p` is NULL or a valid NUL-terminated string.
-unsafe fn cstr<'a>(p: *const c_char, max: usize) -> Result<&'a [u8]> {
+pub(crate) unsafe fn cstr<'a>(p: *const c_char, max: usize) -> Result<&'a [u8]> {
     if p.is_null() {
         return Err(EINVAL);
     }
@@ -335,7 +335,7 @@ unsafe fn cstr<'a>(p: *const c_char, max: usize) -> Result<&'a [u8]> {
     Ok(b)
 }
 
-fn copy(b: &[u8]) -> Result<KVec<u8>> {
+pub(crate) fn copy(b: &[u8]) -> Result<KVec<u8>> {
     let mut v = KVec::with_capacity(b.len(), GFP_KERNEL)?;
     v.extend_from_slice(b, GFP_KERNEL)?;
     Ok(v)
@@ -460,10 +460,7 @@ pub unsafe extern "C" fn smb_clnt_info(
     // SAFETY: the header's contract.
     let clnt = unsafe { borrow(c) };
     let s = clnt.core.session();
-    let (max_read, max_write) = match s.xprt.negotiated() {
-        Ok(n) => (n.max_read_size, n.max_write_size),
-        Err(e) => return e.to_errno(),
-    };
+    let (max_read, max_write) = (s.max_read, s.max_write);
     let v = bindings::smb_clnt_info {
         dialect: s.dialect,
         signing: u8::from(s.signs()),
@@ -614,7 +611,7 @@ pub unsafe extern "C" fn smb_clnt_write(
     unsafe { rw(c, fid, offset, src, Direction::Source) }
 }
 
-fn c_info(i: &FileInfo) -> bindings::smb_file_info {
+pub(crate) fn c_info(i: &FileInfo) -> bindings::smb_file_info {
     bindings::smb_file_info {
         creation_time: i.creation_time,
         last_access_time: i.last_access_time,

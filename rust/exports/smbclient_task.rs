@@ -255,10 +255,9 @@ unsafe fn task_of<'a>(t: *mut bindings::smb_task) -> ArcBorrow<'a, Task> {
 pub unsafe extern "C" fn smb_task_result(t: *mut bindings::smb_task) -> c_int {
     // SAFETY: the header's contract.
     let task = unsafe { task_of(t) };
-    if !task.is_finished() {
-        return EINPROGRESS.to_errno();
-    }
-    task.result().map_or(EINVAL.to_errno(), errno)
+    // Stored before `done` is called: a caller that learns of the end
+    // from its `done` reads it right away.
+    task.result().map_or(EINPROGRESS.to_errno(), errno)
 }
 
 /// See `include/smb/clnt.h`.

@@ -12,3 +12,4 @@
 #include "layout.c"
 #include "iter.c"
 #include "lock.c"
+#include "fault.c"

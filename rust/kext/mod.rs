@@ -10,6 +10,7 @@
 pub mod abi;
 pub mod clock;
 pub mod crypto;
+pub mod fault;
 pub mod fs;
 pub mod global;
 pub mod hex;

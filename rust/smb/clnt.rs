@@ -15,6 +15,11 @@
 //!   an asynchronous READ or WRITE owns its buffer and its completion
 //!   ([`IoDone`]) until the completion runs.
 //!
+//! - a [`req::Req`] is a request of typed operations (CREATE with
+//!   contexts, CLOSE with the final attributes, QUERY_INFO, SET_INFO,
+//!   QUERY_DIRECTORY, FLUSH, LOCK, IOCTL), alone or compounded, with the
+//!   paths and buffers they use; run, or started with a completion.
+//!
 //! Every call sleeps (TASK_KILLABLE): process context only. The
 //! asynchronous ones start and return; their completion comes later.
 
@@ -30,6 +35,9 @@ use kernel::error::{code::*, to_result as check, Error, Result};
 use kernel::ffi::{c_char, c_void};
 use kernel::str::{CStr, CStrExt};
 use kernel::sync::Arc;
+
+#[path = "req.rs"]
+pub mod req;
 
 fn check_len(r: isize) -> Result<usize> {
     if r < 0 {

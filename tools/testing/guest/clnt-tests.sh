@@ -165,11 +165,18 @@ clnt_writes() {
 # the stage finds nothing left behind. The starts allocate from slab
 # caches but for a sealed WRITE's bounce buffer (pages, on every send,
 # few enough that 5% fails none): fail_page_alloc, at 100%, is aimed at a
-# sealed handle.
+# sealed handle, whose sends then borrow the transport's reserve; and
+# smbxprt's own fault point (fail_smbxprt_bounce), at 100%, refuses every
+# bounce buffer, so that all the WRITEs go through the reserve.
+seal_reserve_uses() { # the sum over the transports
+	cat /sys/kernel/debug/smbxprt/*/stats 2>/dev/null |
+		awk '$1 == "seal_reserve_uses" { n += $2 } END { print n + 0 }'
+}
 clnt_faultinj() {
-	local f d r k c sf sfe e o slot pct
-	if [ ! -d /sys/kernel/debug/failslab ] || [ ! -d /sys/kernel/debug/fail_page_alloc ]; then
-		t_fail "fault injection: the kernel has no failslab or fail_page_alloc"
+	local f d r k c sf sfe e o slot pct ru0 ru1 what
+	if [ ! -d /sys/kernel/debug/failslab ] || [ ! -d /sys/kernel/debug/fail_page_alloc ] ||
+		[ ! -d /sys/kernel/debug/fail_smbxprt_bounce ]; then
+		t_fail "fault injection: the kernel has no failslab, fail_page_alloc or smbxprt's fail_smbxprt_bounce"
 		return
 	fi
 	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null ||
@@ -178,32 +185,57 @@ clnt_faultinj() {
 		clnt release all
 		return
 	fi
-	for f in failslab fail_page_alloc; do
+	for f in failslab fail_page_alloc fail_smbxprt_bounce; do
 		d=/sys/kernel/debug/$f
 		slot=0 pct=5
 		echo Y >$d/task-filter
-		echo N >$d/ignore-gfp-wait
-		if [ $f = fail_page_alloc ]; then
+		echo N >$d/ignore-gfp-wait 2>/dev/null
+		case $f in
+		fail_page_alloc)
 			echo N >$d/ignore-gfp-highmem
 			echo 0 >$d/min-order
-			slot=1 pct=${FI_PAGE_PCT:-100}
-		fi
+			slot=1 pct=${FI_PAGE_PCT:-100} ;;
+		fail_smbxprt_bounce)
+			slot=1 pct=100 ;;
+		esac
 		echo 0 >$d/verbose
 		echo 1 >$d/interval
 		echo -1 >$d/times
 		echo $pct >$d/probability
+		ru0=$(seal_reserve_uses)
 		clnt aio "$slot faultinj.bin 32 1048576 write 32 1"
 		r=$(cat $C/result)
 		echo 0 >$d/probability
+		ru1=$(seal_reserve_uses)
 		k=$(echo "$r" | awk '{ print $4 }')
 		c=$(echo "$r" | awk '{ print $6 }')
 		sfe=$(echo "$r" | awk '{ print $18 }')
 		sf=$(echo "$r" | awk '{ print $20 }')
 		e=$(echo "$r" | awk '{ print $22 }')
 		o=$(echo "$r" | awk '{ print $24 }')
-		t_check "$f at $pct% in the starts of 32 async 1 MiB WRITEs (NOFS$([ $slot = 1 ] && echo ', sealed')): each start succeeded or failed with ENOMEM, each started one completed, with success or ENOMEM ($r)" \
-			test "$((c + sf))" = 32 -a "$((k + e))" = "$c" -a "$o" = 0 -a \( "$sfe" = 0 -o "$sfe" = -12 \)
-		t_check "... allocations did fail ($sf starts, $e I/Os)" test "$((sf + e))" -gt 0
+		what="$f at $pct% in the starts of 32 async 1 MiB WRITEs (NOFS$([ $slot = 1 ] && echo ', sealed'))"
+		case $f in
+		failslab)
+			t_check "$what: each start succeeded or failed with ENOMEM, each started one completed, with success or ENOMEM ($r)" \
+				test "$((c + sf))" = 32 -a "$((k + e))" = "$c" -a "$o" = 0 -a \( "$sfe" = 0 -o "$sfe" = -12 \)
+			t_check "... allocations did fail ($sf starts, $e I/Os)" test "$((sf + e))" -gt 0 ;;
+		fail_page_alloc)
+			# No page for the bounce buffer: the send borrows the
+			# reserve; then the socket finds no page either (TCP
+			# allocates in the sender's context too): a WRITE whose
+			# frame broke on the way fails (EIO), the others wait for
+			# the reconnect.
+			t_check "$what: each start succeeded or failed with ENOMEM, each started one completed, none hung ($r)" \
+				test "$((c + sf))" = 32 -a "$((k + e + o))" = "$c" -a \( "$sfe" = 0 -o "$sfe" = -12 \)
+			t_check "... the first sealed send found no pages for its bounce buffer and borrowed the transport's reserve (seal_reserve_uses $ru0 -> $ru1)" \
+				test "$ru1" -gt "$ru0" ;;
+		fail_smbxprt_bounce)
+			# smbxprt's own fault point: every bounce buffer the
+			# starts ask for is refused, and the reserve carries them.
+			t_check "$what: every bounce buffer refused, all 32 WRITEs succeeded through the transport's reserve ($r)" \
+				test "$k" = 32
+			t_check "... which they borrowed (seal_reserve_uses $ru0 -> $ru1)" test "$ru1" -gt "$ru0" ;;
+		esac
 		t_check "... and the handle works afterwards" clnt echo "$slot 3"
 	done
 	clnt release all
@@ -248,6 +280,55 @@ PY
 	done
 	clnt release all
 	rm -rf "$SRV_DIR/big"
+}
+
+# Typed operations (struct smb_req), alone and compounded, each request
+# started with smb_req_async() from a work item under a NOFS scope, the
+# compounds chaining the CREATE's FileId (SMB_FID_RELATED).
+clnt_req() {
+	local r n
+	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 210 311" >/dev/null; then
+		t_fail "req: a handle ($(cat /tmp/clnt.err))"
+		return
+	fi
+	head -c 100000 /dev/urandom >"$SRV_DIR/req.bin"
+	if clnt reqstat "0 req.bin"; then
+		r=$(cat $C/result)
+		t_check "CREATE (MxAc, QFid) + QUERY_INFO + CLOSE (POSTQUERY_ATTRIB), one async compound: all succeed, the CREATE, the QUERY_INFO and the CLOSE each give the file's 100000 bytes, MxAc and QFid answered, done on smbiod ($r)" \
+			sh -c "echo '$r' | grep -q '^errors 0 0 0 action 1 eof 100000 qeof 100000 ceof 100000 attrs 1 mxac 0x[1-9a-f][0-9a-f]* qfid 1 on_smbiod 1$'"
+	else
+		t_fail "CREATE + QUERY_INFO + CLOSE ($(cat /tmp/clnt.err))"
+	fi
+	if clnt reqtrunc "0 req.bin 12345"; then
+		r=$(cat $C/result)
+		t_check "CREATE + SET_INFO (end of file 12345) + CLOSE (POSTQUERY_ATTRIB), one async compound: all succeed, the CLOSE reports 12345 ($r)" \
+			sh -c "echo '$r' | grep -q '^errors 0 0 0 ceof 12345$'"
+		t_check "... and the server's file is 12345 bytes" test "$(stat -c %s "$SRV_DIR/req.bin")" = 12345
+	else
+		t_fail "CREATE + SET_INFO + CLOSE ($(cat /tmp/clnt.err))"
+	fi
+	if clnt reqmisc "0 req.bin"; then
+		r=$(cat $C/result)
+		t_check "async CREATE, FLUSH, LOCK (a second open's refused: EAGAIN), IOCTL FSCTL_QUERY_ALLOCATED_RANGES (data from 0), unlock, CLOSE (POSTQUERY_ATTRIB: 12345 bytes), each its own request ($r)" \
+			sh -c "echo '$r' | grep -q '^create 0 flush 0 lock 0 conflict -11 ioctl 0 ranges [1-9][0-9]* first 0 unlock 0 close 0 close2 0 attrs 1 eof 12345 on_smbiod [1-6] of 6$'"
+	else
+		t_fail "async single operations ($(cat /tmp/clnt.err))"
+	fi
+	rm -rf "$SRV_DIR/reqdir"
+	mkdir -p "$SRV_DIR/reqdir"
+	(cd "$SRV_DIR/reqdir" && for n in $(seq -w 3000); do : >"f$n"; done)
+	if clnt reqdir "0 reqdir"; then
+		r=$(cat $C/result)
+		t_check "CREATE + QUERY_DIRECTORY + QUERY_DIRECTORY (64 KiB each), one async compound, then a batch per request on its FileId: 3,000 files and . and .. ($r)" \
+			sh -c "echo '$r' | grep -q '^errors 0 0 0 batches [2-9][0-9]* entries 3002 close 0 last 0$'"
+	else
+		t_fail "CREATE + QUERY_DIRECTORY x2 ($(cat /tmp/clnt.err))"
+	fi
+	r=$(clnt reqstat "0 nosuch.bin"; cat $C/result)
+	t_check "... on a missing file the compound's CREATE fails with ENOENT and the rest do not run ($r)" \
+		sh -c "echo '$r' | grep -q '^errors -2 -[0-9]* -[0-9]* '"
+	rm -rf "$SRV_DIR/reqdir" "$SRV_DIR/req.bin"
+	clnt release all
 }
 
 # Asynchronous READs and WRITEs (smb_read_async, smb_write_async) as netfs
@@ -381,6 +462,37 @@ for i in range(999):
 	clnt cat "0 nosuch.bin" 2>/dev/null
 	t_check "... on a missing file the CREATE fails and the rest does not run ($(cat $C/result))" \
 		sh -c "grep -q '^statuses 0xc0000034 0x' $C/result"
+	clnt release all
+}
+
+# A re-authentication in progress parks an asynchronous request, and the
+# re-authentication resumes it when it is over (no worker waits for it):
+# a CREATE + QUERY_INFO + CLOSE compound started (smb_req_async, from a
+# work item) while the server is down waits in the hard transport for the
+# connection, finds the session being set up again once it is back,
+# parks, and completes with the file's size.
+clnt_park() {
+	local p0 p1 r size pid
+	head -c 54321 /dev/urandom >"$SRV_DIR/park.bin"
+	size=$(stat -c %s "$SRV_DIR/park.bin")
+	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/null; then
+		t_fail "park: a hard handle ($(cat /tmp/clnt.err))"
+		return
+	fi
+	p0=$(awk '$1 == "parked" { print $2 }' /sys/kernel/debug/smbclient/stats)
+	srv_down
+	clnt reqstat "0 park.bin" >/tmp/park.err 2>&1 &
+	pid=$!
+	sleep 2
+	srv_up
+	wait $pid
+	r=$(cat $C/result)
+	p1=$(awk '$1 == "parked" { print $2 }' /sys/kernel/debug/smbclient/stats)
+	t_check "park: an async CREATE + QUERY_INFO + CLOSE started while $SRV was down completed once it was back ($r$(cat /tmp/park.err))" \
+		sh -c "echo '$r' | grep -q '^errors 0 0 0 action 1 eof $size qeof $size ceof $size '"
+	t_check "park: ... it was parked while the session was set up again, and resumed (parked $p0 -> $p1)" \
+		test "$p1" -gt "$p0"
+	rm -f "$SRV_DIR/park.bin"
 	clnt release all
 }
 

@@ -32,7 +32,9 @@ clnt_ops
 clnt_aio
 clnt_faultinj
 clnt_dir
+clnt_req
 clnt_restart
+clnt_park
 clnt_signing_required
 t_check "ksmbd restarted with the default configuration" srv_config default
 

@@ -30,6 +30,7 @@ clnt_ops
 clnt_aio
 clnt_faultinj
 clnt_dir
+clnt_req
 # Samba logs each error status it answers (log level 3): the ones behind
 # the errnos above.
 t_check "... Samba answered those with LOCK_NOT_GRANTED (EAGAIN), RANGE_NOT_LOCKED (ENOLCK), OBJECT_NAME_COLLISION (EEXIST) and INFO_LENGTH_MISMATCH (EINVAL), says its log" \
@@ -59,6 +60,7 @@ proxy_stop
 
 clnt_sample
 clnt_restart
+clnt_park
 clnt_signing_required
 t_check "rmmod smbclient_test" rmmod smbclient_test
 # MS-SMB2 3.3.5.7: Samba disconnects a 3.1.1 session whose TREE_CONNECT is

@@ -41,7 +41,7 @@ mod tests {
     use crate::kext::net::addr::SockAddr;
     use crate::smb_clnt::{Clnt, ClntArgs, OpenHow};
     use core::sync::atomic::{AtomicU32, Ordering};
-    use kernel::alloc::{flags::GFP_KERNEL, KVec};
+    use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
     use kernel::error::code::*;
     use kernel::sync::Arc;
 
@@ -512,5 +512,95 @@ mod tests {
     #[test]
     fn an_owned_open_keeps_its_handle_and_closes_on_the_last_reference() {
         assert_eq!(report(owned_file()), Ok(()));
+    }
+
+    /// A request's completion: the final size its CLOSE reported.
+    struct ReqSeen {
+        seen: Arc<Seen>,
+    }
+
+    impl crate::smb_clnt::req::ReqDone for ReqSeen {
+        fn done(self, req: KBox<crate::smb_clnt::req::Req>, result: kernel::error::Result) {
+            let s = &self.seen;
+            if let Err(e) = result {
+                s.errno.store(e.to_errno(), Ordering::Release);
+            }
+            if let Ok(Some(a)) = req.closed(2) {
+                s.bytes.store(a.end_of_file as u32, Ordering::Release);
+            }
+            s.calls.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn typed_requests() -> Check {
+        use crate::smb_clnt::req::{ctx, CreateHow, Req, RELATED};
+        let c = connect(PASSWORD, 0x0311).map_err(|_| "create")?;
+        let how = OpenHow {
+            desired_access: READ_DATA | WRITE_DATA | READ_ATTRIBUTES | DELETE,
+            disposition: FILE_OVERWRITE_IF,
+            create_options: NON_DIRECTORY_FILE,
+            oplock_level: 0,
+        };
+        let f = c.open(c"rust-req.bin", &how).map_err(|_| "open")?;
+        let mut data = KVec::from_elem(7u8, 5000, GFP_KERNEL).map_err(|_| "memory")?;
+        let slice = [KvecBuf::new(&mut data[..])];
+        let mut it = KernelIter::from_kvecs(&slice, Direction::Source).map_err(|_| "iter")?;
+        ensure(f.write(0, &mut it) == Ok(5000), "5000 bytes written")?;
+        // CREATE (MxAc) + QUERY_INFO (FileStandardInformation) + CLOSE
+        // (POSTQUERY_ATTRIB), one compound, run in this context.
+        let mut r = Req::new();
+        let mut open = CreateHow::open(READ_ATTRIBUTES);
+        open.contexts = ctx::MXAC;
+        r.create(c"rust-req.bin", &open)
+            .and_then(|r| r.query_info(RELATED, 1, 5, 0, 64))
+            .and_then(|r| r.close(RELATED, true))
+            .map_err(|_| "three operations fit")?;
+        r.run(&c).map_err(|_| "the compound succeeds")?;
+        let created = r.created(0).map_err(|_| "the CREATE succeeded")?;
+        ensure(created.info.end_of_file == 5000, "CREATE: 5000 bytes")?;
+        ensure(created.contexts & ctx::MXAC != 0, "CREATE: MxAc answered")?;
+        let std = r.bytes(1);
+        ensure(
+            std.len() >= 16 && std[8..16] == 5000u64.to_le_bytes(),
+            "QUERY_INFO: EndOfFile 5000",
+        )?;
+        let closed = r.closed(2).map_err(|_| "the CLOSE succeeded")?;
+        ensure(
+            closed.is_some_and(|a| a.end_of_file == 5000),
+            "CLOSE: attributes, 5000 bytes",
+        )?;
+        // CREATE + SET_INFO (FileEndOfFileInformation 777) + CLOSE, started;
+        // the completion gets the request back.
+        let mut r = KBox::new(Req::new(), GFP_KERNEL).map_err(|_| "memory")?;
+        r.create(
+            c"rust-req.bin",
+            &CreateHow::open(WRITE_DATA | READ_ATTRIBUTES),
+        )
+        .and_then(|r| r.set_info(RELATED, 1, 20, 0, &777u64.to_le_bytes()))
+        .and_then(|r| r.close(RELATED, true))
+        .map_err(|_| "three operations fit")?;
+        let s = seen().map_err(|_| "memory")?;
+        let t = Req::start(r, &c, ReqSeen { seen: s.clone() }).map_err(|_| "it starts")?;
+        t.wait().map_err(|_| "the task succeeds")?;
+        drop(t);
+        ensure(s.calls.load(Ordering::Acquire) == 1, "one completion")?;
+        ensure(s.errno.load(Ordering::Acquire) == 0, "no error")?;
+        ensure(s.bytes.load(Ordering::Acquire) == 777, "CLOSE: 777 bytes")?;
+        ensure(
+            f.getattr().is_ok_and(|a| a.end_of_file == 777),
+            "the file is 777 bytes",
+        )?;
+        // A sixth operation does not fit.
+        let mut r = Req::new();
+        for _ in 0..5 {
+            r.flush(RELATED).map_err(|_| "five fit")?;
+        }
+        ensure(r.flush(RELATED).err() == Some(EINVAL), "a sixth is EINVAL")?;
+        f.delete().map_err(|_| "delete")
+    }
+
+    #[test]
+    fn typed_requests_run_and_start_compounds() {
+        assert_eq!(report(typed_requests()), Ok(()));
     }
 }

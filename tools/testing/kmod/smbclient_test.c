@@ -60,10 +60,10 @@
  *     reconnects read: "N err E": the callback's count and its last error.
  *     aio, abench, acancel: see smbclient_aio.c; unwatched:
  *              smbclient_unwatched.c; lsdir, listing: smbclient_dir.c;
- *              compound5: smbclient_compound5.c.
+ *              compound5: smbclient_compound5.c; reqstat, reqtrunc, reqdir,
+ *              reqmisc: smbclient_req.c.
  *     result   read: the last stat, ls, cat, aread, locks, oplock, aio,
- *              abench, acancel, unwatched, lsdir or
- *              compound5.
+ *              abench, acancel, unwatched, lsdir, compound5 or req*.
  *     release  write "SLOT" (or "all").
  */
 #include <crypto/sha2.h>
@@ -998,6 +998,7 @@ static int __init smbclient_test_init(void)
 	smbclient_unwatched_init(test_dir);
 	smbclient_dir_init(test_dir);
 	smbclient_compound5_init(test_dir);
+	smbclient_req_init(test_dir);
 	return 0;
 }
 

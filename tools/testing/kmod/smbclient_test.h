@@ -32,5 +32,7 @@ void smbclient_dir_init(struct dentry *dir);
 void smbclient_dir_exit(void);
 /* smbclient_compound5.c: a five-operation compound. */
 void smbclient_compound5_init(struct dentry *dir);
+/* smbclient_req.c: typed operations, alone and compounded. */
+void smbclient_req_init(struct dentry *dir);
 
 #endif /* _SMBCLIENT_TEST_H */
