@@ -2,8 +2,9 @@
 //! smbfs.ko: `mount -t smbfs //server/share /mnt`, the VFS on top of
 //! smbclient.ko.
 //!
-//! Today it registers the file system type; mounting reports that it is not
-//! implemented yet. See Documentation/smbfs.rst.
+//! Today it registers the file system type and parses and checks the mount
+//! options (`options.rs`, `super_ops.rs`); a mount whose options are right
+//! reports that mounting is not implemented yet. See Documentation/smbfs.rst.
 
 use kernel::prelude::*;
 
@@ -18,6 +19,8 @@ pub mod proto;
 pub mod smb_auth;
 
 mod auth_kunit;
+mod options;
+mod options_kunit;
 mod super_ops;
 
 module! {

@@ -9,7 +9,8 @@
 use super::super::bindings;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
-use kernel::error::{from_result, to_result, Error, Result};
+use kernel::alloc::{flags::GFP_KERNEL, KBox};
+use kernel::error::{code::*, from_result, to_result, Error, Result};
 use kernel::prelude::try_pin_init;
 use kernel::str::CStrExt;
 use kernel::types::Opaque;
@@ -24,13 +25,24 @@ pub trait FileSystem {
     /// The type's name, as given to `mount -t`.
     const NAME: &'static CStr;
 
+    /// What a mount context holds while it is configured (the parsed
+    /// options): made when the context is, dropped with it.
+    type Context: Default + Send;
+
     /// Handles one mount parameter (`key`, its value as a string if any).
     /// Return [`not_my_parameter`] to let the VFS handle it (it does so for
-    /// `source`).
-    fn parse_param(fc: &mut FsContext, key: &CStr, value: Option<&CStr>) -> Result;
+    /// `source`). A raw mount(2) option string is cut at commas, but in
+    /// the value of `pass=` or `password=` a doubled comma stands for one
+    /// (as cifs.ko reads it).
+    fn parse_param(
+        fc: &mut FsContext,
+        ctx: &mut Self::Context,
+        key: &CStr,
+        value: Option<&CStr>,
+    ) -> Result;
 
     /// Creates or finds the superblock and sets the root (`get_tree`).
-    fn get_tree(fc: &mut FsContext) -> Result;
+    fn get_tree(fc: &mut FsContext, ctx: &mut Self::Context) -> Result;
 }
 
 /// The error [`FileSystem::parse_param`] returns for parameters the VFS
@@ -78,10 +90,10 @@ struct Tables<T>(PhantomData<T>);
 
 impl<T: FileSystem> Tables<T> {
     const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
-        free: None,
+        free: Some(free_callback::<T>),
         dup: None,
         parse_param: Some(parse_param_callback::<T>),
-        parse_monolithic: None,
+        parse_monolithic: Some(bindings::smb_helper_parse_monolithic),
         get_tree: Some(get_tree_callback::<T>),
         reconfigure: None,
     };
@@ -93,10 +105,49 @@ impl<T: FileSystem> Tables<T> {
 unsafe extern "C" fn init_fs_context_callback<T: FileSystem>(
     fc: *mut bindings::fs_context,
 ) -> c_int {
+    let ctx = match KBox::new(T::Context::default(), GFP_KERNEL) {
+        Ok(c) => c,
+        Err(_) => return ENOMEM.to_errno(),
+    };
     // SAFETY: the VFS passes a valid context it owns for this call; the ops
-    // table is a `'static` constant.
-    unsafe { (*fc).ops = &Tables::<T>::CONTEXT_OPS };
+    // table is a `'static` constant. `fs_private` is ours until `free`,
+    // which the VFS calls once the ops are set.
+    unsafe {
+        (*fc).fs_private = KBox::into_raw(ctx).cast();
+        (*fc).ops = &Tables::<T>::CONTEXT_OPS;
+    }
     0
+}
+
+/// # Safety
+///
+/// Called by the VFS only, with a valid context, once, at its end.
+unsafe extern "C" fn free_callback<T: FileSystem>(fc: *mut bindings::fs_context) {
+    // SAFETY: as above; `fs_private` is NULL or the box made by
+    // `init_fs_context_callback`, given back once.
+    unsafe {
+        let p = (*fc).fs_private.cast::<T::Context>();
+        (*fc).fs_private = core::ptr::null_mut();
+        if !p.is_null() {
+            drop(KBox::from_raw(p));
+        }
+    }
+}
+
+/// The context's parsed state.
+///
+/// # Safety
+///
+/// `fc` is valid, its `fs_private` set by `init_fs_context_callback::<T>`,
+/// and not otherwise borrowed for `'a`.
+unsafe fn context_of<'a, T: FileSystem>(
+    fc: *mut bindings::fs_context,
+) -> Result<&'a mut T::Context> {
+    // SAFETY: the caller's contract.
+    let p = unsafe { (*fc).fs_private.cast::<T::Context>() };
+    // SAFETY: as above: a live box of `T::Context`, exclusively ours during
+    // the callback (the VFS serialises a context's callbacks).
+    unsafe { p.as_mut() }.ok_or(EINVAL)
 }
 
 /// # Safety
@@ -120,9 +171,12 @@ unsafe extern "C" fn parse_param_callback<T: FileSystem>(
             };
             (key, value)
         };
+        // SAFETY: as above; `fs_private` is the context's state, apart
+        // from the `fs_context` itself.
+        let ctx = unsafe { context_of::<T>(fc) }?;
         // SAFETY: as above.
         let fc = unsafe { FsContext::from_raw(fc) };
-        T::parse_param(fc, key, value)?;
+        T::parse_param(fc, ctx, key, value)?;
         Ok(0)
     })
 }
@@ -132,8 +186,11 @@ unsafe extern "C" fn parse_param_callback<T: FileSystem>(
 /// Called by the VFS only, with a valid context.
 unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
     from_result(|| {
-        // SAFETY: the VFS passes a valid context for the call.
-        T::get_tree(unsafe { FsContext::from_raw(fc) })?;
+        // SAFETY: the VFS passes a valid context for the call, whose
+        // `fs_private` is the state `init_fs_context_callback` made.
+        let ctx = unsafe { context_of::<T>(fc) }?;
+        // SAFETY: as above.
+        T::get_tree(unsafe { FsContext::from_raw(fc) }, ctx)?;
         Ok(0)
     })
 }
