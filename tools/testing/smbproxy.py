@@ -43,6 +43,9 @@ then the proxy writes "pass" to CONTROL:
   tamper-next       one byte of the ciphertext of the next sealed frame
   delay-create MS   the next successful CREATE response is held MS ms (and
                     everything after it on that connection)
+  delay-setup MS    the same for the next successful SESSION_SETUP response
+                    (the last of a setup): a re-authentication in progress
+                    for MS ms
 
 Each frame the client sends is logged, a line each: "c2s conn=N plain
 CMD" (CMD the command number of the first header) or "c2s conn=N sealed",
@@ -61,7 +64,8 @@ from fakesmb import recv_exact  # same directory
 
 PROTO = b'\xfeSMB'
 TRANSFORM = b'\xfdSMB'
-NEGOTIATE, TREE_CONNECT, CREATE, READ, WRITE = 0x0000, 0x0003, 0x0005, 0x0008, 0x0009
+NEGOTIATE, SESSION_SETUP, TREE_CONNECT = 0x0000, 0x0001, 0x0003
+CREATE, READ, WRITE = 0x0005, 0x0008, 0x0009
 CAP_ENCRYPTION = 0x40
 FLAG_RESPONSE, FLAG_SIGNED = 0x1, 0x8
 SHAREFLAG_ENCRYPT_DATA = 0x8000
@@ -214,8 +218,8 @@ class Relay:
         elif kind.startswith('plain '):
             cmd = struct.unpack_from('<H', b, 12)[0]
             flags, status = struct.unpack_from('<I', b, 16)[0], struct.unpack_from('<I', b, 8)[0]
-            if what == 'delay-create':
-                if cmd != CREATE or status != 0:
+            if what in ('delay-create', 'delay-setup'):
+                if cmd != (CREATE if what == 'delay-create' else SESSION_SETUP) or status != 0:
                     return f, ''
                 time.sleep(arg / 1000.0)
                 note = ' delayed %d' % arg
@@ -251,7 +255,7 @@ class Relay:
 
 MODES = ('pass', 'encrypt-share', 'downgrade', 'tamper', 'throttle', 'stall')
 ONE_SHOT = ('flip-status', 'flip-body', 'flip-sig', 'flip-payload', 'tamper-next',
-            'delay-create')
+            'delay-create', 'delay-setup')
 
 
 def main(argv):

@@ -164,8 +164,9 @@ clnt_writes() {
 # hangs, and the handle works afterwards; the kmemleak scan at the end of
 # the stage finds nothing left behind. The starts allocate from slab
 # caches but for a sealed WRITE's bounce buffer (pages, on every send,
-# few enough that 5% fails none): fail_page_alloc, at 100%, is aimed at a
-# sealed handle, whose sends then borrow the transport's reserve; and
+# few enough that 5% fails none): fail_page_alloc, at 100% for the first
+# 40 page allocations, is aimed at a sealed handle, whose sends then
+# borrow the transport's reserve; and
 # smbxprt's own fault point (fail_smbxprt_bounce), at 100%, refuses every
 # bounce buffer, so that all the WRITEs go through the reserve.
 seal_reserve_uses() { # the sum over the transports
@@ -201,6 +202,10 @@ clnt_faultinj() {
 		echo 0 >$d/verbose
 		echo 1 >$d/interval
 		echo -1 >$d/times
+		# A sending task whose every page allocation fails has TCP
+		# retry forever in tcp_sendmsg (sk_stream_wait_memory): memory
+		# is short for a while here, for the first 40 page allocations.
+		[ $f = fail_page_alloc ] && echo "${FI_PAGE_TIMES:-40}" >$d/times
 		echo $pct >$d/probability
 		ru0=$(seal_reserve_uses)
 		clnt aio "$slot faultinj.bin 32 1048576 write 32 1"
@@ -221,10 +226,11 @@ clnt_faultinj() {
 			t_check "... allocations did fail ($sf starts, $e I/Os)" test "$((sf + e))" -gt 0 ;;
 		fail_page_alloc)
 			# No page for the bounce buffer: the send borrows the
-			# reserve; then the socket finds no page either (TCP
+			# reserve; the socket may find no page either (TCP
 			# allocates in the sender's context too): a WRITE whose
 			# frame broke on the way fails (EIO), the others wait for
 			# the reconnect.
+			what="$f at $pct% (the first ${FI_PAGE_TIMES:-40} page allocations) in the starts of 32 async 1 MiB WRITEs (NOFS, sealed)"
 			t_check "$what: each start succeeded or failed with ENOMEM, each started one completed, none hung ($r)" \
 				test "$((c + sf))" = 32 -a "$((k + e + o))" = "$c" -a \( "$sfe" = 0 -o "$sfe" = -12 \)
 			t_check "... the first sealed send found no pages for its bounce buffer and borrowed the transport's reserve (seal_reserve_uses $ru0 -> $ru1)" \
@@ -467,31 +473,43 @@ for i in range(999):
 
 # A re-authentication in progress parks an asynchronous request, and the
 # re-authentication resumes it when it is over (no worker waits for it):
-# a CREATE + QUERY_INFO + CLOSE compound started (smb_req_async, from a
-# work item) while the server is down waits in the hard transport for the
-# connection, finds the session being set up again once it is back,
-# parks, and completes with the file's size.
+# the server restarts; through the proxy, which holds the new session's
+# last SESSION_SETUP reply 3 s, the transport reconnects and smbclient sets
+# the session up again; a CREATE + QUERY_INFO + CLOSE compound started
+# (smb_req_async, from a work item) meanwhile finds the session being set
+# up, parks, and completes once it is. (Proxy running; clnt-faults.sh's
+# arm.)
 clnt_park() {
-	local p0 p1 r size pid
+	local p0 p1 r size n0 t0
 	head -c 54321 /dev/urandom >"$SRV_DIR/park.bin"
 	size=$(stat -c %s "$SRV_DIR/park.bin")
-	if ! clnt create "$ADDR $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/null; then
-		t_fail "park: a hard handle ($(cat /tmp/clnt.err))"
+	proxy pass
+	if ! clnt create "127.0.0.1 $PPORT $UNC $SMB_USER $SMB_PASS 311 311 0 5000 2" >/dev/null; then
+		t_fail "park: a hard handle through the proxy ($(cat /tmp/clnt.err))"
 		return
 	fi
-	p0=$(awk '$1 == "parked" { print $2 }' /sys/kernel/debug/smbclient/stats)
+	p0=$(cstat parked)
+	n0=$(grep -c '^c2s conn=[0-9]* plain 1$' $PLOG)
+	arm "delay-setup 3000"
 	srv_down
-	clnt reqstat "0 park.bin" >/tmp/park.err 2>&1 &
-	pid=$!
-	sleep 2
 	srv_up
-	wait $pid
+	# The new connection's two SESSION_SETUP requests are out: the reply
+	# to the second is held from now on.
+	for _ in $(seq 300); do
+		[ "$(grep -c '^c2s conn=[0-9]* plain 1$' $PLOG)" -ge $((n0 + 2)) ] && break
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	clnt reqstat "0 park.bin" 2>/tmp/park.err
 	r=$(cat $C/result)
-	p1=$(awk '$1 == "parked" { print $2 }' /sys/kernel/debug/smbclient/stats)
-	t_check "park: an async CREATE + QUERY_INFO + CLOSE started while $SRV was down completed once it was back ($r$(cat /tmp/park.err))" \
+	p1=$(cstat parked)
+	t_check "park: an async CREATE + QUERY_INFO + CLOSE started while the session was being set up again completed ($(ms_since $t0) ms: $r$(cat /tmp/park.err))" \
 		sh -c "echo '$r' | grep -q '^errors 0 0 0 action 1 eof $size qeof $size ceof $size '"
-	t_check "park: ... it was parked while the session was set up again, and resumed (parked $p0 -> $p1)" \
+	t_check "park: ... the proxy held that SESSION_SETUP reply 3 s ($(grep -c 'delayed 3000' $PLOG) held)" \
+		grep -q 'delayed 3000' $PLOG
+	t_check "park: ... the request parked for the re-authentication, and it resumed it (parked $p0 -> $p1)" \
 		test "$p1" -gt "$p0"
+	armed_done || echo pass >$PCTL
 	rm -f "$SRV_DIR/park.bin"
 	clnt release all
 }

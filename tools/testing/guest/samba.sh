@@ -56,11 +56,11 @@ clnt_validate_negotiate
 # signing under the same storm gets 16 blocks, to keep the stage within
 # the check's budget (its signing under TCG makes it the slowest test).
 STORM_BLOCKS=16 clnt_faults
+clnt_park
 proxy_stop
 
 clnt_sample
 clnt_restart
-clnt_park
 clnt_signing_required
 t_check "rmmod smbclient_test" rmmod smbclient_test
 # MS-SMB2 3.3.5.7: Samba disconnects a 3.1.1 session whose TREE_CONNECT is
