@@ -14,10 +14,11 @@
 #   make bench-xprt                                          transport benchmark (release kernel)
 #   make prune-cache                                         drop stale cache entries
 #   make fmt                                                 rustfmt/cargo fmt all Rust
+#   make install [DESTDIR=...]                               install the mount.smbfs helper in /sbin
 
 T := tools/testing
 
-.PHONY: fmt bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot sambaroot kernel-debug kernel-release prune-cache
+.PHONY: install fmt bench-xprt modules modules-release clippy modules-clean help check demo shell vm buildroot sambaroot kernel-debug kernel-release prune-cache
 
 modules:
 	$(T)/modules.sh debug
@@ -68,3 +69,7 @@ prune-cache:
 
 fmt:
 	$(T)/fmt.sh
+
+# The helper is built by the host's compiler (it is plain C and libc).
+install:
+	$(MAKE) -C tools/mount.smbfs O=$(CURDIR)/tools/mount.smbfs install

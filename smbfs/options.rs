@@ -189,9 +189,14 @@ fn mode(v: &[u8]) -> core::result::Result<u32, Bad> {
     Ok(m)
 }
 
+/// A name (user, domain, address): UTF-8, no comma (it would not come
+/// back from `/proc/mounts`), at most `max` bytes.
 fn bytes(v: &[u8], max: usize) -> core::result::Result<KVec<u8>, Bad> {
-    if v.len() > max || v.contains(&0) {
+    if v.len() > max {
         return Err(Bad::Range("too long"));
+    }
+    if v.is_empty() || v.contains(&0) || v.contains(&b',') || core::str::from_utf8(v).is_err() {
+        return Err(Bad::Value);
     }
     let mut out = KVec::with_capacity(v.len(), GFP_KERNEL).map_err(|_| Bad::Range("no memory"))?;
     out.extend_from_slice(v, GFP_KERNEL)
@@ -466,6 +471,11 @@ pub(crate) fn parse_source(src: &[u8]) -> core::result::Result<Source, &'static 
     })
 }
 
+/// `b` for `show`: the options took only UTF-8 (`apply` checks it).
+fn text(b: &[u8]) -> &str {
+    core::str::from_utf8(b).unwrap_or("?")
+}
+
 /// Whether `host` is a numeric address (IPv4, or IPv6 with an optional
 /// `%scope`, bracketed or not) rather than a name the kernel cannot
 /// resolve.
@@ -501,4 +511,118 @@ pub(crate) fn check(o: &MountOptions) -> core::result::Result<(), &'static str> 
         return Err("no username= (or guest)");
     }
     Ok(())
+}
+
+impl MountOptions {
+    /// Writes the options in force as `/proc/mounts` shows them
+    /// (`show_options`: each preceded by a comma), so that mounting again
+    /// with them gives the same options. The password is never shown.
+    pub(crate) fn show(&self, f: &mut impl core::fmt::Write) -> core::fmt::Result {
+        if self.guest {
+            f.write_str(",guest")?;
+        }
+        if let Some(u) = self.user.as_deref() {
+            write!(f, ",username={}", text(u))?;
+        }
+        if let Some(d) = self.domain.as_deref() {
+            write!(f, ",domain={}", text(d))?;
+        }
+        f.write_str(if self.sign {
+            ",sec=ntlmsspi"
+        } else {
+            ",sec=ntlmssp"
+        })?;
+        if self.seal {
+            f.write_str(",seal")?;
+        }
+        f.write_str(match (self.dialect_min, self.dialect_max) {
+            (SMB21, SMB21) => ",vers=2.1",
+            (SMB30, SMB30) => ",vers=3.0",
+            (SMB302, SMB302) => ",vers=3.02",
+            (SMB311, SMB311) => ",vers=3.1.1",
+            (SMB30, SMB311) => ",vers=3",
+            _ => ",vers=default",
+        })?;
+        if self.port != 0 {
+            write!(f, ",port={}", self.port)?;
+        }
+        if let Some(a) = self.addr.as_deref() {
+            write!(f, ",ip={}", text(a))?;
+        }
+        f.write_str(if self.hard { ",hard" } else { ",soft" })?;
+        write!(f, ",echo_interval={}", self.echo_interval)?;
+        write!(f, ",rsize={},wsize={}", self.rsize, self.wsize)?;
+        if let Some(u) = self.uid {
+            write!(f, ",uid={u}")?;
+        }
+        if self.forceuid {
+            f.write_str(",forceuid")?;
+        }
+        if let Some(g) = self.gid {
+            write!(f, ",gid={g}")?;
+        }
+        if self.forcegid {
+            f.write_str(",forcegid")?;
+        }
+        write!(
+            f,
+            ",file_mode=0{:o},dir_mode=0{:o}",
+            self.file_mode, self.dir_mode
+        )?;
+        if self.noperm {
+            f.write_str(",noperm")?;
+        }
+        if self.acregmax == self.acdirmax {
+            write!(f, ",actimeo={}", self.acregmax)?;
+        } else {
+            write!(f, ",acregmax={},acdirmax={}", self.acregmax, self.acdirmax)?;
+        }
+        write!(f, ",closetimeo={}", self.closetimeo)?;
+        f.write_str(match self.cache {
+            CacheMode::Strict => ",cache=strict",
+            CacheMode::None => ",cache=none",
+        })?;
+        f.write_str(if self.serverino {
+            ",serverino"
+        } else {
+            ",noserverino"
+        })?;
+        if self.nobrl {
+            f.write_str(",nobrl")?;
+        }
+        if self.mapposix {
+            f.write_str(",mapposix")?;
+        }
+        Ok(())
+    }
+
+    /// Whether a remount may go from these options to `new` (which starts
+    /// as a copy of these, with the remount's options applied): the
+    /// caching and ownership options may change; the user, the domain,
+    /// the security and the connection's options may not (they name
+    /// another session). A new password is taken for the next session
+    /// setup. The message says which differs.
+    pub(crate) fn may_become(&self, new: &MountOptions) -> core::result::Result<(), &'static str> {
+        if self.user.as_deref() != new.user.as_deref() || self.guest != new.guest {
+            return Err("a remount cannot change the user");
+        }
+        if self.domain.as_deref() != new.domain.as_deref() {
+            return Err("a remount cannot change the domain");
+        }
+        if (self.sign, self.seal) != (new.sign, new.seal) {
+            return Err("a remount cannot change sec=, sign or seal");
+        }
+        if (self.dialect_min, self.dialect_max, self.port)
+            != (new.dialect_min, new.dialect_max, new.port)
+            || self.addr.as_deref() != new.addr.as_deref()
+            || self.hard != new.hard
+            || self.echo_interval != new.echo_interval
+            || (self.rsize, self.wsize) != (new.rsize, new.wsize)
+            || self.serverino != new.serverino
+            || self.mapposix != new.mapposix
+        {
+            return Err("a remount can change only the caching and ownership options");
+        }
+        Ok(())
+    }
 }

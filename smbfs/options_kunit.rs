@@ -9,6 +9,7 @@ mod tests {
         is_ip_literal, parse_source, Bad, CacheMode, MountOptions, MAX_ACTIMEO, SMB21, SMB30,
         SMB302, SMB311,
     };
+    use kernel::prelude::fmt;
 
     fn with(opts: &[(&[u8], Option<&[u8]>)]) -> Result<MountOptions, Bad> {
         let mut o = MountOptions::default();
@@ -255,5 +256,109 @@ mod tests {
         assert!(!is_ip_literal(b"server.example.com"));
         assert!(!is_ip_literal(b"1.2.3"));
         assert!(!is_ip_literal(b""));
+    }
+
+    /// The options `show` writes, parsed again.
+    fn reparse(o: &MountOptions) -> MountOptions {
+        let text = kernel::str::CString::try_from_fmt(fmt!("{}", Shown(o))).unwrap();
+        let mut back = MountOptions::default();
+        for opt in text
+            .to_bytes()
+            .split(|c| *c == b',')
+            .filter(|s| !s.is_empty())
+        {
+            let mut kv = opt.splitn(2, |c| *c == b'=');
+            let k = kv.next().unwrap();
+            back.apply(k, kv.next()).unwrap();
+        }
+        back
+    }
+
+    struct Shown<'a>(&'a MountOptions);
+
+    impl kernel::fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+            self.0.show(f)
+        }
+    }
+
+    #[test]
+    fn shown_options_mount_again_to_the_same_and_hide_the_password() {
+        let o = with(&[
+            (b"user", Some(b"alice")),
+            (b"password", Some(b"Secret-Pw1")),
+            (b"dom", Some(b"WG")),
+            (b"vers", Some(b"3.0.2")),
+            (b"port", Some(b"4445")),
+            (b"hard", None),
+            (b"sec", Some(b"ntlmsspi")),
+            (b"seal", None),
+            (b"rsize", Some(b"1048576")),
+            (b"uid", Some(b"1000")),
+            (b"forcegid", None),
+            (b"gid", Some(b"7")),
+            (b"file_mode", Some(b"0640")),
+            (b"acregmax", Some(b"3")),
+            (b"acdirmax", Some(b"9")),
+            (b"cache", Some(b"none")),
+            (b"noserverino", None),
+            (b"nobrl", None),
+            (b"mapposix", None),
+            (b"ip", Some(b"fe80::1%2")),
+        ])
+        .unwrap();
+        let text = kernel::str::CString::try_from_fmt(fmt!("{}", Shown(&o))).unwrap();
+        assert!(!text.to_bytes().windows(6).any(|w| w == b"Secret"));
+        assert!(!text.to_bytes().windows(8).any(|w| w == b"password"));
+        let b = reparse(&o);
+        assert_eq!(b.user.as_deref(), Some(&b"alice"[..]));
+        assert_eq!(b.domain.as_deref(), Some(&b"WG"[..]));
+        assert_eq!(
+            (b.dialect_min, b.dialect_max, b.port),
+            (SMB302, SMB302, 4445)
+        );
+        assert!(b.hard && b.sign && b.seal && b.forcegid && !b.forceuid);
+        assert_eq!((b.rsize, b.wsize), (1048576, 4 << 20));
+        assert_eq!((b.uid, b.gid), (Some(1000), Some(7)));
+        assert_eq!((b.file_mode, b.dir_mode), (0o640, 0o755));
+        assert_eq!((b.acregmax, b.acdirmax), (3, 9));
+        assert_eq!(b.cache, CacheMode::None);
+        assert!(!b.serverino && b.nobrl && b.mapposix);
+        assert_eq!(b.addr.as_deref(), Some(&b"fe80::1%2"[..]));
+        // Nothing differs: the shown options may be remounted with.
+        assert_eq!(o.may_become(&b), Ok(()));
+        let d = reparse(&MountOptions::default());
+        assert_eq!(MountOptions::default().may_become(&d), Ok(()));
+    }
+
+    #[test]
+    fn a_remount_changes_caching_and_ownership_only() {
+        let base = [(&b"user"[..], Some(&b"alice"[..]))];
+        let o = with(&base).unwrap();
+        let ok = with(&[
+            base[0],
+            (b"actimeo", Some(b"30")),
+            (b"uid", Some(b"5")),
+            (b"file_mode", Some(b"0600")),
+            (b"cache", Some(b"none")),
+        ])
+        .unwrap();
+        assert_eq!(o.may_become(&ok), Ok(()));
+        assert!(o
+            .may_become(&with(&[(b"user", Some(b"bob"))]).unwrap())
+            .is_err());
+        assert!(o
+            .may_become(&with(&[base[0], (b"dom", Some(b"X"))]).unwrap())
+            .is_err());
+        assert!(o
+            .may_become(&with(&[base[0], (b"seal", None)]).unwrap())
+            .is_err());
+        assert!(o
+            .may_become(&with(&[base[0], (b"vers", Some(b"3.0"))]).unwrap())
+            .is_err());
+        assert!(o
+            .may_become(&with(&[base[0], (b"hard", None)]).unwrap())
+            .is_err());
+        assert_eq!(one(b"user", Some(b"a,b")).err(), Some(Bad::Value));
     }
 }

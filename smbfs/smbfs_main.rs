@@ -19,6 +19,8 @@ pub mod proto;
 pub mod smb_auth;
 
 mod auth_kunit;
+mod names;
+mod names_kunit;
 mod options;
 mod options_kunit;
 mod super_ops;

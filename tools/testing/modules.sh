@@ -41,4 +41,5 @@ step "build the modules against the $flavour kernel (with clippy)" kmake -j"$(np
 for m in smbxprt smbclient smbfs; do
 	[ -e "$SMBFS_CACHE/work/${out#"$ROOT_CACHE"/}/$m.ko" ] || die "$m.ko was not built"
 done
-log "modules: $SMBFS_CACHE/work/${out#"$ROOT_CACHE"/}/{smbxprt,smbclient,smbfs}.ko"
+step "build the mount.smbfs helper" inroot "$root" make -s -C "$ROOT_REPO/tools/mount.smbfs" O="$out"
+log "modules: $SMBFS_CACHE/work/${out#"$ROOT_CACHE"/}/{smbxprt,smbclient,smbfs}.ko, mount.smbfs"
