@@ -42,6 +42,9 @@ rmmod smb_sample
 demo_step "mount -t smbfs: not implemented yet, and it says so"
 mkdir -p /mnt/smbfs
 mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS" 2>&1 | sed 's/^/  /'
+demo_step "... but its options are checked already (mount.cifs's names): a bad one is named"
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS,soft,hard" 2>&1 | sed 's/^/  /'
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS,port=70000" 2>&1 | sed 's/^/  /'
 
 demo_step "for comparison, the peer: cifs.ko mounts the share (vers=3.1.1)"
 modprobe cifs
