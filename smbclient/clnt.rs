@@ -42,6 +42,22 @@ pub(crate) trait ReconnectSink: Send + Sync {
     fn reconnected(&self, result: Result);
 }
 
+/// A handle's listener when its owner set none: connects the handle's
+/// tree again as soon as the session is set up again after a reconnect,
+/// as an owner's listener does before its callback. Left without a tree
+/// connect, a connection is reset by Samba about 60 s later (and again
+/// after each reconnect while the handle stays idle). Holds the handle,
+/// which `Clnt::release` lets go first.
+struct TreeKeeper(Arc<ClntCore>);
+
+impl ReconnectSink for TreeKeeper {
+    fn reconnected(&self, result: Result) {
+        if result.is_ok() {
+            let _ = self.0.current(Some(30_000));
+        }
+    }
+}
+
 /// Counts a handle's running tasks, so that releasing it waits for them.
 #[pin_data]
 pub(crate) struct Drain {
@@ -261,7 +277,11 @@ impl Clnt {
             }),
             GFP_KERNEL,
         )?;
-        Ok(Self { core })
+        let clnt = Self { core };
+        // Without this (no memory), the tree is connected again when a
+        // request needs it.
+        let _ = clnt.set_listener(None);
+        Ok(clnt)
     }
 
     /// Identifies the shared session this handle uses (break watches are
@@ -275,9 +295,14 @@ impl Clnt {
         Arc::as_ptr(&self.core) as usize
     }
 
-    /// Sets (or removes) this handle's re-authentication listener.
+    /// Sets this handle's re-authentication listener (`None`: the
+    /// default, which only connects the tree again).
     pub(crate) fn set_listener(&self, sink: Option<KBox<dyn ReconnectSink>>) -> Result {
-        self.core.entry.set_listener(self.id(), sink)
+        let sink: KBox<dyn ReconnectSink> = match sink {
+            Some(s) => s,
+            None => KBox::new(TreeKeeper(self.core.clone()), GFP_KERNEL)?,
+        };
+        self.core.entry.set_listener(self.id(), Some(sink))
     }
 
     /// Drops the handle once its tasks are done (every `done` returned):

@@ -384,6 +384,8 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
     let xprt = Arc::new(Transport::get(&cfg)?, GFP_KERNEL)?;
     let sessions = SESSIONS.get().ok_or(ENODEV)?;
     let unc = core::str::from_utf8(unc).map_err(|_| EINVAL)?;
+    // The box first: a handle, once made, is given up only by release.
+    let slot = KBox::<Clnt>::new_uninit(GFP_KERNEL)?;
     let clnt = Clnt::create(
         &sessions,
         ClntArgs {
@@ -393,10 +395,7 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
             flags: args.flags,
         },
     )?;
-    match KBox::new(clnt, GFP_KERNEL) {
-        Ok(b) => Ok(b),
-        Err(e) => Err(e.into()),
-    }
+    Ok(KBox::write(slot, clnt))
 }
 
 /// See `include/smb/clnt.h`.
