@@ -69,7 +69,7 @@ impl ClntCore {
             OpOut::Create(c) => Ok((
                 c.fid,
                 OpenInfo {
-                    end_of_file: c.end_of_file,
+                    end_of_file: c.attrs.end_of_file,
                     oplock_level: c.oplock_level,
                 },
             )),

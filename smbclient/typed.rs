@@ -7,7 +7,7 @@
 //! `req.rs`.
 #![forbid(unsafe_code)]
 
-use crate::ops::check;
+use crate::ops::{check, FileInfo};
 use crate::proto::close::{CloseRequest, CloseResponse, FlushRequest, CLOSE_FLAG_POSTQUERY_ATTRIB};
 use crate::proto::create::{disposition as disp, CreateRequest, CreateResponse};
 use crate::proto::create_ctx::{
@@ -156,13 +156,8 @@ pub(crate) struct CreateOut {
     pub(crate) fid: FileId,
     pub(crate) oplock_level: u8,
     pub(crate) create_action: u32,
-    pub(crate) creation_time: u64,
-    pub(crate) last_access_time: u64,
-    pub(crate) last_write_time: u64,
-    pub(crate) change_time: u64,
-    pub(crate) allocation_size: u64,
-    pub(crate) end_of_file: u64,
-    pub(crate) attributes: u32,
+    /// Times, sizes and attributes (`nlink` 0: not reported).
+    pub(crate) attrs: FileInfo,
     /// `ctx::*` that the reply carried.
     pub(crate) contexts: u32,
     pub(crate) maximal_access: u32,
@@ -178,13 +173,8 @@ pub(crate) struct CreateOut {
 pub(crate) struct CloseOut {
     /// The server filled in the rest.
     pub(crate) valid: bool,
-    pub(crate) creation_time: u64,
-    pub(crate) last_access_time: u64,
-    pub(crate) last_write_time: u64,
-    pub(crate) change_time: u64,
-    pub(crate) allocation_size: u64,
-    pub(crate) end_of_file: u64,
-    pub(crate) attributes: u32,
+    /// Times, sizes and attributes (`nlink` 0: not reported).
+    pub(crate) attrs: FileInfo,
 }
 
 /// What an operation's reply says.
@@ -382,10 +372,8 @@ impl Op {
                 )
             }
         };
-        let mut op = TaskOp::new(command.to_u16(), charge, req, room);
-        // The header's credit charge is set by `emit_headers` from this.
-        op.credit_charge = charge;
-        Ok(op)
+        // The header's credit charge is set by `emit_headers` from `charge`.
+        Ok(TaskOp::new(command.to_u16(), charge, req, room))
     }
 
     /// Reads the operation's reply PDU.
@@ -401,13 +389,17 @@ impl Op {
                 let r = CloseResponse::parse(reply).map_err(|_| EPROTO)?;
                 Ok(OpOut::Close(CloseOut {
                     valid: r.flags & CLOSE_FLAG_POSTQUERY_ATTRIB != 0,
-                    creation_time: r.creation_time,
-                    last_access_time: r.last_access_time,
-                    last_write_time: r.last_write_time,
-                    change_time: r.change_time,
-                    allocation_size: r.allocation_size,
-                    end_of_file: r.end_of_file,
-                    attributes: r.file_attributes,
+                    attrs: attrs(
+                        [
+                            r.creation_time,
+                            r.last_access_time,
+                            r.last_write_time,
+                            r.change_time,
+                        ],
+                        r.allocation_size,
+                        r.end_of_file,
+                        r.file_attributes,
+                    ),
                 }))
             }
             Op::QueryInfo { size, .. } => {
@@ -452,6 +444,26 @@ impl Op {
         }
     }
 }
+
+/// The attributes CREATE and CLOSE report (times: creation, last access,
+/// last write, change).
+fn attrs(times: [u64; 4], allocation_size: u64, end_of_file: u64, attributes: u32) -> FileInfo {
+    FileInfo {
+        creation_time: times[0],
+        last_access_time: times[1],
+        last_write_time: times[2],
+        change_time: times[3],
+        attributes,
+        allocation_size,
+        end_of_file,
+        nlink: 0,
+        delete_pending: false,
+        directory: attributes & FILE_ATTRIBUTE_DIRECTORY != 0,
+    }
+}
+
+/// FILE_ATTRIBUTE_DIRECTORY (MS-FSCC 2.6).
+const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
 
 /// Where `part`, a slice of `pdu`, lies in it.
 fn span(pdu: &[u8], part: &[u8]) -> Result<Range<usize>> {
@@ -537,13 +549,17 @@ fn decode_create(reply: &[u8]) -> Result<CreateOut> {
         fid: r.file_id,
         oplock_level: r.oplock_level,
         create_action: r.create_action,
-        creation_time: r.creation_time,
-        last_access_time: r.last_access_time,
-        last_write_time: r.last_write_time,
-        change_time: r.change_time,
-        allocation_size: r.allocation_size,
-        end_of_file: r.end_of_file,
-        attributes: r.file_attributes,
+        attrs: attrs(
+            [
+                r.creation_time,
+                r.last_access_time,
+                r.last_write_time,
+                r.change_time,
+            ],
+            r.allocation_size,
+            r.end_of_file,
+            r.file_attributes,
+        ),
         ..CreateOut::default()
     };
     for c in r.contexts.iter() {

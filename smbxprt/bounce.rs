@@ -84,13 +84,14 @@ impl Reserve {
     }
 
     /// An empty buffer with room for `len` bytes: a new one, or the
-    /// reserve (`max` is what the reserve is made for, the first time).
+    /// reserve (`max` says what the reserve is made for; asked the first
+    /// time only).
     /// `ENOMEM` only if neither is to be had (the reserve could not be set
     /// aside, or `len` is larger than it); `EINTR` if killed while the
     /// reserve was lent to another send.
-    pub(crate) fn get(&self, len: usize, max: usize) -> Result<Bounce<'_>> {
+    pub(crate) fn get(&self, len: usize, max: impl FnOnce() -> usize) -> Result<Bounce<'_>> {
         if !self.provisioned.load(Ordering::Acquire) {
-            self.provision(max.max(len));
+            self.provision(max().max(len));
         }
         // The module's fault point (`/sys/kernel/debug/fail_smbxprt_bounce/`)
         // stands for memory that is short.

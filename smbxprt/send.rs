@@ -277,10 +277,11 @@ impl Xprt {
                 // A WRITE's payload included: the reserve covers the
                 // largest one the connection takes.
                 let len = crate::seal::sealed_len(parts, payload.as_deref())?;
-                let max = self
-                    .negotiated()
-                    .map_or(0, |n| n.max_write_size as usize)
-                    .saturating_add(crate::bounce::HEADROOM);
+                let max = || {
+                    self.negotiated()
+                        .map_or(0, |n| n.max_write_size as usize)
+                        .saturating_add(crate::bounce::HEADROOM)
+                };
                 let mut b = self.bounce.get(len, max)?;
                 crate::seal::seal_into(k, parts, payload.as_deref(), &mut b)?;
                 if b.is_lent() {

@@ -6,13 +6,12 @@
 //! are written back into the caller's `struct smb_op`s before it ends.
 
 use super::bindings;
-use super::exports_clnt::{borrow, copy, cstr, fid_of};
+use super::exports_clnt::{borrow, c_info, copy, cstr, fid_of};
 use super::kext::module::ModuleRef;
-use super::ops::FileInfo;
 use super::proto::message::FileId;
 use super::req::{ReqOutcome, ReqOwner};
 use super::task::{Task, MAX_OPS};
-use super::typed::{CreateArgs, CreateOut, Op, OpOut, MAX_DIR_BATCH, MAX_INFO};
+use super::typed::{CreateArgs, Op, OpOut, MAX_DIR_BATCH, MAX_INFO};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::Result;
 use kernel::prelude::*;
@@ -152,21 +151,6 @@ fn c_fid(f: FileId) -> bindings::smb_fid {
     }
 }
 
-fn c_attrs(c: &CreateOut) -> bindings::smb_file_info {
-    super::exports_clnt::c_info(&FileInfo {
-        creation_time: c.creation_time,
-        last_access_time: c.last_access_time,
-        last_write_time: c.last_write_time,
-        change_time: c.change_time,
-        attributes: c.attributes,
-        allocation_size: c.allocation_size,
-        end_of_file: c.end_of_file,
-        nlink: 0,
-        delete_pending: false,
-        directory: c.attributes & 0x10 != 0,
-    })
-}
-
 /// Copies `bytes` into the caller's buffer `buf` of `size` bytes.
 ///
 /// # Safety
@@ -209,7 +193,7 @@ unsafe fn write_back(req: *mut bindings::smb_req, out: &ReqOutcome) {
                     let a = u.create.as_mut();
                     a.granted_oplock = cr.oplock_level;
                     a.create_action = cr.create_action;
-                    a.attrs = c_attrs(cr);
+                    a.attrs = c_info(&cr.attrs);
                     a.contexts_found = cr.contexts;
                     a.maximal_access = cr.maximal_access;
                     a.disk_file_id = cr.disk_file_id;
@@ -222,18 +206,7 @@ unsafe fn write_back(req: *mut bindings::smb_req, out: &ReqOutcome) {
                 OpOut::Close(cl) => {
                     let a = u.close.as_mut();
                     a.attrs_valid = u8::from(cl.valid);
-                    a.attrs = super::exports_clnt::c_info(&FileInfo {
-                        creation_time: cl.creation_time,
-                        last_access_time: cl.last_access_time,
-                        last_write_time: cl.last_write_time,
-                        change_time: cl.change_time,
-                        attributes: cl.attributes,
-                        allocation_size: cl.allocation_size,
-                        end_of_file: cl.end_of_file,
-                        nlink: 0,
-                        delete_pending: false,
-                        directory: cl.attributes & 0x10 != 0,
-                    });
+                    a.attrs = c_info(&cl.attrs);
                     Ok(())
                 }
                 OpOut::Bytes(_) => {

@@ -744,12 +744,26 @@ impl<C: Deref<Target = Clnt>> FileOf<C> {
                 bindings::smb_read_async(raw.cast())
             }
         };
-        match kernel::error::from_err_ptr(t) {
-            Ok(t) => Ok(Task {
-                ptr: NonNull::new(t).ok_or(EINVAL)?,
-            }),
+        // SAFETY: `raw` is the box given up for this start.
+        unsafe { Task::started(t, raw) }
+    }
+}
+
+impl Task {
+    /// The task an asynchronous start returned (`t`), or its error, and
+    /// then `raw`, the box the start was given and whose `done` will never
+    /// come, is freed.
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from `KBox::into_raw` and was handed to the start that
+    /// returned `t`, and to nothing else.
+    pub(crate) unsafe fn started<B>(t: *mut bindings::smb_task, raw: *mut B) -> Result<Task> {
+        match kernel::error::from_err_ptr(t).and_then(|t| NonNull::new(t).ok_or(EINVAL)) {
+            Ok(ptr) => Ok(Task { ptr }),
             Err(e) => {
-                // SAFETY: not started, so `done` never comes: ours to free.
+                // SAFETY: not started, so `done` never comes: ours to free
+                // (the caller's contract).
                 drop(unsafe { KBox::from_raw(raw) });
                 Err(e)
             }

@@ -17,7 +17,6 @@
 
 use super::{bindings, Clnt, FileInfo, FileOf, Task};
 use core::ops::Deref;
-use core::ptr::NonNull;
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::str::CStr;
@@ -542,15 +541,7 @@ impl Req {
         // operations and buffers (in the boxed `Req`) stay put until
         // `done`, which frees them.
         let t = unsafe { bindings::smb_req_async(raw.cast()) };
-        match kernel::error::from_err_ptr(t) {
-            Ok(t) => Ok(Task {
-                ptr: NonNull::new(t).ok_or(EINVAL)?,
-            }),
-            Err(e) => {
-                // SAFETY: not started, so `done` never comes: ours to free.
-                drop(unsafe { KBox::from_raw(raw) });
-                Err(e)
-            }
-        }
+        // SAFETY: `raw` is the box given up for this start.
+        unsafe { Task::started(t, raw) }
     }
 }
