@@ -12,14 +12,15 @@
 //! be a Linux name (empty, `.`, `..`, a `/` or NUL inside, not valid
 //! UTF-16, or too long) is dropped: it never reaches the dcache.
 #![forbid(unsafe_code)]
-// The VFS operations to come use it; until then only its KUnit suite does.
-#![cfg_attr(not(CONFIG_KUNIT = "y"), allow(dead_code))]
 
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code::*, Result};
 
 /// The longest name, bytes of UTF-8.
 pub(crate) const NAME_MAX: usize = 255;
+
+/// The longest path from the VFS, bytes with the NUL (`PATH_MAX`).
+pub(crate) const PATH_MAX: usize = 4096;
 
 /// The private-range code point `mapposix` maps a character to (cifs.ko's
 /// `SFM_*`); `at_end`: the character ends the name.
@@ -63,6 +64,41 @@ fn reserved(c: char, at_end: bool) -> bool {
         c,
         ':' | '\\' | '*' | '?' | '"' | '<' | '>' | '|' | '\u{1}'..='\u{1f}'
     ) || (at_end && matches!(c, ' ' | '.'))
+}
+
+/// Appends a path from the VFS (`/`-separated components, leading and
+/// doubled separators ignored) to `out` as smbclient takes it: UTF-8,
+/// `/`-separated, each character the server cannot store mapped as
+/// [`to_wire`] maps it (the private-range code point, in UTF-8), or
+/// refused. `out` gets a separator before each component if it is not
+/// empty.
+pub(crate) fn push_path(out: &mut KVec<u8>, path: &[u8], mapposix: bool) -> Result {
+    for comp in path.split(|c| *c == b'/').filter(|c| !c.is_empty()) {
+        if comp.len() > NAME_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        let s = core::str::from_utf8(comp).map_err(|_| EINVAL)?;
+        if !out.is_empty() {
+            out.push(b'/', GFP_KERNEL)?;
+        }
+        let n = s.chars().count();
+        let mut tmp = [0u8; 4];
+        for (i, c) in s.chars().enumerate() {
+            let at_end = i + 1 == n;
+            let c = if c == '\0' {
+                return Err(EINVAL);
+            } else if reserved(c, at_end) {
+                match sfm_of(c, at_end).and_then(|u| char::from_u32(u32::from(u))) {
+                    Some(m) if mapposix => m,
+                    _ => return Err(EINVAL),
+                }
+            } else {
+                c
+            };
+            out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes(), GFP_KERNEL)?;
+        }
+    }
+    Ok(())
 }
 
 /// One path component from the VFS as the server names it: UTF-16LE.

@@ -429,6 +429,15 @@ pub(crate) struct Source {
     pub(crate) prefix: KVec<u8>,
 }
 
+impl Source {
+    /// Whether two sources name the same directory of the same share.
+    pub(crate) fn same(&self, o: &Source) -> bool {
+        self.host.eq_ignore_ascii_case(&o.host)
+            && self.share.eq_ignore_ascii_case(&o.share)
+            && self.prefix == o.prefix
+    }
+}
+
 /// Splits and checks a mount source. The messages say what is wrong.
 pub(crate) fn parse_source(src: &[u8]) -> core::result::Result<Source, &'static str> {
     let sep = |c: &u8| *c == b'/' || *c == b'\\';
@@ -594,6 +603,31 @@ impl MountOptions {
             f.write_str(",mapposix")?;
         }
         Ok(())
+    }
+
+    /// Whether a mount with `o` may share the superblock of one with
+    /// these: the same session (user, domain, password, security, server)
+    /// and the same behaviour (every other option). No allocation, no
+    /// sleeping: called under a spinlock.
+    pub(crate) fn same_mount(&self, o: &MountOptions) -> bool {
+        fn pass(m: &MountOptions) -> Option<&[u8]> {
+            m.password.as_ref().map(Password::as_bytes)
+        }
+        self.user.as_deref() == o.user.as_deref()
+            && pass(self) == pass(o)
+            && self.domain.as_deref() == o.domain.as_deref()
+            && self.addr.as_deref() == o.addr.as_deref()
+            && (self.guest, self.sign, self.seal, self.hard) == (o.guest, o.sign, o.seal, o.hard)
+            && (self.dialect_min, self.dialect_max, self.port)
+                == (o.dialect_min, o.dialect_max, o.port)
+            && (self.echo_interval, self.rsize, self.wsize) == (o.echo_interval, o.rsize, o.wsize)
+            && (self.uid, self.gid, self.forceuid, self.forcegid)
+                == (o.uid, o.gid, o.forceuid, o.forcegid)
+            && (self.file_mode, self.dir_mode, self.noperm) == (o.file_mode, o.dir_mode, o.noperm)
+            && (self.acregmax, self.acdirmax, self.closetimeo)
+                == (o.acregmax, o.acdirmax, o.closetimeo)
+            && self.cache == o.cache
+            && (self.serverino, self.nobrl, self.mapposix) == (o.serverino, o.nobrl, o.mapposix)
     }
 
     /// Whether a remount may go from these options to `new` (which starts

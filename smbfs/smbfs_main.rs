@@ -2,9 +2,9 @@
 //! smbfs.ko: `mount -t smbfs //server/share /mnt`, the VFS on top of
 //! smbclient.ko.
 //!
-//! Today it registers the file system type and parses and checks the mount
-//! options (`options.rs`, `super_ops.rs`); a mount whose options are right
-//! reports that mounting is not implemented yet. See Documentation/smbfs.rst.
+//! The superblock and mount options are in `super_ops.rs` and
+//! `options.rs`, inodes in `inode.rs`, directories in `dir.rs`, regular
+//! files in `file.rs`, names in `names.rs`. See Documentation/smbfs.rst.
 
 use kernel::prelude::*;
 
@@ -17,8 +17,15 @@ pub mod proto;
 /// Safe wrapper over `include/smb/auth.h` (see rust/smb/README.md).
 #[path = "../rust/smb/auth.rs"]
 pub mod smb_auth;
+/// Safe wrapper over `include/smb/clnt.h`: the only way smbfs reaches
+/// the server.
+#[path = "../rust/smb/clnt.rs"]
+pub mod smb_clnt;
 
 mod auth_kunit;
+mod dir;
+mod file;
+mod inode;
 mod names;
 mod names_kunit;
 mod options;

@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The smbfs file system type: its mount options are parsed and checked
-//! (`options.rs`), each error reported through the mount's log, which
-//! mount(8) prints. Mounting itself is not implemented yet: a mount whose
-//! options are right fails with a message saying so.
+//! The smbfs file system type: mount options (`options.rs`, each error
+//! reported through the mount's log, which mount(8) prints), the
+//! superblock (shared by identical mounts), the connection, `statfs` and
+//! what /proc/mounts shows.
 #![forbid(unsafe_code)]
 
-use crate::kext::fs::{not_my_parameter, FileSystem, FsContext};
-use crate::options::{self, Bad, MountOptions};
+use crate::bindings;
+use crate::inode::{self, SmbInode};
+use crate::kext::fs::{
+    not_my_parameter, DEntry, FileSystem, FsContext, INode, SeqWriter, StatFs, SuperBlock,
+    SuperParams,
+};
+use crate::kext::net::addr::SockAddr;
+use crate::options::{self, Bad, MountOptions, Source};
+use crate::smb_clnt::{req, Clnt, ClntArgs};
 use core::ffi::CStr;
+use core::fmt::Write;
 use kernel::prelude::*;
 use kernel::str::CString;
+use kernel::sync::aref::ARef;
+use kernel::sync::atomic::{Atomic, Relaxed};
+use kernel::sync::{Arc, SetOnce};
 
 pub(crate) struct SmbFs;
 
@@ -59,10 +70,96 @@ fn report(fc: &mut FsContext, key: &[u8], value: Option<&[u8]>, bad: Bad) {
     }
 }
 
+/// `SMB2_SUPER_MAGIC` (include/uapi/linux/magic.h): what `df -l` and
+/// `tail -f` check to know that the mount is remote.
+const SMB2_SUPER_MAGIC: u64 = 0xFE53_4D42;
+
+/// Seconds from 1601-01-01 (FILETIME 0) to 1970-01-01.
+pub(crate) const EPOCH_DIFF: i64 = 11_644_473_600;
+
+/// A superblock's data: the mount's options and source as given, and its
+/// connection once made.
+pub(crate) struct SbInfo {
+    pub(crate) opts: MountOptions,
+    pub(crate) source: Source,
+    /// The owner and group of every file (`uid=`/`gid=`, or the mounting
+    /// task's).
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    clnt: SetOnce<Arc<Clnt>>,
+    /// The last inode number given with `noserverino`.
+    inos: Atomic<i64>,
+}
+
+impl SbInfo {
+    /// The connection (made before the superblock is shared).
+    pub(crate) fn clnt(&self) -> Result<&Arc<Clnt>> {
+        self.clnt.as_ref().ok_or(ENOTCONN)
+    }
+
+    /// A new inode number (`noserverino`).
+    pub(crate) fn next_ino(&self) -> u64 {
+        // 2^63 numbers: they do not wrap.
+        self.inos.fetch_add(1, Relaxed) as u64 + 1
+    }
+
+    /// The server's path of a dentry: the source's prefix, then the path
+    /// from the root, NUL-terminated.
+    pub(crate) fn path_of(&self, d: &DEntry<SmbFs>) -> Result<CString> {
+        let mut buf = KVec::from_elem(0u8, crate::names::PATH_MAX, GFP_KERNEL)?;
+        let rel = d.path(&mut buf)?;
+        self.path(rel)
+    }
+
+    /// The server's path of `rel`, a path from the mount's root.
+    pub(crate) fn path(&self, rel: &[u8]) -> Result<CString> {
+        let mut out = KVec::new();
+        out.extend_from_slice(&self.source.prefix, GFP_KERNEL)?;
+        crate::names::push_path(&mut out, rel, self.opts.mapposix)?;
+        out.push(0, GFP_KERNEL)?;
+        Ok(CString::try_from(
+            CStr::from_bytes_with_nul(&out).map_err(|_| EINVAL)?,
+        )?)
+    }
+}
+
+/// A mount failure: once to the kernel log, and to the mount's log,
+/// which mount(8) prints (without one, the mount's log is the kernel's).
+fn fail(fc: &mut FsContext, args: core::fmt::Arguments<'_>) {
+    if fc.has_log() {
+        pr_err!("{}\n", args);
+    }
+    log(fc, args);
+}
+
+/// What a failed connection means for `//host/share`.
+fn connect_error(e: Error) -> &'static str {
+    match e.to_errno().unsigned_abs() {
+        bindings::EACCES | bindings::EPERM => "logon failure (user name or password)",
+        bindings::ENOENT => "no such share",
+        bindings::ECONNREFUSED => "connection refused",
+        bindings::EHOSTUNREACH | bindings::ENETUNREACH => "server unreachable",
+        bindings::ETIMEDOUT => "server did not answer",
+        _ => "cannot connect",
+    }
+}
+
 impl FileSystem for SmbFs {
     const NAME: &'static CStr = c"smbfs";
+    const MAGIC: u64 = SMB2_SUPER_MAGIC;
+    const PARAMS: SuperParams = SuperParams {
+        maxbytes: i64::MAX,
+        // FILETIMEs count 100 ns.
+        time_gran: 100,
+        time_min: -EPOCH_DIFF,
+        time_max: i64::MAX / 10_000_000 - EPOCH_DIFF,
+        // 16 KiB: what stat reports as the I/O size until the data path.
+        blocksize_bits: 14,
+    };
 
     type Context = MountOptions;
+    type Data = SbInfo;
+    type INodeData = SmbInode;
 
     fn parse_param(
         fc: &mut FsContext,
@@ -81,7 +178,7 @@ impl FileSystem for SmbFs {
         })
     }
 
-    fn get_tree(fc: &mut FsContext, ctx: &mut MountOptions) -> Result {
+    fn make_data(fc: &mut FsContext, ctx: &mut MountOptions) -> Result<SbInfo> {
         let mut src = KVec::new();
         match fc.source() {
             Some(s) => src.extend_from_slice(s.to_bytes(), GFP_KERNEL)?,
@@ -123,7 +220,212 @@ impl FileSystem for SmbFs {
             log(fc, fmt!("{why}"));
             return Err(EINVAL);
         }
-        fc.error(c"mounting is not implemented yet; use cifs.ko for now (see README.md)");
-        Err(EOPNOTSUPP)
+        let (fsuid, fsgid) = fc.caller_ids();
+        Ok(SbInfo {
+            uid: ctx.uid.unwrap_or(fsuid),
+            gid: ctx.gid.unwrap_or(fsgid),
+            opts: core::mem::take(ctx),
+            source,
+            clnt: SetOnce::new(),
+            inos: Atomic::new(1),
+        })
     }
+
+    fn same_super(old: &SbInfo, new: &SbInfo) -> bool {
+        old.source.same(&new.source)
+            && old.opts.same_mount(&new.opts)
+            && (old.uid, old.gid) == (new.uid, new.gid)
+    }
+
+    fn fill_super(fc: &mut FsContext, sb: &SuperBlock<SmbFs>) -> Result<ARef<INode<SmbFs>>> {
+        let sbi = sb.data();
+        let (host, share) = (quote(&sbi.source.host), quote(&sbi.source.share));
+        let clnt = match connect(sbi) {
+            Ok(c) => c,
+            Err(e) => {
+                fail(
+                    fc,
+                    fmt!("//{host}/{share}: {} ({})", connect_error(e), e.to_errno()),
+                );
+                return Err(e);
+            }
+        };
+        let clnt = Arc::new(clnt, GFP_KERNEL)?;
+        sbi.clnt.populate(clnt);
+        let root = sbi.path(b"")?;
+        let found = match inode::query(sbi, &root) {
+            Ok(f) => f,
+            Err(e) => {
+                let why = if e == ENOENT {
+                    "no such path on the share"
+                } else {
+                    "cannot open the path"
+                };
+                fail(
+                    fc,
+                    fmt!(
+                        "//{host}/{share}/{}: {why} ({})",
+                        quote(&sbi.source.prefix),
+                        e.to_errno()
+                    ),
+                );
+                return Err(e);
+            }
+        };
+        if !inode::is_dir(&found.info) {
+            fail(
+                fc,
+                fmt!(
+                    "//{host}/{share}/{}: not a directory",
+                    quote(&sbi.source.prefix)
+                ),
+            );
+            return Err(ENOTDIR);
+        }
+        inode::get(sb, &found)
+    }
+
+    fn reconfigure(fc: &mut FsContext, ctx: &mut MountOptions, sb: &SuperBlock<SmbFs>) -> Result {
+        // The context starts empty (not as a copy of the mounted options):
+        // until it does, a remount may only change what the VFS handles
+        // (ro/rw), and anything smbfs handles must be as mounted.
+        let _ = (ctx, sb);
+        let _ = fc;
+        Ok(())
+    }
+
+    fn inode_data() -> impl PinInit<SmbInode, Error> {
+        Ok::<_, Error>(SmbInode::new())
+    }
+
+    fn revalidate(dentry: &DEntry<SmbFs>, flags: u32) -> Result<bool> {
+        inode::revalidate(dentry, flags)
+    }
+
+    fn statfs(root: &DEntry<SmbFs>) -> Result<StatFs> {
+        let sbi = root.super_block().data();
+        let clnt = sbi.clnt()?;
+        let path = sbi.path_of(root)?;
+        let mut r = req::Req::new();
+        r.create(&path, &req::CreateHow::open(inode::FILE_READ_ATTRIBUTES))?
+            .query_info(
+                req::RELATED,
+                INFO_FILESYSTEM,
+                FS_FULL_SIZE_INFORMATION,
+                0,
+                32,
+            )?
+            .close(req::RELATED, false)?;
+        r.run(clnt)?;
+        r.result(1)?;
+        // MS-FSCC 2.5.4: TotalAllocationUnits, CallerAvailableAllocationUnits,
+        // ActualAvailableAllocationUnits, SectorsPerAllocationUnit,
+        // BytesPerSector.
+        let b = r.bytes(1);
+        let u64_at = |o: usize| -> Result<u64> {
+            let s = b.get(o..o + 8).ok_or(EIO)?;
+            Ok(u64::from_le_bytes(s.try_into().map_err(|_| EIO)?))
+        };
+        let u32_at = |o: usize| -> Result<u32> {
+            let s = b.get(o..o + 4).ok_or(EIO)?;
+            Ok(u32::from_le_bytes(s.try_into().map_err(|_| EIO)?))
+        };
+        let bsize = u64::from(u32_at(24)?)
+            .checked_mul(u64::from(u32_at(28)?))
+            .ok_or(EIO)?;
+        Ok(StatFs {
+            bsize: if bsize == 0 { 4096 } else { bsize },
+            blocks: u64_at(0)?,
+            bfree: u64_at(16)?,
+            bavail: u64_at(8)?,
+            files: 0,
+            ffree: 0,
+            namelen: crate::names::NAME_MAX as u64,
+        })
+    }
+
+    fn show_options(sb: &SuperBlock<SmbFs>, m: &mut SeqWriter<'_>) -> core::fmt::Result {
+        let sbi = sb.data();
+        sbi.opts.show(m)?;
+        if sbi.opts.uid.is_none() {
+            write!(m, ",uid={}", sbi.uid)?;
+        }
+        if sbi.opts.gid.is_none() {
+            write!(m, ",gid={}", sbi.gid)?;
+        }
+        Ok(())
+    }
+
+    fn show_devname(sb: &SuperBlock<SmbFs>, m: &mut SeqWriter<'_>) -> core::fmt::Result {
+        let s = &sb.data().source;
+        m.escaped(b"//")?;
+        m.escaped(&s.host)?;
+        m.escaped(b"/")?;
+        m.escaped(&s.share)?;
+        if !s.prefix.is_empty() {
+            m.escaped(b"/")?;
+            m.escaped(&s.prefix)?;
+        }
+        Ok(())
+    }
+}
+
+/// SMB2_0_INFO_FILESYSTEM (MS-SMB2 2.2.37).
+const INFO_FILESYSTEM: u8 = 2;
+/// FileFsFullSizeInformation (MS-FSCC 2.5.4).
+const FS_FULL_SIZE_INFORMATION: u8 = 7;
+
+/// Connects as the options say: the server, the session, the tree.
+fn connect(sbi: &SbInfo) -> Result<Clnt> {
+    let o = &sbi.opts;
+    let host = o.addr.as_deref().unwrap_or(&sbi.source.host);
+    let host = match host {
+        [b'[', inner @ .., b']'] => inner,
+        h => h,
+    };
+    let ip = host.split(|c| *c == b'%').next().unwrap_or(&[]);
+    let addr = SockAddr::parse_ip(ip, if o.port == 0 { 445 } else { o.port })?;
+    let mut unc = KVec::new();
+    unc.extend_from_slice(b"\\\\", GFP_KERNEL)?;
+    unc.extend_from_slice(&sbi.source.host, GFP_KERNEL)?;
+    unc.push(b'\\', GFP_KERNEL)?;
+    unc.extend_from_slice(&sbi.source.share, GFP_KERNEL)?;
+    let unc = cstring(&unc)?;
+    let user = cstring(o.user.as_deref().unwrap_or(b""))?;
+    let domain = cstring(o.domain.as_deref().unwrap_or(b""))?;
+    let pass = o.password.as_ref().map_or(&[][..], |p| p.as_bytes());
+    let pass = core::str::from_utf8(pass).map_err(|_| EINVAL)?;
+    let nt_hash = crate::smb_auth::nt_hash(pass)?;
+    let mut flags = 0;
+    if o.sign {
+        flags |= bindings::SMB_CLNT_SIGN;
+    }
+    if o.seal {
+        flags |= bindings::SMB_CLNT_SEAL;
+    }
+    Clnt::create(&ClntArgs {
+        addr,
+        unc: &unc,
+        user: &user,
+        domain: &domain,
+        nt_hash: &nt_hash,
+        dialect_min: o.dialect_min,
+        dialect_max: o.dialect_max,
+        flags,
+        timeo_ms: 0,
+        xprt_flags: if o.hard {
+            bindings::SMB_XPRT_HARD
+        } else {
+            bindings::SMB_XPRT_SOFT
+        },
+    })
+}
+
+fn cstring(b: &[u8]) -> Result<CString> {
+    let mut v = KVec::with_capacity(b.len() + 1, GFP_KERNEL)?;
+    v.extend_from_slice(b, GFP_KERNEL)?;
+    v.push(0, GFP_KERNEL)?;
+    Ok(CString::try_from(
+        CStr::from_bytes_with_nul(&v).map_err(|_| EINVAL)?,
+    )?)
 }

@@ -188,6 +188,7 @@ impl Xprt {
         }
         self.max_frame
             .store(negotiated_max_frame(&negotiated), Ordering::Release);
+        self.ever_connected.store(true, Ordering::Release);
         self.set_state(State::Connected);
         {
             let mut notes = self.notes.lock();
@@ -200,15 +201,28 @@ impl Xprt {
         Ok(())
     }
 
-    /// Sleeps (killable) until connected, `timeout_ms`, or death.
+    /// Whether the transport never connected and a connect failed: no
+    /// server there (yet), which a caller waiting to start is told at
+    /// once rather than at its timeout (reconnects go on in backoff).
+    fn never_reached(&self) -> bool {
+        !self.ever_connected.load(Ordering::Acquire)
+            && self.state() == State::Disconnected
+            && self.stats.connect_failures.load(Ordering::Relaxed) != 0
+    }
+
+    /// Sleeps (killable) until connected, `timeout_ms`, death, or the
+    /// failure of the first connection.
     pub(crate) fn wait_connected(&self, timeout_ms: Option<u32>) -> Result {
         let deadline = crate::call::Deadline::new(timeout_ms);
         let outcome = self.events.wait_killable_timeout(deadline.remaining(), || {
-            matches!(self.state(), State::Connected | State::Dead)
+            matches!(self.state(), State::Connected | State::Dead) || self.never_reached()
         });
         match (self.state(), outcome) {
             (State::Connected, _) => Ok(()),
             (State::Dead, _) => Err(recorded_error(self.ctl.lock().last_error, ENETDOWN)),
+            _ if self.never_reached() => {
+                Err(recorded_error(self.ctl.lock().last_error, ECONNREFUSED))
+            }
             (_, crate::kext::sync::wait::WaitOutcome::Killed) => Err(EINTR),
             _ => Err(recorded_error(self.ctl.lock().last_error, ETIMEDOUT)),
         }

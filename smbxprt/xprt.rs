@@ -37,7 +37,7 @@ use crate::probe::ProbeSlot;
 use crate::rqst::Rqst;
 use crate::stats::XprtStats;
 use crate::Globals;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Error, Result};
 use kernel::prelude::*;
@@ -132,6 +132,9 @@ pub(crate) struct Xprt {
     state: AtomicU32,
     /// Generation of the current connection (the credit window's).
     pub(crate) generation: AtomicU64,
+    /// A connection was made once (then a failed connect is a server
+    /// gone for a while; before, one that is not there).
+    pub(crate) ever_connected: AtomicBool,
     /// Longest frame the receive path accepts on this connection: small
     /// until NEGOTIATE says how large READ, WRITE and IOCTL may be.
     pub(crate) max_frame: AtomicUsize,
@@ -264,6 +267,7 @@ impl Xprt {
                 users: AtomicUsize::new(1),
                 state: AtomicU32::new(State::Idle as u32),
                 generation: AtomicU64::new(0),
+                ever_connected: AtomicBool::new(false),
                 max_frame: AtomicUsize::new(PRE_NEGOTIATE_MAX_FRAME),
                 stuck_reset: AtomicU64::new(u64::MAX),
                 last_rx: AtomicUsize::new(0),

@@ -81,7 +81,10 @@ void smb_xprt_put(struct smb_xprt *xprt);
  * connected and negotiated. @timeout is in jiffies (MAX_SCHEDULE_TIMEOUT:
  * no limit). Returns 0, -ETIMEDOUT (the last connect error is then
  * reported instead, if there was one), -EINTR on a fatal signal, or
- * -ENETDOWN once the transport's network namespace has gone.
+ * -ENETDOWN once the transport's network namespace has gone. A transport
+ * that never connected returns its connect error (-ECONNREFUSED, ...) as
+ * soon as a connect fails, without waiting out @timeout; it goes on
+ * retrying in backoff for its other users.
  */
 int smb_xprt_wait_connected(struct smb_xprt *xprt, long timeout);
 

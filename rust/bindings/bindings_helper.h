@@ -7,6 +7,8 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/module.h>
+#include <linux/netfs.h>
+#include <linux/statfs.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <crypto/aes-cbc-macs.h>
@@ -32,6 +34,8 @@
  * typed constants (the kernel's bindings_helper.h does the same for GFP_*).
  */
 const gfp_t SMB_CONST_GFP_NOFS = GFP_NOFS;
+const unsigned long SMB_CONST_SB_RDONLY = SB_RDONLY;
+const unsigned long SMB_CONST_SB_ACTIVE = SB_ACTIVE;
 const int SMB_CONST_AF_INET = AF_INET;
 const int SMB_CONST_AF_INET6 = AF_INET6;
 const int SMB_CONST_SOCK_STREAM = SOCK_STREAM;

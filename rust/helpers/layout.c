@@ -16,6 +16,8 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/net.h>
+#include <linux/netfs.h>
+#include <linux/statfs.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <md4.h>
@@ -74,6 +76,11 @@ size_t smb_helper_layout(unsigned int id)
 	case 43: return sizeof(struct kvec);
 	case 44: return offsetof(struct socket, sk);
 	case 45: return sizeof(struct smb_sk_callbacks);
+	case 46: return sizeof(struct netfs_inode);
+	case 47: return offsetof(struct netfs_inode, ops);
+	case 48: return sizeof(struct kstatfs);
+	case 49: return offsetof(struct kstatfs, f_namelen);
+	case 50: return offsetof(struct fs_context, log);
 	default: return (size_t)-1;
 	}
 }

@@ -14,3 +14,10 @@ pub fn real_time_ns() -> u64 {
 pub fn filetime_now() -> u64 {
     (real_time_ns() / 100).saturating_add(116_444_736_000_000_000)
 }
+
+/// Nanoseconds of the monotonic clock, for ageing caches. Any context.
+pub fn mono_ns() -> u64 {
+    // SAFETY: a lockless read of the monotonic clock, callable from any
+    // context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}

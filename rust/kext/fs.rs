@@ -4,30 +4,64 @@
 //! The C tables are built per file system type from the [`FileSystem`]
 //! trait, as Rust-for-Linux does for other operation tables: one `extern
 //! "C"` trampoline per callback converts the raw pointers and calls the
-//! trait. This grows with the smbfs issue (superblocks, inodes, netfs).
+//! trait. The superblock, inodes, dentries and open files are in the
+//! submodules; their operation tables are built per inode kind from
+//! [`inode::InodeOps`] and [`file::FileOps`], 1:1 with the C tables.
+//!
+//! A mount: `get_tree` makes the superblock's data from the context
+//! ([`FileSystem::make_data`], no I/O), looks for a superblock whose data
+//! serves the same mount ([`FileSystem::same_super`]), and only for a new
+//! one calls [`FileSystem::fill_super`], which connects and returns the
+//! root inode. `kill_sb` drops the data after the VFS has evicted every
+//! inode.
+
+pub mod dentry;
+pub mod file;
+pub mod inode;
+pub mod sb;
 
 use super::super::bindings;
 use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
-use kernel::error::{code::*, from_result, to_result, Error, Result};
+use kernel::error::{code::*, from_err_ptr, from_result, to_result, Error, Result};
 use kernel::prelude::try_pin_init;
 use kernel::str::CStrExt;
+use kernel::sync::aref::ARef;
 use kernel::types::Opaque;
 use kernel::ThisModule;
 use pin_init::{pin_data, pinned_drop, PinInit};
+
+pub use self::dentry::DEntry;
+pub use self::inode::INode;
+pub use self::sb::{SeqWriter, StatFs, SuperBlock, SuperParams};
 
 /// `ENOPARAM`: "not a parameter this file system handles; let the VFS try".
 const ENOPARAM: i32 = 519;
 
 /// A file system type.
-pub trait FileSystem {
+pub trait FileSystem: Sized + 'static {
     /// The type's name, as given to `mount -t`.
     const NAME: &'static CStr;
+
+    /// `s_magic`, what statfs reports as `f_type`.
+    const MAGIC: u64;
+
+    /// The superblock's limits and time granularity.
+    const PARAMS: SuperParams;
 
     /// What a mount context holds while it is configured (the parsed
     /// options): made when the context is, dropped with it.
     type Context: Default + Send;
+
+    /// A superblock's data (`s_fs_info`): made before the superblock is
+    /// looked for, dropped after its last inode is gone.
+    type Data: Send + Sync;
+
+    /// Each inode's data: made with the inode, dropped in `destroy_inode`
+    /// (process context, before the RCU grace period: callbacks that may
+    /// run under RCU walk never see it).
+    type INodeData: Send + Sync;
 
     /// Handles one mount parameter (`key`, its value as a string if any).
     /// Return [`not_my_parameter`] to let the VFS handle it (it does so for
@@ -41,8 +75,40 @@ pub trait FileSystem {
         value: Option<&CStr>,
     ) -> Result;
 
-    /// Creates or finds the superblock and sets the root (`get_tree`).
-    fn get_tree(fc: &mut FsContext, ctx: &mut Self::Context) -> Result;
+    /// Checks the context and makes the data of the superblock it asks
+    /// for (`get_tree`, before any I/O). Errors go to the mount's log.
+    fn make_data(fc: &mut FsContext, ctx: &mut Self::Context) -> Result<Self::Data>;
+
+    /// Whether the superblock with data `old` serves the mount that made
+    /// `new` (then it is shared). Called under a spinlock: no sleeping.
+    fn same_super(old: &Self::Data, new: &Self::Data) -> bool;
+
+    /// Sets up a new superblock (its data is in place): connects, and
+    /// returns the root inode.
+    fn fill_super(fc: &mut FsContext, sb: &SuperBlock<Self>) -> Result<ARef<INode<Self>>>;
+
+    /// Reconfigures a mounted superblock (`mount -o remount`) with the
+    /// context's options.
+    fn reconfigure(fc: &mut FsContext, ctx: &mut Self::Context, sb: &SuperBlock<Self>) -> Result;
+
+    /// The initialiser of a new inode's data.
+    fn inode_data() -> impl PinInit<Self::INodeData, Error>;
+
+    /// Whether a cached dentry still names what it did (`d_revalidate`,
+    /// never called in RCU walk): `false` makes the VFS look it up again.
+    /// `flags` are the walk's `LOOKUP_*` ([`dentry::LOOKUP_CREATE`], ...).
+    fn revalidate(dentry: &DEntry<Self>, flags: u32) -> Result<bool>;
+
+    /// The file system's usage (`statfs`); `root` is the mount's root.
+    fn statfs(root: &DEntry<Self>) -> Result<StatFs>;
+
+    /// The mount options, as /proc/mounts shows them after the generic
+    /// ones (each preceded by a comma).
+    fn show_options(sb: &SuperBlock<Self>, m: &mut SeqWriter<'_>) -> core::fmt::Result;
+
+    /// The mount source, as /proc/mounts shows it (escaped by
+    /// [`SeqWriter::escaped`]).
+    fn show_devname(sb: &SuperBlock<Self>, m: &mut SeqWriter<'_>) -> core::fmt::Result;
 }
 
 /// The error [`FileSystem::parse_param`] returns for parameters the VFS
@@ -75,6 +141,26 @@ impl FsContext {
         unsafe { bindings::smb_helper_errorfc(self.0.get(), msg.as_char_ptr()) };
     }
 
+    /// Whether the context has a log (fsconfig, mount(8)): then errors
+    /// go there only; without one (a raw mount(2)) to the kernel log.
+    pub fn has_log(&self) -> bool {
+        // SAFETY: the context is valid (type invariant).
+        unsafe { !(*self.0.get()).log.log.is_null() }
+    }
+
+    /// The mounting task's fsuid and fsgid, in the mount's user namespace.
+    pub fn caller_ids(&self) -> (u32, u32) {
+        let p = self.0.get();
+        // SAFETY: the context is valid, and holds its creds and user
+        // namespace until freed.
+        unsafe {
+            (
+                bindings::smb_helper_fc_fsuid(p),
+                bindings::smb_helper_fc_fsgid(p),
+            )
+        }
+    }
+
     /// The mount source (e.g. `//server/share`), once the VFS has set it.
     pub fn source(&self) -> Option<&CStr> {
         // SAFETY: the context is valid; `source` is NULL or a NUL-terminated
@@ -95,7 +181,7 @@ impl<T: FileSystem> Tables<T> {
         parse_param: Some(parse_param_callback::<T>),
         parse_monolithic: Some(bindings::smb_helper_parse_monolithic),
         get_tree: Some(get_tree_callback::<T>),
-        reconfigure: None,
+        reconfigure: Some(reconfigure_callback::<T>),
     };
 }
 
@@ -183,6 +269,29 @@ unsafe extern "C" fn parse_param_callback<T: FileSystem>(
 
 /// # Safety
 ///
+/// Called by `sget_fc` only, under `sb_lock`, with a superblock of this
+/// type and the context being mounted.
+unsafe extern "C" fn test_super_callback<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    fc: *mut kernel::bindings::fs_context,
+) -> c_int {
+    // SAFETY: `sget_fc` passes a live superblock of our type (its data
+    // set, or NULL while it is being set up or after `kill_sb`) and our
+    // context, whose `s_fs_info` is the new data `get_tree` put there.
+    unsafe {
+        let old = (*sb).s_fs_info.cast::<T::Data>();
+        let new = (*fc.cast::<bindings::fs_context>())
+            .s_fs_info
+            .cast::<T::Data>();
+        match (old.as_ref(), new.as_ref()) {
+            (Some(old), Some(new)) => c_int::from(T::same_super(old, new)),
+            _ => 0,
+        }
+    }
+}
+
+/// # Safety
+///
 /// Called by the VFS only, with a valid context.
 unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
     from_result(|| {
@@ -190,7 +299,58 @@ unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_cont
         // `fs_private` is the state `init_fs_context_callback` made.
         let ctx = unsafe { context_of::<T>(fc) }?;
         // SAFETY: as above.
-        T::get_tree(unsafe { FsContext::from_raw(fc) }, ctx)?;
+        let data = T::make_data(unsafe { FsContext::from_raw(fc) }, ctx)?;
+        let data = KBox::new(data, GFP_KERNEL)?;
+        // SAFETY: `fc` is valid; `sget_fc` moves `s_fs_info` into a new
+        // superblock (and clears it here), or leaves it, in which case it
+        // is ours again below. The test and set callbacks match the
+        // kernel's prototypes (our `fs_context` is the kernel's struct,
+        // generated in full).
+        let sb = unsafe {
+            (*fc).s_fs_info = KBox::into_raw(data).cast();
+            let sb = bindings::sget_fc(
+                fc.cast(),
+                Some(test_super_callback::<T>),
+                Some(bindings::set_anon_super_fc),
+            );
+            let left = (*fc).s_fs_info.cast::<T::Data>();
+            (*fc).s_fs_info = core::ptr::null_mut();
+            if !left.is_null() {
+                drop(KBox::from_raw(left));
+            }
+            from_err_ptr(sb)?
+        };
+        // SAFETY: `sget_fc` returned an active superblock of ours, with
+        // `s_umount` held for writing (released by `vfs_get_tree`).
+        unsafe {
+            if (*sb).s_root.is_null() {
+                if let Err(e) = sb::fill::<T>(FsContext::from_raw(fc), sb) {
+                    bindings::deactivate_locked_super(sb);
+                    return Err(e);
+                }
+                (*sb).s_flags |= bindings::SMB_CONST_SB_ACTIVE;
+            }
+            (*fc).root = bindings::smb_helper_dget((*sb).s_root);
+        }
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS only, with a valid context of a mounted superblock
+/// (`fc->root`), `s_umount` held.
+unsafe extern "C" fn reconfigure_callback<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    from_result(|| {
+        // SAFETY: as for `get_tree`; `fc->root` is the mount's root,
+        // whose superblock is ours and set up.
+        let (ctx, sb) = unsafe {
+            let ctx = context_of::<T>(fc)?;
+            let sb = SuperBlock::<T>::from_raw((*(*fc).root).d_sb);
+            (ctx, sb)
+        };
+        // SAFETY: as above.
+        T::reconfigure(unsafe { FsContext::from_raw(fc) }, ctx, sb)?;
         Ok(0)
     })
 }
@@ -203,6 +363,10 @@ unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_cont
 pub struct Registration {
     #[pin]
     fs: Opaque<bindings::file_system_type>,
+    /// The inode slab cache (`alloc_inode` finds it through `s_type`);
+    /// destroyed after the type is unregistered (fields drop after
+    /// [`PinnedDrop::drop`]).
+    inodes: inode::Cache,
 }
 
 // SAFETY: after registration the VFS owns all access to the type; we only
@@ -215,6 +379,7 @@ impl Registration {
     /// Registers file system type `T`, owned by `module`.
     pub fn new<T: FileSystem>(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            inodes: inode::Cache::new::<T>()?,
             fs <- Opaque::try_ffi_init(|slot: *mut bindings::file_system_type| {
                 // SAFETY: `slot` is valid, pinned storage for the struct;
                 // every field not set here is zero (NULL/false), which the
@@ -227,11 +392,37 @@ impl Registration {
                     (*slot).name = T::NAME.as_char_ptr();
                     (*slot).owner = module.as_ptr();
                     (*slot).init_fs_context = Some(init_fs_context_callback::<T>);
-                    (*slot).kill_sb = Some(bindings::kill_anon_super);
-                    to_result(bindings::register_filesystem(slot.cast()))
+                    (*slot).kill_sb = Some(sb::kill_sb_callback::<T>);
+                    bindings::smb_helper_fs_type_keys(slot, true);
+                    let r = to_result(bindings::register_filesystem(slot.cast()));
+                    if r.is_err() {
+                        bindings::smb_helper_fs_type_keys(slot, false);
+                    }
+                    r
                 }
             }),
-        })
+        }? Error)
+    }
+
+    /// The registration a superblock's type belongs to.
+    ///
+    /// # Safety
+    ///
+    /// `fs_type` is the `file_system_type` of a live [`Registration`].
+    pub(crate) unsafe fn of_type<'a>(fs_type: *const bindings::file_system_type) -> &'a Self {
+        // SAFETY: the caller's contract: `fs_type` is the `fs` field of a
+        // pinned, live `Registration`.
+        unsafe {
+            &*kernel::container_of!(
+                fs_type.cast::<Opaque<bindings::file_system_type>>(),
+                Self,
+                fs
+            )
+        }
+    }
+
+    pub(crate) fn inode_cache(&self) -> *mut bindings::kmem_cache {
+        self.inodes.as_ptr()
     }
 }
 
@@ -240,6 +431,13 @@ impl PinnedDrop for Registration {
     fn drop(self: core::pin::Pin<&mut Self>) {
         // SAFETY: the type was registered by `new` (a `Registration` exists
         // only if registration succeeded) and is unregistered once, here.
-        unsafe { bindings::unregister_filesystem(self.fs.get().cast()) };
+        // No superblock is left (each pins the module); the inodes freed
+        // after an RCU grace period are waited for before their cache goes
+        // (with the field, after this).
+        unsafe {
+            bindings::unregister_filesystem(self.fs.get().cast());
+            bindings::rcu_barrier();
+            bindings::smb_helper_fs_type_keys(self.fs.get(), false);
+        }
     }
 }

@@ -10,7 +10,7 @@ use core::mem::offset_of;
 
 /// `(what, C's value, Rust's value)` for every entry of the table.
 pub fn checks() -> impl Iterator<Item = (&'static str, usize, usize)> {
-    let rust: [(&'static str, usize); 46] = [
+    let rust: [(&'static str, usize); 51] = [
         ("sizeof hmac_md5_ctx", size_of::<b::hmac_md5_ctx>()),
         ("sizeof hmac_sha256_ctx", size_of::<b::hmac_sha256_ctx>()),
         ("sizeof sha512_ctx", size_of::<b::sha512_ctx>()),
@@ -108,6 +108,11 @@ pub fn checks() -> impl Iterator<Item = (&'static str, usize, usize)> {
         ("sizeof kvec", size_of::<b::kvec>()),
         ("socket.sk", offset_of!(b::socket, sk)),
         ("sizeof smb_sk_callbacks", size_of::<b::smb_sk_callbacks>()),
+        ("sizeof netfs_inode", size_of::<b::netfs_inode>()),
+        ("netfs_inode.ops", offset_of!(b::netfs_inode, ops)),
+        ("sizeof kstatfs", size_of::<b::kstatfs>()),
+        ("kstatfs.f_namelen", offset_of!(b::kstatfs, f_namelen)),
+        ("fs_context.log", offset_of!(b::fs_context, log)),
     ];
     rust.into_iter().enumerate().map(|(id, (what, r))| {
         // SAFETY: a pure function of its argument.

@@ -3,8 +3,9 @@
 #
 # The smbfs modules in the debug kernel: load in dependency order (their KUnit
 # suites run at insmod and the gate reads the KTAP), check the export chain
-# and the namespace, check that smbfs is registered and that a mount fails
-# with a clear message, unload in reverse order, and run kmemleak.
+# and the namespace, run smbclient's tests and mount -t smbfs against
+# ksmbd, check each bad mount option's message, unload in reverse order,
+# and run kmemleak.
 set -u
 d=$SMBFS_MODULE_DIR
 mnt=/mnt/smbfs
@@ -76,13 +77,10 @@ t_check "rmmod smbclient_rust_test" rmmod smbclient_rust_test
 # The sample consumer (samples/smbclient/smb_sample.c) reads a file.
 clnt_sample
 
-mkdir -p "$mnt"
-out=$(mount -t smbfs "//127.0.0.1/$SMB_SHARE" "$mnt" -o "username=$SMB_USER,password=$SMB_PASS" 2>&1)
-rc=$?
-echo "mount -t smbfs: exit $rc: $out"
-t_check "mount -t smbfs fails (not implemented yet)" test "$rc" != 0
-t_check "mount(8) shows why: 'not implemented yet'" sh -c "printf '%s' \"\$1\" | grep -q 'not implemented yet'" - "$out"
-t_check "nothing got mounted" sh -c "! grep -q ' $mnt ' /proc/mounts"
+# mount -t smbfs against ksmbd (smbfs-tests.sh; samba.sh runs the same
+# against Samba).
+. "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
+smbfs_namespace
 
 # Mount options, spelled as mount.cifs spells them: each error is named in
 # the mount's log, which mount(8) prints (util-linux hands each option to
@@ -110,25 +108,26 @@ mount_says "a source without a share" "//127.0.0.1" "$base" "the source must be 
 out=$(mount -t smbfs "$src" "$mnt" -o "$base,bogus" 2>&1)
 t_check "... the password is in no message and not in the kernel log" \
 	sh -c "! printf '%s' \"\$1\" | grep -q Secret-Pw1 && ! dmesg | grep -q Secret-Pw1" - "$out"
-out=$(mount -t smbfs "$src" "$mnt" -o "$base,vers=3.0.2,port=445,hard,echo_interval=30,rsize=1048576,wsize=65536,uid=1000,gid=1000,forceuid,forcegid,file_mode=0644,dir_mode=0755,noperm,actimeo=5,closetimeo=2,cache=none,noserverino,nobrl,mapposix,sec=ntlmsspi,seal,dom=WG" 2>&1)
-t_check "mount(8) with every option right gets past them (not implemented yet: $out)" \
-	sh -c "printf '%s' \"\$1\" | grep -q 'not implemented yet'" - "$out"
+every="vers=3.02,port=445,hard,echo_interval=30,rsize=1048576,wsize=65536,uid=1000,gid=1000,forceuid,forcegid,file_mode=0644,dir_mode=0750,noperm,actimeo=5,closetimeo=2,cache=none,noserverino,nobrl,mapposix,sec=ntlmsspi,seal,dom=WG"
+t_check "mount(8) with every option (sealed SMB 3.0.2, hard, noserverino, ...)" \
+	mount -t smbfs "$src" "$mnt" -o "username=$SMB_USER,password=$SMB_PASS,$every"
+line=$(grep " $mnt " /proc/mounts)
+t_check "... /proc/mounts shows them ($line)" sh -c "for o in \$(echo '$every' | tr , ' '); do
+	case \$o in dom=*) o=domain=\${o#dom=} ;; esac
+	printf '%s' \"\$1\" | grep -q \"[ ,]\$o[ ,]\" || { echo \"missing \$o\"; exit 1; }; done" - "$line "
+t_check "... files are the mount's uid, gid and modes" \
+	test "$(stat -c '%u %g %a' "$mnt")" = "1000 1000 750"
+umount "$mnt"
 # A password with commas through mount(8): util-linux 2.41 cuts the option
 # string at commas unless the value is in double quotes, which it strips
 # (single quotes mean nothing to it).
 mount_says "with password=a,b (unquoted): the comma ends the option" "$src" "username=$SMB_USER,password=a,b" "unknown option 'b'"
-mount_says "with password=\"a,b\": one value, quotes stripped (vers=\"3.0\" is taken too)" "$src" \
-	"username=$SMB_USER,password=\"a,b\",vers=\"3.0\"" "not implemented yet"
+mount_says "with password=\"a,b\": one value, quotes stripped (vers=\"3.0\" is taken too), refused by the server" "$src" \
+	"username=$SMB_USER,password=\"a,b\",vers=\"3.0\"" "logon failure"
 # A raw mount(2) with the whole option string: the VFS cuts it at commas,
 # but a doubled comma in a password stands for one (as with cifs.ko).
-rawmount() { # rawmount SOURCE DATA: the errno name of mount(2)
-	python3 -c 'import ctypes, errno, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-r = libc.mount(sys.argv[1].encode(), sys.argv[2].encode(), b"smbfs", 0, sys.argv[3].encode())
-print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$1" "$mnt" "$2"
-}
-t_check "mount(2) with pass=a,,b: the comma is the password's (not implemented yet, not EINVAL)" \
-	sh -c "rawmount_out=\$(printf '%s' \"\$1\"); echo \$rawmount_out | grep -qE '^(EOPNOTSUPP|ENOTSUP)$'" - "$(rawmount "$src" "username=$SMB_USER,pass=a,,b,port=445")"
+t_check "mount(2) with pass=a,,b: the comma is the password's (the server refuses it: EACCES, not EINVAL)" \
+	test "$(rawmount "$src" "username=$SMB_USER,pass=a,,b,port=445")" = EACCES
 t_check "mount(2) with pass=a,b: b is an option of its own, unknown (EINVAL)" \
 	test "$(rawmount "$src" "username=$SMB_USER,pass=a,b")" = EINVAL
 t_check "mount(2) with a bad option: EINVAL" test "$(rawmount "$src" "username=$SMB_USER,pass=a,,b,port=99999")" = EINVAL
@@ -141,21 +140,28 @@ t_check "... its message names the option, not the password" \
 t_check "nothing got mounted" sh -c "! grep -q ' $mnt ' /proc/mounts"
 
 # The mount.smbfs helper (tools/mount.smbfs): a credentials file, a host
-# name resolved to ip=, the password from $PASSWD; each mount gets past the
-# options to "not implemented yet" (an option the kernel refused would
-# give EINVAL and its message instead).
+# name resolved to ip=, the password from $PASSWD. The passwords with
+# commas are not the user's: each mount gets past the options to the
+# server, which refuses it (an option the kernel refused would give EINVAL
+# and its message instead); then the right one, which mounts.
 helper="$d/mount.smbfs"
 printf 'username=%s\npassword=p,w,d\n# a comment\ndomain=WG\n' "$SMB_USER" >/tmp/creds
 chmod 600 /tmp/creds
 out=$("$helper" "//localhost/$SMB_SHARE" "$mnt" -o credentials=/tmp/creds,vers=3,ro 2>&1)
-t_check "mount.smbfs: credentials= (a password with commas), a host name: the kernel takes every option ($out)" \
-	sh -c "printf '%s' \"\$1\" | grep -q 'Operation not supported' && dmesg | tail -n 3 | grep -q 'not implemented yet'" - "$out"
+t_check "mount.smbfs: credentials= (a password with commas), a host name: the kernel takes every option, the server refuses the password ($out)" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'Permission denied' && dmesg | tail -n 3 | grep -q 'logon failure'" - "$out"
 out=$("$helper" "//localhost/$SMB_SHARE" "$mnt" -v -f -o credentials=/tmp/creds 2>&1)
 t_check "mount.smbfs -v: the host name became ip=, the password is masked ($out)" \
 	sh -c "printf '%s' \"\$1\" | grep -q 'ip=' && printf '%s' \"\$1\" | grep -q 'password=\*\*\*\*' && ! printf '%s' \"\$1\" | grep -q 'p,w,d'" - "$out"
 out=$(PASSWD='x,,y,z' "$helper" "//127.0.0.1/$SMB_SHARE" "$mnt" -o "username=$SMB_USER" 2>&1)
 t_check "mount.smbfs: the password from \$PASSWD, commas in it ($out)" \
-	sh -c "printf '%s' \"\$1\" | grep -q 'Operation not supported'" - "$out"
+	sh -c "printf '%s' \"\$1\" | grep -q 'Permission denied'" - "$out"
+printf 'username=%s\npassword=%s\n' "$SMB_USER" "$SMB_PASS" >/tmp/creds.ok
+chmod 600 /tmp/creds.ok
+t_check "mount.smbfs: the right credentials file and a host name: mounted" \
+	sh -c "'$helper' '//localhost/$SMB_SHARE' '$mnt' -o credentials=/tmp/creds.ok && grep -q ' $mnt smbfs .*ip=127.0.0.1' /proc/mounts && ls '$mnt' >/dev/null"
+umount "$mnt" 2>/dev/null
+rm -f /tmp/creds.ok
 out=$("$helper" "//nosuchhost.invalid/$SMB_SHARE" "$mnt" -o "username=$SMB_USER,password=x" 2>&1)
 t_check "mount.smbfs: a name that does not resolve says so ($out)" \
 	sh -c "printf '%s' \"\$1\" | grep -q 'cannot resolve'" - "$out"

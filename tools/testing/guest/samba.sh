@@ -69,6 +69,11 @@ t_check "rmmod smbclient_test" rmmod smbclient_test
 t_check "Samba never refused a TREE_CONNECT for want of signing or encryption" \
 	samba_not_logged 'without encryption or signing'
 
+# mount -t smbfs against Samba (smbfs-tests.sh; modules.sh runs the same
+# against ksmbd).
+. "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
+smbfs_namespace
+
 t_check "rmmod smbfs" rmmod smbfs
 t_check "rmmod smbclient" rmmod smbclient
 t_check "rmmod smbxprt" rmmod smbxprt
