@@ -230,14 +230,14 @@ fn list(sbi: &SbInfo, path: &CStr) -> Result<KVec<Entry>> {
         for e in DirEntryIter::<FileIdFullDirectoryInformation<'_>>::new(&buf[..n]) {
             let e = e.map_err(|_| EIO)?;
             // `.`, `..` and names Linux cannot take are left out.
-            let Ok(name) = crate::names::from_wire(e.file_name, sbi.opts.mapposix) else {
+            let Ok(name) = crate::names::from_wire(e.file_name, sbi.mapposix) else {
                 continue;
             };
             let dir = e.times.file_attributes & inode::ATTR_DIRECTORY != 0;
             out.push(
                 Entry {
                     name,
-                    ino: if sbi.opts.serverino { e.file_id } else { 0 },
+                    ino: if sbi.serverino { e.file_id } else { 0 },
                     dtype: if dir { DT_DIR } else { DT_REG },
                 },
                 GFP_KERNEL,

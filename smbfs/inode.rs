@@ -104,7 +104,7 @@ fn filetime_of(t: Time) -> u64 {
 
 /// The inode attributes of a file with `info`, on the mount `sbi`.
 pub(crate) fn attrs_of(sbi: &SbInfo, info: &FileInfo) -> Attrs {
-    let o = &sbi.opts;
+    let o = sbi.view();
     let (ty, perm, nlink) = if is_dir(info) {
         (inode::S_IFDIR, o.dir_mode, 2)
     } else {
@@ -117,8 +117,8 @@ pub(crate) fn attrs_of(sbi: &SbInfo, info: &FileInfo) -> Attrs {
     Attrs {
         mode: ty | (perm & 0o7777) as u16,
         nlink,
-        uid: sbi.uid,
-        gid: sbi.gid,
+        uid: o.uid,
+        gid: o.gid,
         size: i64::try_from(info.end_of_file).unwrap_or(i64::MAX),
         blocks: info.allocation_size.div_ceil(512),
         atime: time_of(info.last_access_time),
@@ -166,11 +166,7 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
             Ok(i)
         }
         Got::New(n) => {
-            let ino = if sbi.opts.serverino {
-                f.key
-            } else {
-                sbi.next_ino()
-            };
+            let ino = if sbi.serverino { f.key } else { sbi.next_ino() };
             let ops = if is_dir(&f.info) {
                 crate::dir::OPS
             } else {
@@ -186,10 +182,11 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
 /// cache time (`acregmax`, `acdirmax`).
 pub(crate) fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
     let sbi = inode.super_block().data();
+    let v = sbi.view();
     let max = if inode.is_dir() {
-        sbi.opts.acdirmax
+        v.acdirmax
     } else {
-        sbi.opts.acregmax
+        v.acregmax
     };
     if inode.data().fresh(max) {
         return Ok(());
@@ -223,7 +220,7 @@ pub(crate) fn revalidate(dentry: &DEntry<SmbFs>, flags: u32) -> Result<bool> {
         }
         let t = dentry.time();
         let age_ms = (mono_ns() / 1_000_000).saturating_sub(t);
-        return Ok(t != 0 && age_ms < u64::from(sbi.opts.acdirmax) * 1000);
+        return Ok(t != 0 && age_ms < u64::from(sbi.view().acdirmax) * 1000);
     };
     match getattr(dentry, inode) {
         Ok(()) => Ok(true),

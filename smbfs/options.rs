@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::kext::crypto::memzero_explicit;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, AllocError, Flags, KVec};
 
 /// SMB 2.1, 3.0, 3.0.2, 3.1.1 (MS-SMB2 2.2.3).
 pub(crate) const SMB21: u16 = 0x0210;
@@ -156,6 +156,40 @@ impl Default for MountOptions {
             mapposix: false,
             given: 0,
         }
+    }
+}
+
+fn copy_of(v: &Option<KVec<u8>>, gfp: Flags) -> Result<Option<KVec<u8>>, AllocError> {
+    v.as_deref()
+        .map(|b| {
+            let mut c = KVec::with_capacity(b.len(), gfp)?;
+            c.extend_from_slice(b, gfp)?;
+            Ok(c)
+        })
+        .transpose()
+}
+
+impl MountOptions {
+    /// A copy, to start a remount from (options given then apply to it;
+    /// which ones were given starts afresh, so that a remount's own
+    /// options conflict only with each other), allocated with `gfp`.
+    pub(crate) fn try_clone(&self, gfp: Flags) -> Result<Self, AllocError> {
+        let password = match &self.password {
+            Some(p) => {
+                let mut v = KVec::with_capacity(p.as_bytes().len(), gfp)?;
+                v.extend_from_slice(p.as_bytes(), gfp)?;
+                Some(Password(v))
+            }
+            None => None,
+        };
+        Ok(Self {
+            user: copy_of(&self.user, gfp)?,
+            password,
+            domain: copy_of(&self.domain, gfp)?,
+            addr: copy_of(&self.addr, gfp)?,
+            given: 0,
+            ..*self
+        })
     }
 }
 
@@ -430,11 +464,24 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Whether two sources name the same directory of the same share.
-    pub(crate) fn same(&self, o: &Source) -> bool {
-        self.host.eq_ignore_ascii_case(&o.host)
-            && self.share.eq_ignore_ascii_case(&o.share)
-            && self.prefix == o.prefix
+    /// Whether the mount source `src`, as given, names the same directory
+    /// of the same share (without allocating: called under a spinlock).
+    pub(crate) fn matches(&self, src: &[u8]) -> bool {
+        let sep = |c: &u8| *c == b'/' || *c == b'\\';
+        let rest = match src {
+            [a, b, rest @ ..] if sep(a) && sep(b) => rest,
+            _ => return false,
+        };
+        let mut parts = rest.splitn(3, sep);
+        let host = parts.next().unwrap_or(&[]);
+        let share = parts.next().unwrap_or(&[]);
+        let prefix = parts.next().unwrap_or(&[]);
+        host.eq_ignore_ascii_case(&self.host)
+            && share.eq_ignore_ascii_case(&self.share)
+            && prefix
+                .split(sep)
+                .filter(|c| !c.is_empty())
+                .eq(self.prefix.split(|c| *c == b'/').filter(|c| !c.is_empty()))
     }
 }
 

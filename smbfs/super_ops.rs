@@ -20,7 +20,7 @@ use kernel::prelude::*;
 use kernel::str::CString;
 use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Atomic, Relaxed};
-use kernel::sync::{Arc, SetOnce};
+use kernel::sync::{new_spinlock, Arc, SetOnce, SpinLock};
 
 pub(crate) struct SmbFs;
 
@@ -77,24 +77,55 @@ const SMB2_SUPER_MAGIC: u64 = 0xFE53_4D42;
 /// Seconds from 1601-01-01 (FILETIME 0) to 1970-01-01.
 pub(crate) const EPOCH_DIFF: i64 = 11_644_473_600;
 
-/// A superblock's data: the mount's options and source as given, and its
+/// A superblock's data: the mount's options and source, and its
 /// connection once made.
+#[pin_data]
 pub(crate) struct SbInfo {
-    pub(crate) opts: MountOptions,
+    /// The options in force. A remount replaces them (only those
+    /// `may_become` lets change differ), under the lock.
+    #[pin]
+    opts: SpinLock<MountOptions>,
+    /// Options no remount changes, read often.
+    pub(crate) mapposix: bool,
+    pub(crate) serverino: bool,
     pub(crate) source: Source,
-    /// The owner and group of every file (`uid=`/`gid=`, or the mounting
-    /// task's).
-    pub(crate) uid: u32,
-    pub(crate) gid: u32,
+    /// The mounting task's fsuid and fsgid: the owner without `uid=`,
+    /// `gid=`.
+    fsuid: u32,
+    fsgid: u32,
     clnt: SetOnce<Arc<Clnt>>,
     /// The last inode number given with `noserverino`.
     inos: Atomic<i64>,
+}
+
+/// What the attribute paths read of the options in force.
+pub(crate) struct View {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) file_mode: u32,
+    pub(crate) dir_mode: u32,
+    /// Attribute cache times, seconds.
+    pub(crate) acregmax: u32,
+    pub(crate) acdirmax: u32,
 }
 
 impl SbInfo {
     /// The connection (made before the superblock is shared).
     pub(crate) fn clnt(&self) -> Result<&Arc<Clnt>> {
         self.clnt.as_ref().ok_or(ENOTCONN)
+    }
+
+    /// The options in force that attributes depend on.
+    pub(crate) fn view(&self) -> View {
+        let o = self.opts.lock();
+        View {
+            uid: o.uid.unwrap_or(self.fsuid),
+            gid: o.gid.unwrap_or(self.fsgid),
+            file_mode: o.file_mode,
+            dir_mode: o.dir_mode,
+            acregmax: o.acregmax,
+            acdirmax: o.acdirmax,
+        }
     }
 
     /// A new inode number (`noserverino`).
@@ -115,7 +146,7 @@ impl SbInfo {
     pub(crate) fn path(&self, rel: &[u8]) -> Result<CString> {
         let mut out = KVec::new();
         out.extend_from_slice(&self.source.prefix, GFP_KERNEL)?;
-        crate::names::push_path(&mut out, rel, self.opts.mapposix)?;
+        crate::names::push_path(&mut out, rel, self.mapposix)?;
         out.push(0, GFP_KERNEL)?;
         Ok(CString::try_from(
             CStr::from_bytes_with_nul(&out).map_err(|_| EINVAL)?,
@@ -178,7 +209,10 @@ impl FileSystem for SmbFs {
         })
     }
 
-    fn make_data(fc: &mut FsContext, ctx: &mut MountOptions) -> Result<SbInfo> {
+    fn make_data(
+        fc: &mut FsContext,
+        ctx: &mut MountOptions,
+    ) -> Result<impl PinInit<SbInfo, Error>> {
         let mut src = KVec::new();
         match fc.source() {
             Some(s) => src.extend_from_slice(s.to_bytes(), GFP_KERNEL)?,
@@ -221,26 +255,37 @@ impl FileSystem for SmbFs {
             return Err(EINVAL);
         }
         let (fsuid, fsgid) = fc.caller_ids();
-        Ok(SbInfo {
-            uid: ctx.uid.unwrap_or(fsuid),
-            gid: ctx.gid.unwrap_or(fsgid),
-            opts: core::mem::take(ctx),
+        let opts = ctx.try_clone(GFP_KERNEL)?;
+        Ok(try_pin_init!(SbInfo {
+            mapposix: opts.mapposix,
+            serverino: opts.serverino,
+            opts <- new_spinlock!(opts, "SbInfo::opts"),
             source,
+            fsuid,
+            fsgid,
             clnt: SetOnce::new(),
             inos: Atomic::new(1),
-        })
+        }? Error))
     }
 
-    fn same_super(old: &SbInfo, new: &SbInfo) -> bool {
-        old.source.same(&new.source)
-            && old.opts.same_mount(&new.opts)
-            && (old.uid, old.gid) == (new.uid, new.gid)
+    fn reconfigure_context(sb: &SuperBlock<SmbFs>) -> Result<MountOptions> {
+        // Under a spinlock: a few short strings, allocated atomically.
+        Ok(sb.data().opts.lock().try_clone(GFP_ATOMIC)?)
+    }
+
+    fn same_super(old: &SbInfo, fc: &FsContext, ctx: &MountOptions) -> bool {
+        fc.source()
+            .is_some_and(|s| old.source.matches(s.to_bytes()))
+            && (old.fsuid, old.fsgid) == fc.caller_ids()
+            && old.opts.lock().same_mount(ctx)
     }
 
     fn fill_super(fc: &mut FsContext, sb: &SuperBlock<SmbFs>) -> Result<ARef<INode<SmbFs>>> {
         let sbi = sb.data();
         let (host, share) = (quote(&sbi.source.host), quote(&sbi.source.share));
-        let clnt = match connect(sbi) {
+        // A copy, so that the lock is not held across the connection.
+        let opts = sbi.opts.lock().try_clone(GFP_ATOMIC)?;
+        let clnt = match connect(sbi, &opts) {
             Ok(c) => c,
             Err(e) => {
                 fail(
@@ -286,11 +331,20 @@ impl FileSystem for SmbFs {
     }
 
     fn reconfigure(fc: &mut FsContext, ctx: &mut MountOptions, sb: &SuperBlock<SmbFs>) -> Result {
-        // The context starts empty (not as a copy of the mounted options):
-        // until it does, a remount may only change what the VFS handles
-        // (ro/rw), and anything smbfs handles must be as mounted.
-        let _ = (ctx, sb);
-        let _ = fc;
+        // The context started as a copy of the options in force, the
+        // remount's applied to it.
+        let sbi = sb.data();
+        let verdict = sbi.opts.lock().may_become(ctx);
+        if let Err(why) = verdict {
+            log(fc, fmt!("{why}"));
+            return Err(EINVAL);
+        }
+        if let Err(why) = options::check(ctx) {
+            log(fc, fmt!("{why}"));
+            return Err(EINVAL);
+        }
+        // The old options go with the context (a password wiped).
+        core::mem::swap(&mut *sbi.opts.lock(), ctx);
         Ok(())
     }
 
@@ -346,12 +400,13 @@ impl FileSystem for SmbFs {
 
     fn show_options(sb: &SuperBlock<SmbFs>, m: &mut SeqWriter<'_>) -> core::fmt::Result {
         let sbi = sb.data();
-        sbi.opts.show(m)?;
-        if sbi.opts.uid.is_none() {
-            write!(m, ",uid={}", sbi.uid)?;
+        let o = sbi.opts.lock();
+        o.show(m)?;
+        if o.uid.is_none() {
+            write!(m, ",uid={}", sbi.fsuid)?;
         }
-        if sbi.opts.gid.is_none() {
-            write!(m, ",gid={}", sbi.gid)?;
+        if o.gid.is_none() {
+            write!(m, ",gid={}", sbi.fsgid)?;
         }
         Ok(())
     }
@@ -376,8 +431,7 @@ const INFO_FILESYSTEM: u8 = 2;
 const FS_FULL_SIZE_INFORMATION: u8 = 7;
 
 /// Connects as the options say: the server, the session, the tree.
-fn connect(sbi: &SbInfo) -> Result<Clnt> {
-    let o = &sbi.opts;
+fn connect(sbi: &SbInfo, o: &MountOptions) -> Result<Clnt> {
     let host = o.addr.as_deref().unwrap_or(&sbi.source.host);
     let host = match host {
         [b'[', inner @ .., b']'] => inner,

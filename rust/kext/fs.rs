@@ -25,6 +25,7 @@ use core::ffi::{c_int, CStr};
 use core::marker::PhantomData;
 use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::error::{code::*, from_err_ptr, from_result, to_result, Error, Result};
+use kernel::init::InPlaceInit;
 use kernel::prelude::try_pin_init;
 use kernel::str::CStrExt;
 use kernel::sync::aref::ARef;
@@ -77,11 +78,19 @@ pub trait FileSystem: Sized + 'static {
 
     /// Checks the context and makes the data of the superblock it asks
     /// for (`get_tree`, before any I/O). Errors go to the mount's log.
-    fn make_data(fc: &mut FsContext, ctx: &mut Self::Context) -> Result<Self::Data>;
+    fn make_data(
+        fc: &mut FsContext,
+        ctx: &mut Self::Context,
+    ) -> Result<impl PinInit<Self::Data, Error>>;
 
-    /// Whether the superblock with data `old` serves the mount that made
-    /// `new` (then it is shared). Called under a spinlock: no sleeping.
-    fn same_super(old: &Self::Data, new: &Self::Data) -> bool;
+    /// The context of a remount (`mount -o remount`) of `sb`, before the
+    /// options given apply: the options in force.
+    fn reconfigure_context(sb: &SuperBlock<Self>) -> Result<Self::Context>;
+
+    /// Whether the superblock with data `old` serves the mount being
+    /// made with `ctx` (then it is shared). Called under a spinlock: no
+    /// sleeping, no allocation.
+    fn same_super(old: &Self::Data, fc: &FsContext, ctx: &Self::Context) -> bool;
 
     /// Sets up a new superblock (its data is in place): connects, and
     /// returns the root inode.
@@ -191,9 +200,17 @@ impl<T: FileSystem> Tables<T> {
 unsafe extern "C" fn init_fs_context_callback<T: FileSystem>(
     fc: *mut bindings::fs_context,
 ) -> c_int {
-    let ctx = match KBox::new(T::Context::default(), GFP_KERNEL) {
+    // SAFETY: the VFS passes a valid context; for a remount, `root` is
+    // the mount's root (referenced by the context), whose superblock is
+    // ours and set up.
+    let ctx = match unsafe { (*fc).root.as_ref() } {
+        // SAFETY: as above.
+        Some(root) => T::reconfigure_context(unsafe { SuperBlock::from_raw(root.d_sb) }),
+        None => Ok(T::Context::default()),
+    };
+    let ctx = match ctx.and_then(|c| Ok(KBox::new(c, GFP_KERNEL)?)) {
         Ok(c) => c,
-        Err(_) => return ENOMEM.to_errno(),
+        Err(e) => return e.to_errno(),
     };
     // SAFETY: the VFS passes a valid context it owns for this call; the ops
     // table is a `'static` constant. `fs_private` is ours until `free`,
@@ -277,14 +294,16 @@ unsafe extern "C" fn test_super_callback<T: FileSystem>(
 ) -> c_int {
     // SAFETY: `sget_fc` passes a live superblock of our type (its data
     // set, or NULL while it is being set up or after `kill_sb`) and our
-    // context, whose `s_fs_info` is the new data `get_tree` put there.
+    // context (`get_tree` runs it), whose state is ours; neither changes
+    // during the call.
     unsafe {
+        let fc = fc.cast::<bindings::fs_context>();
         let old = (*sb).s_fs_info.cast::<T::Data>();
-        let new = (*fc.cast::<bindings::fs_context>())
-            .s_fs_info
-            .cast::<T::Data>();
-        match (old.as_ref(), new.as_ref()) {
-            (Some(old), Some(new)) => c_int::from(T::same_super(old, new)),
+        let ctx = (*fc).fs_private.cast::<T::Context>();
+        match (old.as_ref(), ctx.as_ref()) {
+            (Some(old), Some(ctx)) => {
+                c_int::from(T::same_super(old, &*fc.cast::<FsContext>(), ctx))
+            }
             _ => 0,
         }
     }
@@ -300,7 +319,10 @@ unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_cont
         let ctx = unsafe { context_of::<T>(fc) }?;
         // SAFETY: as above.
         let data = T::make_data(unsafe { FsContext::from_raw(fc) }, ctx)?;
-        let data = KBox::new(data, GFP_KERNEL)?;
+        let data = KBox::pin_init(data, GFP_KERNEL)?;
+        // The data stays where it is until `kill_sb` drops it (pinned).
+        // SAFETY: it is reached only through `s_fs_info`, never moved.
+        let data = unsafe { core::pin::Pin::into_inner_unchecked(data) };
         // SAFETY: `fc` is valid; `sget_fc` moves `s_fs_info` into a new
         // superblock (and clears it here), or leaves it, in which case it
         // is ours again below. The test and set callbacks match the
@@ -316,7 +338,7 @@ unsafe extern "C" fn get_tree_callback<T: FileSystem>(fc: *mut bindings::fs_cont
             let left = (*fc).s_fs_info.cast::<T::Data>();
             (*fc).s_fs_info = core::ptr::null_mut();
             if !left.is_null() {
-                drop(KBox::from_raw(left));
+                drop(core::pin::Pin::new_unchecked(KBox::from_raw(left)));
             }
             from_err_ptr(sb)?
         };

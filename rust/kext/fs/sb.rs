@@ -203,7 +203,7 @@ pub(crate) unsafe extern "C" fn kill_sb_callback<T: FileSystem>(sb: *mut binding
         bindings::kill_anon_super(sb);
         (*sb).s_fs_info = core::ptr::null_mut();
         if !data.is_null() {
-            drop(KBox::from_raw(data));
+            drop(core::pin::Pin::new_unchecked(KBox::from_raw(data)));
         }
     }
 }

@@ -93,6 +93,32 @@ smbfs_namespace() {
 	t_check "[$SRV] a mount with other options (actimeo=2)" mount -t smbfs "$src/smbfs-ns" /mnt/smbfs2 -o "$o,actimeo=2"
 	t_check "[$SRV] ... has its own superblock" test "$(stat -c %d "$m")" != "$(stat -c %d /mnt/smbfs2)"
 	umount /mnt/smbfs2
+	# A remount changes the caching and ownership options, and nothing
+	# that names another session; the options /proc/mounts shows remount.
+	t_check "[$SRV] remount with actimeo=2, uid=1234, file_mode=0600" \
+		mount -o remount,actimeo=2,uid=1234,file_mode=0600 "$m"
+	line=$(grep " $m " /proc/mounts)
+	t_check "[$SRV] ... /proc/mounts shows them ($line)" \
+		sh -c "printf '%s' \"\$1\" | grep -q 'uid=1234,.*file_mode=0600,.*actimeo=2'" - "$line"
+	sleep 2.2
+	t_check "[$SRV] ... and files have them once their attributes are fetched again ($(stat -c '%u %a' "$m/f1"))" \
+		test "$(stat -c '%u %a' "$m/f1")" = "1234 600"
+	got=$(mount -o remount,username=someone "$m" 2>&1)
+	t_check "[$SRV] remount with another user: refused ($got)" \
+		sh -c "printf '%s' \"\$1\" | grep -q 'cannot change the user'" - "$got"
+	got=$(mount -o remount,vers=2.1 "$m" 2>&1)
+	t_check "[$SRV] remount with another dialect: refused ($got)" \
+		sh -c "printf '%s' \"\$1\" | grep -q 'only the caching and ownership'" - "$got"
+	line=$(awk -v m="$m" '$2 == m { print $4 }' /proc/mounts)
+	t_check "[$SRV] remount with the options /proc/mounts shows (mount(8))" mount -o "remount,$line" "$m"
+	# mount(8) keeps rw and relatime to itself; mount(2) takes them as flags.
+	t_check "[$SRV] remount with them through mount(2) (MS_REMOUNT and the option string)" \
+		test "$(python3 -c 'import ctypes, errno, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.mount(None, sys.argv[1].encode(), None, 32, sys.argv[2].encode())
+print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$m" "$(echo "$line" | sed 's/^rw,relatime,//')")" = OK
+	t_check "[$SRV] ... the options are as before" test "$(awk -v m="$m" '$2 == m { print $4 }' /proc/mounts)" = "$line"
+
 	t_check "[$SRV] rmmod smbfs while mounted is refused" sh -c '! rmmod smbfs 2>/dev/null'
 	t_check "[$SRV] umount" umount "$m"
 	rm -rf "$s"
