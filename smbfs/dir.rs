@@ -15,7 +15,7 @@ use crate::inode::{
     FILE_NON_DIRECTORY_FILE, FILE_READ_ATTRIBUTES, INFO_FILE, SYNCHRONIZE,
 };
 use crate::kext::fs::file::{DirContext, FileOps, DT_DIR, DT_REG};
-use crate::kext::fs::inode::{InodeOps, Ops, SetAttr};
+use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, Time};
 use crate::kext::fs::{DEntry, INode};
 use crate::proto::query_dir::{DirEntryIter, FileIdFullDirectoryInformation};
 use crate::smb_clnt::{req, OpenHow};
@@ -185,8 +185,9 @@ impl InodeOps for DirInode {
         Ok(())
     }
 
-    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
-        inode::getattr(dentry, inode)
+    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result<Option<Time>> {
+        inode::getattr(dentry, inode)?;
+        Ok(inode.data().btime())
     }
 
     fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, attr: &SetAttr) -> Result {

@@ -46,13 +46,26 @@ const FILE_END_OF_FILE_INFORMATION: u8 = 20;
 pub(crate) struct SmbInode {
     /// `mono_ns()` of the last refresh; 0: stale.
     refreshed: Atomic<i64>,
+    /// CreationTime (FILETIME) as last seen: `stat`'s birth time.
+    created: Atomic<i64>,
 }
 
 impl SmbInode {
     pub(crate) fn new() -> Self {
         Self {
             refreshed: Atomic::new(0),
+            created: Atomic::new(0),
         }
+    }
+
+    /// The creation time, if the server gave one.
+    pub(crate) fn btime(&self) -> Option<Time> {
+        let ft = u64::try_from(self.created.load(Relaxed)).ok()?;
+        (ft != 0).then(|| time_of(ft))
+    }
+
+    fn set_created(&self, ft: u64) {
+        self.created.store(i64::try_from(ft).unwrap_or(0), Relaxed);
     }
 
     /// The attributes are to be fetched again at the next `getattr`.
@@ -162,6 +175,7 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
                 return Err(ESTALE);
             }
             i.set_attrs(&attrs);
+            i.data().set_created(f.info.creation_time);
             i.data().stamp();
             Ok(i)
         }
@@ -172,6 +186,7 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
             } else {
                 crate::file::OPS
             };
+            n.inode().data().set_created(f.info.creation_time);
             n.inode().data().stamp();
             Ok(n.init(ino, &attrs, ops))
         }
@@ -181,6 +196,11 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
 /// `getattr`: fetches the attributes again if older than the mount's
 /// cache time (`acregmax`, `acdirmax`).
 pub(crate) fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
+    refresh(dentry, inode)
+}
+
+/// Fetches the attributes again if older than the cache time.
+fn refresh(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
     let sbi = inode.super_block().data();
     let v = sbi.view();
     let max = if inode.is_dir() {
@@ -198,6 +218,7 @@ pub(crate) fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
         return Err(ESTALE);
     }
     inode.set_attrs(&attrs_of(sbi, &f.info));
+    inode.data().set_created(f.info.creation_time);
     inode.data().stamp();
     Ok(())
 }

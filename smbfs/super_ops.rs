@@ -12,6 +12,7 @@ use crate::kext::fs::{
     SuperParams,
 };
 use crate::kext::net::addr::SockAddr;
+use crate::kext::net::ns::Net;
 use crate::options::{self, Bad, MountOptions, Source};
 use crate::smb_clnt::{req, Clnt, ClntArgs};
 use core::ffi::CStr;
@@ -285,7 +286,7 @@ impl FileSystem for SmbFs {
         let (host, share) = (quote(&sbi.source.host), quote(&sbi.source.share));
         // A copy, so that the lock is not held across the connection.
         let opts = sbi.opts.lock().try_clone(GFP_ATOMIC)?;
-        let clnt = match connect(sbi, &opts) {
+        let clnt = match connect(sbi, &opts, &fc.net()) {
             Ok(c) => c,
             Err(e) => {
                 fail(
@@ -430,8 +431,9 @@ const INFO_FILESYSTEM: u8 = 2;
 /// FileFsFullSizeInformation (MS-FSCC 2.5.4).
 const FS_FULL_SIZE_INFORMATION: u8 = 7;
 
-/// Connects as the options say: the server, the session, the tree.
-fn connect(sbi: &SbInfo, o: &MountOptions) -> Result<Clnt> {
+/// Connects as the options say, in the mount's network namespace: the
+/// server, the session, the tree.
+fn connect(sbi: &SbInfo, o: &MountOptions, net: &Net) -> Result<Clnt> {
     let host = o.addr.as_deref().unwrap_or(&sbi.source.host);
     let host = match host {
         [b'[', inner @ .., b']'] => inner,
@@ -467,6 +469,7 @@ fn connect(sbi: &SbInfo, o: &MountOptions) -> Result<Clnt> {
         dialect_max: o.dialect_max,
         flags,
         timeo_ms: 0,
+        net: Some(net),
         xprt_flags: if o.hard {
             bindings::SMB_XPRT_HARD
         } else {

@@ -49,6 +49,10 @@ struct smb_clnt_args {
 	u32 flags;			/* SMB_CLNT_* */
 	u32 timeo_ms;			/* transport request timer (0: default) */
 	u32 xprt_flags;			/* SMB_XPRT_SOFT or SMB_XPRT_HARD (0: default) */
+	/* The network namespace to connect in (a file system's fc->net_ns);
+	 * NULL for the calling task's. The caller holds a reference for the
+	 * call; the transport takes its own. */
+	struct net *net;
 };
 
 struct smb_clnt;

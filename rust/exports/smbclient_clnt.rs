@@ -15,6 +15,7 @@ use super::kext::abi::{errno, timeout_ms};
 use super::kext::iter::{Direction, KernelIter};
 use super::kext::module::ModuleRef;
 use super::kext::net::addr::SockAddr;
+use super::kext::net::ns::Net;
 use super::ops::FileInfo;
 use super::session::{Credentials, Secret};
 use super::smb_xprt::{Config, Transport};
@@ -381,7 +382,10 @@ unsafe fn create(args: &bindings::smb_clnt_args) -> Result<KBox<Clnt>> {
         timeo_ms: args.timeo_ms,
         flags: args.xprt_flags,
     };
-    let xprt = Arc::new(Transport::get(&cfg)?, GFP_KERNEL)?;
+    // SAFETY: the header's contract: `net` is NULL or a namespace the
+    // caller holds a reference on for the call.
+    let net = (!args.net.is_null()).then(|| unsafe { Net::from_raw_get(args.net) });
+    let xprt = Arc::new(Transport::get_in(&cfg, net.as_ref())?, GFP_KERNEL)?;
     let sessions = SESSIONS.get().ok_or(ENODEV)?;
     let unc = core::str::from_utf8(unc).map_err(|_| EINVAL)?;
     // The box first: a handle, once made, is given up only by release.

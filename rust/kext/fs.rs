@@ -170,6 +170,13 @@ impl FsContext {
         }
     }
 
+    /// The network namespace the mount is made for (`fc->net_ns`).
+    pub fn net(&self) -> super::net::ns::Net {
+        // SAFETY: the context is valid and holds a reference on its
+        // namespace until freed.
+        unsafe { super::net::ns::Net::from_raw_get((*self.0.get()).net_ns) }
+    }
+
     /// The mount source (e.g. `//server/share`), once the VFS has set it.
     pub fn source(&self) -> Option<&CStr> {
         // SAFETY: the context is valid; `source` is NULL or a NUL-terminated

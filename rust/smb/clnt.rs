@@ -27,6 +27,7 @@ use super::bindings;
 use super::kext::abi::jiffies;
 use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
+use super::kext::net::ns::Net;
 use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
@@ -69,6 +70,8 @@ pub struct ClntArgs<'a> {
     pub timeo_ms: u32,
     /// `SMB_XPRT_SOFT` or `SMB_XPRT_HARD` (0: default).
     pub xprt_flags: u32,
+    /// The network namespace to connect in (`None`: the calling task's).
+    pub net: Option<&'a Net>,
 }
 
 /// What a handle is connected to (`struct smb_clnt_info`).
@@ -104,6 +107,7 @@ impl Clnt {
             flags: args.flags,
             timeo_ms: args.timeo_ms,
             xprt_flags: args.xprt_flags,
+            net: args.net.map_or(core::ptr::null_mut(), Net::as_ptr),
         };
         // SAFETY: `c` and everything it points to are valid for the call.
         let p = kernel::error::from_err_ptr(unsafe { bindings::smb_clnt_create(&c) })?;

@@ -14,6 +14,7 @@ use super::bindings;
 use super::kext::abi::jiffies;
 use super::kext::iter::KernelIter;
 use super::kext::net::addr::SockAddr;
+use super::kext::net::ns::Net;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
@@ -117,11 +118,17 @@ impl Transport {
     /// Finds or creates the transport for `cfg` in the calling task's
     /// network namespace. Process context.
     pub fn get(cfg: &Config) -> Result<Self> {
+        Self::get_in(cfg, None)
+    }
+
+    /// As [`Transport::get`], in namespace `net` (`None`: the calling
+    /// task's).
+    pub fn get_in(cfg: &Config, net: Option<&Net>) -> Result<Self> {
         let raw = cfg.addr.to_raw();
         let c = bindings::smb_xprt_config {
             addr: raw.as_ptr().cast(),
             addrlen: raw.len(),
-            net: core::ptr::null_mut(),
+            net: net.map_or(core::ptr::null_mut(), Net::as_ptr),
             dialect_min: cfg.dialect_min,
             dialect_max: cfg.dialect_max,
             recv_mode: cfg.recv_mode,

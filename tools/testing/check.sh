@@ -271,13 +271,13 @@ stage_vm_modules() {
 	COUNT_KUNIT=1 vm_stage modules --expect-suites-file "$ROOT_REPO/tools/testing/expected/boot.suites" \
 		--expect-suites-file "$ROOT_REPO/tools/testing/expected/modules.suites" \
 		--count-suites-file "$ROOT_REPO/tools/testing/expected/modules.suites" \
-		-- --timeout 900 --smp 1 tools/testing/guest/modules.sh
+		-- --timeout 1200 --smp 1 tools/testing/guest/modules.sh
 }
 
 # KUnit is off here and below: the kernel's and the modules' suites ran in
 # the two stages above (half a minute of boot time saved).
 stage_vm_samba() {
-	vm_stage samba -- --timeout 900 --smp 1 --append kunit.enable=0 tools/testing/guest/samba.sh
+	vm_stage samba -- --timeout 1200 --smp 1 --append kunit.enable=0 tools/testing/guest/samba.sh
 }
 
 stage_vm_xprt() {

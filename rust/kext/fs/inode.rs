@@ -424,8 +424,9 @@ pub trait InodeOps {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Brings the inode's attributes up to date before `stat` reads them.
-    fn getattr(_dentry: &DEntry<Self::Fs>, _inode: &INode<Self::Fs>) -> Result {
+    /// Brings the inode's attributes up to date before `stat` reads them;
+    /// the creation time, if the file system knows it.
+    fn getattr(_dentry: &DEntry<Self::Fs>, _inode: &INode<Self::Fs>) -> Result<Option<Time>> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -619,11 +620,17 @@ unsafe extern "C" fn getattr_callback<I: InodeOps>(
             (d, (*d).d_inode)
         };
         // SAFETY: as above.
-        I::getattr(unsafe { DEntry::from_raw(dentry) }, unsafe {
-            INode::from_raw(inode)
-        })?;
+        let (d, i) = unsafe { (DEntry::from_raw(dentry), INode::from_raw(inode)) };
+        let btime = I::getattr(d, i)?;
         // SAFETY: as above; `stat` is the caller's.
-        unsafe { bindings::generic_fillattr(idmap, mask, inode, stat) };
+        unsafe {
+            bindings::generic_fillattr(idmap, mask, inode, stat);
+            if let Some(t) = btime {
+                (*stat).btime.tv_sec = t.sec;
+                (*stat).btime.tv_nsec = t.nsec as kernel::ffi::c_long;
+                (*stat).result_mask |= bindings::STATX_BTIME;
+            }
+        }
         Ok(0)
     })
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The demo's guest side: each step says what it does, runs it, and shows the
-# result. Later issues extend it to mount the share with smbfs.
+# result: the modules load, smbclient reads a file for an in-kernel
+# consumer, and mount -t smbfs mounts the share, which ls, stat, df,
+# mkdir, mv and rm then use.
 set -u
 n=0
 demo_step() {
@@ -39,12 +41,31 @@ insmod "$SMBFS_MODULE_DIR/smb_sample.ko" addr=127.0.0.1 "unc=$unc" \
 dmesg | grep 'smb_sample: ' | tail -n1 | sed 's/^[^]]*\] /  /'
 rmmod smb_sample
 
-demo_step "mount -t smbfs: not implemented yet, and it says so"
-mkdir -p /mnt/smbfs
-mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS" 2>&1 | sed 's/^/  /'
-demo_step "... but its options are checked already (mount.cifs's names): a bad one is named"
-mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS,soft,hard" 2>&1 | sed 's/^/  /'
-mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS,port=70000" 2>&1 | sed 's/^/  /'
+demo_step "mount -t smbfs //127.0.0.1/$SMB_SHARE /mnt/smbfs (mount.cifs's option names)"
+mkdir -p /mnt/smbfs /mnt/b "$SMB_SHARE_DIR/docs"
+echo "a file the server had" >"$SMB_SHARE_DIR/docs/readme.txt"
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,password=$SMB_PASS" || exit 1
+grep ' /mnt/smbfs ' /proc/mounts | sed 's/^/  /'
+echo "  (no password in /proc/mounts)"
+
+demo_step "use the share: ls, stat, df, mkdir, touch, mv, rm, find"
+ls -la /mnt/smbfs | sed 's/^/  /'
+stat /mnt/smbfs/docs/readme.txt | sed 's/^/  /'
+df -h /mnt/smbfs | sed 's/^/  /'
+mkdir /mnt/smbfs/projects && touch /mnt/smbfs/projects/plan.txt &&
+	mv /mnt/smbfs/projects/plan.txt /mnt/smbfs/projects/plan-v2.txt &&
+	touch -d '2001-02-03 04:05:06 UTC' /mnt/smbfs/projects/plan-v2.txt
+find /mnt/smbfs | sed 's/^/  /'
+echo "  the server sees: $(cd "$SMB_SHARE_DIR" && find . | sort | tr '\n' ' ')"
+echo "  and the time set: $(date -u -r "$SMB_SHARE_DIR/projects/plan-v2.txt")"
+rm /mnt/smbfs/projects/plan-v2.txt && rmdir /mnt/smbfs/projects && echo "  removed: $(ls "$SMB_SHARE_DIR")"
+echo "  (reading and writing file data through netfs is the next step)"
+
+demo_step "bad input gives a clear error: a bad option, a wrong password, a missing path"
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/b -o "username=$SMB_USER,password=$SMB_PASS,soft,hard" 2>&1 | sed 's/^/  /'
+mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/b -o "username=$SMB_USER,password=wrong" 2>&1 | sed 's/^/  /'
+mount -t smbfs "//127.0.0.1/$SMB_SHARE/no/such/dir" /mnt/b -o "username=$SMB_USER,password=$SMB_PASS" 2>&1 | sed 's/^/  /'
+umount /mnt/smbfs
 
 demo_step "for comparison, the peer: cifs.ko mounts the share (vers=3.1.1)"
 modprobe cifs

@@ -8,11 +8,16 @@
 
 SMBFS_MNT=/mnt/smbfs
 
-rawmount() { # rawmount SOURCE DATA [TARGET]: the errno name of mount(2)
-	python3 -c 'import ctypes, errno, os, sys
+# rawmount [-r] SOURCE DATA [SOURCE DATA ...]: mount(2) of each on
+# $SMBFS_MNT (-r: MS_REMOUNT of it), one errno name (or OK) per line.
+# One python for them all: it starts slowly under TCG.
+rawmount() {
+	python3 -c 'import ctypes, errno, sys
 libc = ctypes.CDLL(None, use_errno=True)
-r = libc.mount(sys.argv[1].encode(), sys.argv[2].encode(), b"smbfs", 0, sys.argv[3].encode())
-print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$1" "${3:-$SMBFS_MNT}" "$2"
+flags, args = (32, sys.argv[3:]) if sys.argv[2] == "-r" else (0, sys.argv[2:])
+for src, data in zip(args[0::2], args[1::2]):
+	r = libc.mount(src.encode() or None, sys.argv[1].encode(), b"smbfs", flags, data.encode())
+	print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$SMBFS_MNT" "$@"
 }
 
 # readdir's inode numbers against stat's, for every entry of a directory.
@@ -48,7 +53,8 @@ smbfs_namespace() {
 		test "$(stat -c %F "$m/sub"),$(stat -c %F "$m/f1")" = "directory,regular file"
 	t_check "[$SRV] inode numbers are the server's file ids (serverino)" \
 		test "$(stat -c %i "$m/f1" "$m/sub")" = "$(stat -c %i "$s/f1" "$s/sub")"
-	t_check "[$SRV] readdir gives the inode numbers stat does ($(dirent_inos "$m"))" test "$(dirent_inos "$m")" = same
+	got=$(dirent_inos "$m")
+	t_check "[$SRV] readdir gives the inode numbers stat does ($got)" test "$got" = same
 	t_check "[$SRV] a name that does not exist: ENOENT" sh -c "! stat '$m/nope' 2>&1 | grep -qv 'No such file'"
 
 	t_check "[$SRV] mkdir: the directory is on the server" sh -c "mkdir '$m/newdir' && test -d '$s/newdir'"
@@ -113,10 +119,7 @@ smbfs_namespace() {
 	t_check "[$SRV] remount with the options /proc/mounts shows (mount(8))" mount -o "remount,$line" "$m"
 	# mount(8) keeps rw and relatime to itself; mount(2) takes them as flags.
 	t_check "[$SRV] remount with them through mount(2) (MS_REMOUNT and the option string)" \
-		test "$(python3 -c 'import ctypes, errno, sys
-libc = ctypes.CDLL(None, use_errno=True)
-r = libc.mount(None, sys.argv[1].encode(), None, 32, sys.argv[2].encode())
-print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$m" "$(echo "$line" | sed 's/^rw,relatime,//')")" = OK
+		test "$(rawmount -r "" "$(echo "$line" | sed 's/^rw,relatime,//')")" = OK
 	t_check "[$SRV] ... the options are as before" test "$(awk -v m="$m" '$2 == m { print $4 }' /proc/mounts)" = "$line"
 
 	t_check "[$SRV] rmmod smbfs while mounted is refused" sh -c '! rmmod smbfs 2>/dev/null'
@@ -126,23 +129,56 @@ print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$m" "$(echo "$line" 
 	# Each failure: its errno from mount(2), and a message naming the
 	# server and share in the kernel log and in mount(8)'s output.
 	local bad="username=$SMB_USER,port=$SRV_PORT"
-	t_check "[$SRV] a wrong password: EACCES" test "$(rawmount "$src" "$bad,password=wrong")" = EACCES
-	t_check "[$SRV] ... and the log names the server and share" \
-		sh -c "dmesg | tail -n 3 | grep -q 'smbfs: //127.0.0.1/$SMB_SHARE: logon failure'"
-	got=$(mount -t smbfs "$src" "$m" -o "$bad,password=wrong" 2>&1)
-	t_check "[$SRV] ... mount(8) prints it ($got)" sh -c "printf '%s' \"\$1\" | grep -q 'logon failure'" - "$got"
-	t_check "[$SRV] a path in the share that does not exist: ENOENT" \
-		test "$(rawmount "$src/no/such/dir" "$bad,password=$SMB_PASS")" = ENOENT
 	: >"$SRV_DIR/smbfs-file"
-	t_check "[$SRV] a path that is a file: ENOTDIR" \
-		test "$(rawmount "$src/smbfs-file" "$bad,password=$SMB_PASS")" = ENOTDIR
+	# shellcheck disable=SC2046
+	set -- $(rawmount "$src" "$bad,password=wrong" \
+		"$src/no/such/dir" "$bad,password=$SMB_PASS" \
+		"$src/smbfs-file" "$bad,password=$SMB_PASS" \
+		"$src" "username=$SMB_USER,password=$SMB_PASS,port=1" \
+		"//127.0.0.1/nosuchshare" "$bad,password=$SMB_PASS")
 	rm -f "$SRV_DIR/smbfs-file"
-	t_check "[$SRV] no server on the port: ECONNREFUSED" \
-		test "$(rawmount "$src" "username=$SMB_USER,password=$SMB_PASS,port=1")" = ECONNREFUSED
+	t_check "[$SRV] a wrong password: EACCES ($1)" test "$1" = EACCES
+	t_check "[$SRV] ... and the log names the server and share" \
+		sh -c "dmesg | grep -q 'smbfs: //127.0.0.1/$SMB_SHARE: logon failure'"
+	t_check "[$SRV] a path in the share that does not exist: ENOENT ($2)" test "$2" = ENOENT
+	t_check "[$SRV] a path that is a file: ENOTDIR ($3)" test "$3" = ENOTDIR
+	t_check "[$SRV] no server on the port: ECONNREFUSED ($4)" test "$4" = ECONNREFUSED
 	# ksmbd signs its answer to a failed TREE_CONNECT on SMB 3.1.1 wrongly
 	# (clnt-tests.sh): the client cannot trust the status, and says EIO.
 	want=$(pick EIO ENOENT)
-	t_check "[$SRV] a share that does not exist: $want$(pick " (ksmbd's reply does not verify)" "")" \
-		test "$(rawmount "//127.0.0.1/nosuchshare" "$bad,password=$SMB_PASS")" = "$want"
+	t_check "[$SRV] a share that does not exist: $want$(pick " (ksmbd's reply does not verify)" "") ($5)" \
+		test "$5" = "$want"
+	got=$(mount -t smbfs "$src" "$m" -o "$bad,password=wrong" 2>&1)
+	t_check "[$SRV] a wrong password through mount(8): the message names the server and share ($got)" \
+		sh -c "printf '%s' \"\$1\" | grep -q '//127.0.0.1/$SMB_SHARE: logon failure'" - "$got"
 	t_check "[$SRV] nothing is left mounted" sh -c "! grep -q ' smbfs ' /proc/mounts"
+}
+
+# The connection is made in the mount's network namespace (fc->net_ns, the
+# one fsopen(2) ran in), not the namespace of the task that creates the
+# superblock: fsopen in a namespace where nothing listens, then
+# fsconfig(CREATE) from the initial one, must be refused.
+smbfs_netns() {
+	local got
+	ip netns add smbfs-ns && ip -n smbfs-ns link set lo up
+	got=$(python3 -c 'import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+FSOPEN, FSCONFIG = 430, 431
+SET_STRING, CMD_CREATE = 1, 6
+def fsconfig(fd, cmd, key=None, val=None):
+	k = key.encode() if key else None
+	v = val.encode() if val else None
+	return libc.syscall(FSCONFIG, fd, cmd, k, v, 0)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+ns = os.open("/run/netns/smbfs-ns", os.O_RDONLY)
+os.setns(ns, os.CLONE_NEWNET)
+fd = libc.syscall(FSOPEN, b"smbfs", 0)
+os.setns(home, os.CLONE_NEWNET)
+for k, v in [("source", "//127.0.0.1/" + sys.argv[1]), ("username", sys.argv[2]), ("password", sys.argv[3])]:
+	fsconfig(fd, SET_STRING, k, v)
+r = fsconfig(fd, CMD_CREATE)
+print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$SMB_SHARE" "$SMB_USER" "$SMB_PASS")
+	t_check "[$SRV] fsopen in an empty network namespace, the superblock made from the initial one: refused, the connection is in the mount's namespace ($got)" \
+		test "$got" = ECONNREFUSED
+	ip netns delete smbfs-ns
 }

@@ -74,6 +74,7 @@ mod tests {
             flags: 0,
             timeo_ms: 0,
             xprt_flags: 0,
+            net: None,
         })
     }
 
