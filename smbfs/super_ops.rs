@@ -172,6 +172,7 @@ fn connect_error(e: Error) -> &'static str {
         bindings::ECONNREFUSED => "connection refused",
         bindings::EHOSTUNREACH | bindings::ENETUNREACH => "server unreachable",
         bindings::ETIMEDOUT => "server did not answer",
+        bindings::ENODEV => "no such interface (the %scope of ip=)",
         _ => "cannot connect",
     }
 }
@@ -439,8 +440,20 @@ fn connect(sbi: &SbInfo, o: &MountOptions, net: &Net) -> Result<Clnt> {
         [b'[', inner @ .., b']'] => inner,
         h => h,
     };
-    let ip = host.split(|c| *c == b'%').next().unwrap_or(&[]);
-    let addr = SockAddr::parse_ip(ip, if o.port == 0 { 445 } else { o.port })?;
+    let mut parts = host.splitn(2, |c| *c == b'%');
+    let ip = parts.next().unwrap_or(&[]);
+    let mut addr = SockAddr::parse_ip(ip, if o.port == 0 { 445 } else { o.port })?;
+    // An IPv6 scope: an interface index, or its name in the mount's
+    // namespace.
+    if let Some(scope) = parts.next() {
+        addr.scope_id = match core::str::from_utf8(scope)
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            Some(n) => n,
+            None => net.ifindex(&cstring(scope)?)?,
+        };
+    }
     let mut unc = KVec::new();
     unc.extend_from_slice(b"\\\\", GFP_KERNEL)?;
     unc.extend_from_slice(&sbi.source.host, GFP_KERNEL)?;

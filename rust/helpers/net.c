@@ -156,3 +156,17 @@ bool smb_helper_try_module_get(struct module *m)
 {
 	return try_module_get(m);
 }
+
+/* The index of interface @name in @net (an IPv6 scope given by name),
+ * or -ENODEV. */
+int smb_helper_ifindex(struct net *net, const char *name)
+{
+	struct net_device *dev = dev_get_by_name(net, name);
+	int index;
+
+	if (!dev)
+		return -ENODEV;
+	index = dev->ifindex;
+	dev_put(dev);
+	return index;
+}

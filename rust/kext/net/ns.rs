@@ -56,6 +56,16 @@ impl Net {
         self.0.as_ptr()
     }
 
+    /// The index of the interface called `name` here (an IPv6 scope
+    /// given by name); `ENODEV` if there is none.
+    pub fn ifindex(&self, name: &kernel::str::CStr) -> Result<u32> {
+        // SAFETY: the namespace is alive; `name` is NUL-terminated.
+        let r = unsafe {
+            bindings::smb_helper_ifindex(self.as_ptr(), kernel::str::CStrExt::as_char_ptr(name))
+        };
+        u32::try_from(r).map_err(|_| Error::from_errno(r))
+    }
+
     /// The namespace's cookie: unique for the system's lifetime, unlike its
     /// address, which a later namespace may reuse.
     pub fn cookie(&self) -> u64 {

@@ -182,3 +182,17 @@ print(errno.errorcode[ctypes.get_errno()] if r else "OK")' "$SMB_SHARE" "$SMB_US
 		test "$got" = ECONNREFUSED
 	ip netns delete smbfs-ns
 }
+
+# IPv6: a literal in the source, in ip=, with a %scope by index or by
+# interface name (resolved in the mount's namespace).
+smbfs_ipv6() {
+	local m=$SMBFS_MNT o="username=$SMB_USER,password=$SMB_PASS,port=$SRV_PORT" got
+	mkdir -p "$m"
+	t_check "[$SRV] mount //[::1]/$SMB_SHARE (IPv6 loopback)" \
+		sh -c "mount -t smbfs '//[::1]/$SMB_SHARE' $m -o '$o' && ls $m >/dev/null && umount $m"
+	t_check "[$SRV] mount with ip=::1%lo (a scope by interface name)" \
+		sh -c "mount -t smbfs '//server/$SMB_SHARE' $m -o '$o,ip=::1%lo' && grep -q ' $m smbfs .*ip=::1%lo' /proc/mounts && umount $m"
+	got=$(mount -t smbfs "//server/$SMB_SHARE" "$m" -o "$o,ip=::1%nosuchif" 2>&1)
+	t_check "[$SRV] ip=::1%nosuchif: refused, no such interface ($got)" \
+		sh -c "printf '%s' \"\$1\" | grep -q 'no such interface'" - "$got"
+}
