@@ -202,11 +202,11 @@ struct Entry {
     dtype: u32,
 }
 
-/// An open directory: the listing being read.
+/// An open directory: the listing being read (`None` until read).
 #[pin_data]
 pub(crate) struct DirOpen {
     #[pin]
-    entries: Mutex<KVec<Entry>>,
+    entries: Mutex<Option<KVec<Entry>>>,
 }
 
 /// Reads the whole directory at `path`.
@@ -258,7 +258,7 @@ impl FileOps for DirFile {
 
     fn open(_inode: &INode<SmbFs>) -> Result<impl PinInit<DirOpen, Error>> {
         Ok(try_pin_init!(DirOpen {
-            entries <- kernel::new_mutex!(KVec::new()),
+            entries <- kernel::new_mutex!(None),
         }? Error))
     }
 
@@ -267,10 +267,15 @@ impl FileOps for DirFile {
             return Ok(());
         }
         let mut entries = open.entries.lock();
-        if ctx.pos() == 2 {
+        // Read at the start (a rewind reads again), or at the first
+        // getdents of an open that was seeked first.
+        if ctx.pos() == 2 || entries.is_none() {
             let sbi = dentry.super_block().data();
-            *entries = list(sbi, &sbi.path_of(dentry)?)?;
+            *entries = Some(list(sbi, &sbi.path_of(dentry)?)?);
         }
+        let Some(entries) = entries.as_ref() else {
+            return Ok(());
+        };
         let mut i = usize::try_from(ctx.pos() - 2).map_err(|_| EINVAL)?;
         while let Some(e) = entries.get(i) {
             // With noserverino the number is not the server's: any

@@ -167,11 +167,20 @@ pub(crate) fn found(sbi: &SbInfo, mut r: req::Req) -> Result<Found> {
 pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>>> {
     let sbi = sb.data();
     let attrs = attrs_of(sbi, &f.info);
-    match inode::iget(sb, f.key)? {
+    let mut got = inode::iget(sb, f.key)?;
+    if let Got::Cached(i) = &got {
+        if i.is_dir() != is_dir(&f.info) {
+            // The id now names a file of another type (the server reused
+            // a deleted file's number): the cached inode is stale. It
+            // leaves the hash, to die with its last user, and the id
+            // gets a new inode.
+            i.unhash();
+            got = inode::iget(sb, f.key)?;
+        }
+    }
+    match got {
         Got::Cached(i) => {
             if i.is_dir() != is_dir(&f.info) {
-                // The id now names a file of another type: the dentry
-                // that led here is stale.
                 return Err(ESTALE);
             }
             i.set_attrs(&attrs);

@@ -465,6 +465,6 @@ mod layout_tests {
             assert_eq!(c, rust);
             n += 1;
         }
-        assert_eq!(n, 46);
+        assert_eq!(n, 51);
     }
 }

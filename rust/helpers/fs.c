@@ -173,3 +173,8 @@ void smb_helper_fs_type_keys(struct file_system_type *t, bool add)
 			lockdep_unregister_key(&t->s_writers_key[i]);
 	}
 }
+
+void smb_helper_remove_inode_hash(struct inode *inode)
+{
+	remove_inode_hash(inode);
+}

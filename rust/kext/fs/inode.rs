@@ -211,6 +211,13 @@ impl<T: FileSystem> INode<T> {
         }
     }
 
+    /// Takes the inode out of the lookup hash: the next [`iget`] of its
+    /// key makes a new one (its key now names another file).
+    pub fn unhash(&self) {
+        // SAFETY: a live, hashed or unhashed, inode.
+        unsafe { bindings::smb_helper_remove_inode_hash(self.as_ptr()) };
+    }
+
     /// One link fewer (an unlinked file).
     pub fn drop_nlink(&self) {
         // SAFETY: a live inode, whose parent's lock the caller holds (the

@@ -161,7 +161,7 @@ t_check "mount.smbfs: the password from \$PASSWD, commas in it ($out)" \
 printf 'username=%s\npassword=%s\n' "$SMB_USER" "$SMB_PASS" >/tmp/creds.ok
 chmod 600 /tmp/creds.ok
 t_check "mount.smbfs: the right credentials file and a host name: mounted" \
-	sh -c "'$helper' '//localhost/$SMB_SHARE' '$mnt' -o credentials=/tmp/creds.ok && grep -q ' $mnt smbfs .*ip=127.0.0.1' /proc/mounts && ls '$mnt' >/dev/null"
+	sh -c "'$helper' '//localhost/$SMB_SHARE' '$mnt' -o credentials=/tmp/creds.ok && grep -Eq ' $mnt smbfs .*ip=(127.0.0.1|::1)' /proc/mounts && ls '$mnt' >/dev/null"
 umount "$mnt" 2>/dev/null
 rm -f /tmp/creds.ok
 out=$("$helper" "//nosuchhost.invalid/$SMB_SHARE" "$mnt" -o "username=$SMB_USER,password=x" 2>&1)
