@@ -32,8 +32,9 @@
  *                 ->wake callback on smbiod), TIMEOUT_MS each (then
  *                 smb_xprt_cancel); waits for every one, then `result`
  *                 says "acalls N ok K eio E etimedout T other O smbiod S"
- *                 (S: results taken in a work item of smbxprt's, i.e. on
- *                 smbiod).
+ *                 (S: results taken from ->wake on smbiod, or from the
+ *                 work item it queues when it finds the writer's step
+ *                 holding the call).
  *     compound    write "N OPS [TIMEOUT_MS]": N compounds of OPS ECHOs
  *                 (2..8, chained by NextCommand), one after the other;
  *                 each reply must hold OPS successful PDUs. `result` says
@@ -337,6 +338,7 @@ struct acall_one {
 	unsigned int tag;
 	int result;
 	bool replayable, sent, done;
+	bool woken;			/* this step came from ->wake (on smbiod) */
 	unsigned long deadline;
 	struct mutex lock;		/* one step at a time */
 	struct work_struct retry;
@@ -352,7 +354,9 @@ static void acall_end(struct acall_one *o, int result)
 		return;
 	o->done = true;
 	o->result = result;
-	if (smbtest_on_smbiod())
+	/* Ended by the transport's ->wake on smbiod, directly or through
+	 * the retry work it queued when the writer held the call's lock. */
+	if (smbtest_on_smbiod() || o->woken)
 		atomic_inc(&all->on_smbiod);
 	/* The writer frees everything once the last one is done. */
 	if (atomic_dec_and_test(&all->left))
@@ -402,7 +406,13 @@ static void acall_step(struct acall_one *o)
 
 static void acall_retry(struct work_struct *w)
 {
-	acall_step(container_of(w, struct acall_one, retry));
+	struct acall_one *o = container_of(w, struct acall_one, retry);
+
+	mutex_lock(&o->lock);
+	o->woken = true;
+	acall_run(o);
+	o->woken = false;
+	mutex_unlock(&o->lock);
 }
 
 /* ->wake, on smbiod. A step of this call running elsewhere (the writer's
