@@ -10,9 +10,15 @@
 #![forbid(unsafe_code)]
 
 use crate::kext::clock::mono_ns;
-use crate::kext::fs::dentry::{LOOKUP_CREATE, LOOKUP_RENAME_TARGET};
-use crate::kext::fs::inode::{self, Attrs, Got, SetAttr, Time, ATTR_ATIME, ATTR_MTIME, ATTR_SIZE};
+use crate::kext::fs::dentry::{RcuDEntry, LOOKUP_CREATE, LOOKUP_RENAME_TARGET};
+use crate::kext::fs::inode::{
+    self, Attrs, Got, SetAttr, Time, ATTR_ATIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE,
+    ATTR_UID,
+};
 use crate::kext::fs::{DEntry, INode, SuperBlock};
+use crate::proto::info_class::FileAllInformation;
+use crate::proto::info_class::{FileBasicInformation, FileStandardInformation, InfoClass};
+use crate::proto::query_dir::FileIdFullDirectoryInformation;
 use crate::smb_clnt::{req, FileInfo};
 use crate::super_ops::{SbInfo, SmbFs, EPOCH_DIFF};
 use kernel::prelude::*;
@@ -26,8 +32,11 @@ pub(crate) const FILE_WRITE_DATA: u32 = 0x2;
 pub(crate) const FILE_WRITE_ATTRIBUTES: u32 = 0x100;
 pub(crate) const DELETE: u32 = 0x1_0000;
 pub(crate) const SYNCHRONIZE: u32 = 0x10_0000;
-/// CreateDisposition FILE_CREATE (MS-SMB2 2.2.13).
+/// CreateDisposition FILE_CREATE and FILE_OPEN_IF (MS-SMB2 2.2.13).
 pub(crate) const FILE_CREATE: u32 = 2;
+pub(crate) const FILE_OPEN_IF: u32 = 3;
+/// CreateAction FILE_CREATED (MS-SMB2 2.2.14).
+const FILE_CREATED: u32 = 2;
 /// CreateOptions.
 pub(crate) const FILE_DIRECTORY_FILE: u32 = 0x1;
 pub(crate) const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
@@ -35,10 +44,11 @@ pub(crate) const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 pub(crate) const ATTR_READONLY: u32 = 0x1;
 pub(crate) const ATTR_DIRECTORY: u32 = 0x10;
 pub(crate) const ATTR_ARCHIVE: u32 = 0x20;
+const ATTR_NORMAL: u32 = 0x80;
 /// SMB2_0_INFO_FILE and the classes used (MS-FSCC 2.4).
 pub(crate) const INFO_FILE: u8 = 1;
 const FILE_BASIC_INFORMATION: u8 = 4;
-const FILE_INTERNAL_INFORMATION: u8 = 6;
+const FILE_ALL_INFORMATION: u8 = 18;
 pub(crate) const FILE_DISPOSITION_INFORMATION: u8 = 13;
 const FILE_END_OF_FILE_INFORMATION: u8 = 20;
 
@@ -48,6 +58,8 @@ pub(crate) struct SmbInode {
     refreshed: Atomic<i64>,
     /// CreationTime (FILETIME) as last seen: `stat`'s birth time.
     created: Atomic<i64>,
+    /// FileAttributes as last seen (READONLY is the mode's write bits).
+    attributes: Atomic<u32>,
 }
 
 impl SmbInode {
@@ -55,6 +67,7 @@ impl SmbInode {
         Self {
             refreshed: Atomic::new(0),
             created: Atomic::new(0),
+            attributes: Atomic::new(0),
         }
     }
 
@@ -64,8 +77,11 @@ impl SmbInode {
         (ft != 0).then(|| time_of(ft))
     }
 
-    fn set_created(&self, ft: u64) {
-        self.created.store(i64::try_from(ft).unwrap_or(0), Relaxed);
+    /// Takes what the inode keeps of `info` besides its attributes.
+    fn set_info(&self, info: &FileInfo) {
+        self.created
+            .store(i64::try_from(info.creation_time).unwrap_or(0), Relaxed);
+        self.attributes.store(info.attributes, Relaxed);
     }
 
     /// The attributes are to be fetched again at the next `getattr`.
@@ -89,6 +105,8 @@ impl SmbInode {
 pub(crate) struct Found {
     pub(crate) key: u64,
     pub(crate) info: FileInfo,
+    /// The CREATE made the file (CreateAction FILE_CREATED).
+    pub(crate) created: bool,
 }
 
 /// Whether the attributes are a directory's.
@@ -141,26 +159,82 @@ pub(crate) fn attrs_of(sbi: &SbInfo, info: &FileInfo) -> Attrs {
 }
 
 /// CREATE (FILE_OPEN, read attributes) + QUERY_INFO
-/// (FileInternalInformation) + CLOSE of `path`: its id and attributes, in
-/// one round trip.
+/// (FileAllInformation) + CLOSE of `path`: its id and attributes, in one
+/// round trip.
 pub(crate) fn query(sbi: &SbInfo, path: &CStr) -> Result<Found> {
     let mut r = req::Req::new();
     r.create(path, &req::CreateHow::open(FILE_READ_ATTRIBUTES))?;
     found(sbi, r)
 }
 
-/// Runs `r` (a CREATE, which this completes with the id query and a
-/// CLOSE asking for the final attributes): the file's id and attributes.
+/// FileAllInformation's size with the longest name a path can have in
+/// UTF-16 (MS-FSCC 2.4.2: the name follows 100 fixed bytes).
+const ALL_INFO_SIZE: usize = FileAllInformation::NAME_OFFSET + 2 * crate::names::PATH_MAX;
+
+/// Runs `r` (a CREATE, which this completes with a FileAllInformation
+/// query and a CLOSE): the file's id and attributes.
 pub(crate) fn found(sbi: &SbInfo, mut r: req::Req) -> Result<Found> {
-    r.query_info(req::RELATED, INFO_FILE, FILE_INTERNAL_INFORMATION, 0, 8)?
-        .close(req::RELATED, true)?;
-    r.run(sbi.clnt()?)?;
-    let created = r.created(0)?;
+    r.query_info(
+        req::RELATED,
+        INFO_FILE,
+        FILE_ALL_INFORMATION,
+        0,
+        ALL_INFO_SIZE,
+    )?
+    .close(req::RELATED, false)?;
+    sbi.run(&mut r)?;
+    let created = r.created(0)?.create_action == FILE_CREATED;
     r.result(1)?;
-    let id = r.bytes(1).get(..8).ok_or(EIO)?;
+    let (key, info) = all_info(r.bytes(1))?;
+    Ok(Found { key, info, created })
+}
+
+/// The file id and attributes in a FileAllInformation answer: its fixed
+/// part only, as a server may cut the name short (and say
+/// STATUS_BUFFER_OVERFLOW), and the name is not needed.
+fn all_info(b: &[u8]) -> Result<(u64, FileInfo)> {
+    let basic = FileBasicInformation::parse(b).map_err(|_| EIO)?;
+    let std = b
+        .get(FileBasicInformation::LEN..)
+        .and_then(|b| FileStandardInformation::parse(b).ok())
+        .ok_or(EIO)?;
+    let id = b.get(64..72).ok_or(EIO)?;
     let key = u64::from_le_bytes(id.try_into().map_err(|_| EIO)?);
-    let info = r.closed(2).ok().flatten().unwrap_or(created.info);
-    Ok(Found { key, info })
+    let info = FileInfo {
+        creation_time: basic.creation_time,
+        last_access_time: basic.last_access_time,
+        last_write_time: basic.last_write_time,
+        change_time: basic.change_time,
+        allocation_size: std.allocation_size,
+        end_of_file: std.end_of_file,
+        attributes: basic.file_attributes,
+        nlink: std.number_of_links,
+        delete_pending: u8::from(std.delete_pending),
+        directory: u8::from(std.directory),
+    };
+    Ok((key, info))
+}
+
+/// The attributes of a directory entry (FileIdFullDirectoryInformation):
+/// those of FileAllInformation but the link count, unknown (0).
+pub(crate) fn found_in_dir(e: &FileIdFullDirectoryInformation<'_>) -> Found {
+    let t = &e.times;
+    Found {
+        key: e.file_id,
+        info: FileInfo {
+            creation_time: t.creation_time,
+            last_access_time: t.last_access_time,
+            last_write_time: t.last_write_time,
+            change_time: t.change_time,
+            allocation_size: t.allocation_size,
+            end_of_file: t.end_of_file,
+            attributes: t.file_attributes,
+            nlink: 0,
+            delete_pending: 0,
+            directory: u8::from(t.file_attributes & ATTR_DIRECTORY != 0),
+        },
+        created: false,
+    }
 }
 
 /// The inode of `f`: the cached one, its attributes updated, or a new one.
@@ -183,8 +257,13 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
             if i.is_dir() != is_dir(&f.info) {
                 return Err(ESTALE);
             }
+            let mut attrs = attrs;
+            if f.info.nlink == 0 && !i.is_dir() {
+                // A directory entry has no link count: keep the known one.
+                attrs.nlink = i.nlink().max(1);
+            }
             i.set_attrs(&attrs);
-            i.data().set_created(f.info.creation_time);
+            i.data().set_info(&f.info);
             i.data().stamp();
             Ok(i)
         }
@@ -195,7 +274,7 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
             } else {
                 crate::file::OPS
             };
-            n.inode().data().set_created(f.info.creation_time);
+            n.inode().data().set_info(&f.info);
             n.inode().data().stamp();
             Ok(n.init(ino, &attrs, ops))
         }
@@ -208,15 +287,20 @@ pub(crate) fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
     refresh(dentry, inode)
 }
 
-/// Fetches the attributes again if older than the cache time.
-fn refresh(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
-    let sbi = inode.super_block().data();
+/// The attribute cache time of `inode`, seconds.
+fn max_age(sbi: &SbInfo, dir: bool) -> u32 {
     let v = sbi.view();
-    let max = if inode.is_dir() {
+    if dir {
         v.acdirmax
     } else {
         v.acregmax
-    };
+    }
+}
+
+/// Fetches the attributes again if older than the cache time.
+fn refresh(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
+    let sbi = inode.super_block().data();
+    let max = max_age(sbi, inode.is_dir());
     if inode.data().fresh(max) {
         return Ok(());
     }
@@ -227,31 +311,57 @@ fn refresh(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
         return Err(ESTALE);
     }
     inode.set_attrs(&attrs_of(sbi, &f.info));
-    inode.data().set_created(f.info.creation_time);
+    inode.data().set_info(&f.info);
     inode.data().stamp();
+    trust(dentry, max);
     Ok(())
 }
 
-/// A timestamp for a negative dentry: when the name was seen not to
-/// exist (ms of the monotonic clock, never 0).
-pub(crate) fn stamp_negative(dentry: &DEntry<SmbFs>) {
-    dentry.set_time((mono_ns() / 1_000_000).max(1));
+/// Milliseconds of the monotonic clock.
+fn now_ms() -> u64 {
+    mono_ns() / 1_000_000
 }
 
-/// `d_revalidate`: a positive dentry is valid while its attributes are
-/// (fetched again after the cache time: gone, or another file now, and it
-/// is not); a negative one for `acdirmax` after it was seen, and never
-/// for a create or a rename's target, which look again.
+/// The dentry's name is trusted to name what it does (a file, or none)
+/// for `secs` from now, without asking the server: `d_time` is when that
+/// ends, in [`now_ms`] (0: not trusted).
+pub(crate) fn trust(dentry: &DEntry<SmbFs>, secs: u32) {
+    let until = now_ms().saturating_add(u64::from(secs) * 1000);
+    dentry.set_time(until.max(1));
+}
+
+/// A name seen not to exist: trusted for `acdirmax`.
+pub(crate) fn stamp_negative(dentry: &DEntry<SmbFs>) {
+    trust(dentry, dentry.super_block().data().view().acdirmax);
+}
+
+/// A name just found to be `inode`'s: trusted for its cache time.
+pub(crate) fn stamp_positive(dentry: &DEntry<SmbFs>, dir: bool) {
+    trust(dentry, max_age(dentry.super_block().data(), dir));
+}
+
+/// Whether a dentry's trust (see [`trust`]) still holds.
+fn trusted(until: u64) -> bool {
+    until != 0 && now_ms() < until
+}
+
+/// `d_revalidate`: a dentry is valid while trusted (for its cache time
+/// after it was last seen on the server: [`trust`]); a positive one then
+/// fetches its attributes (gone, or another file now, and it is not), and
+/// a negative one is not, and is never for a create or a rename's target,
+/// which look again.
 pub(crate) fn revalidate(dentry: &DEntry<SmbFs>, flags: u32) -> Result<bool> {
-    let sbi = dentry.super_block().data();
     let Some(inode) = dentry.inode() else {
         if flags & (LOOKUP_CREATE | LOOKUP_RENAME_TARGET) != 0 {
             return Ok(false);
         }
-        let t = dentry.time();
-        let age_ms = (mono_ns() / 1_000_000).saturating_sub(t);
-        return Ok(t != 0 && age_ms < u64::from(sbi.view().acdirmax) * 1000);
+        return Ok(trusted(dentry.time()));
     };
+    if trusted(dentry.time()) {
+        // The name is known to be this file's; its attributes are
+        // getattr's business.
+        return Ok(true);
+    }
     match getattr(dentry, inode) {
         Ok(()) => Ok(true),
         Err(e) if e == ENOENT || e == ESTALE => Ok(false),
@@ -259,15 +369,46 @@ pub(crate) fn revalidate(dentry: &DEntry<SmbFs>, flags: u32) -> Result<bool> {
     }
 }
 
-/// `setattr`: the size (FileEndOfFileInformation) and the times
-/// (FileBasicInformation) on the server, in one compound. The owner and
-/// the mode stay local (the server has no POSIX owner or mode to take
-/// them), as with cifs.ko without `modefromsid`.
+/// `d_revalidate` in an RCU walk: valid while trusted, without asking.
+/// Otherwise the walk falls back to [`revalidate`].
+pub(crate) fn revalidate_rcu(dentry: &RcuDEntry<'_>, flags: u32) -> bool {
+    if dentry.is_negative() && flags & (LOOKUP_CREATE | LOOKUP_RENAME_TARGET) != 0 {
+        return false;
+    }
+    trusted(dentry.time())
+}
+
+/// `setattr`: the size (FileEndOfFileInformation), and the times and
+/// the READONLY attribute (FileBasicInformation), in one compound. The
+/// mode's write bits are READONLY (a file with none is read-only), as
+/// with cifs.ko without `modefromsid`; the other bits, and a directory's,
+/// stay local until the attributes are fetched again. The owner is the
+/// mount's: a chown to another is refused (EPERM).
 pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr) -> Result {
-    let sbi = inode.super_block().data();
+    let sb = inode.super_block();
+    let sbi = sb.data();
+    let v = sbi.view();
+    if a.valid & ATTR_UID != 0 && sb.kuid(v.uid).map(|k| k.val) != Some(a.kuid) {
+        return Err(EPERM);
+    }
+    if a.valid & ATTR_GID != 0 && sb.kgid(v.gid).map(|k| k.val) != Some(a.kgid) {
+        return Err(EPERM);
+    }
     let times = a.valid & (ATTR_ATIME | ATTR_MTIME) != 0;
     let size = a.valid & ATTR_SIZE != 0;
-    if !times && !size {
+    let attributes = if a.valid & ATTR_MODE != 0 && !inode.is_dir() {
+        let old = inode.data().attributes.load(Relaxed);
+        let new = if a.mode & 0o222 == 0 {
+            old | ATTR_READONLY
+        } else {
+            old & !ATTR_READONLY
+        };
+        // 0 would mean "unchanged": NORMAL is "none" (MS-FSCC 2.6).
+        (new != old).then_some(if new == 0 { ATTR_NORMAL } else { new })
+    } else {
+        None
+    };
+    if !times && !size && attributes.is_none() {
         return Ok(());
     }
     if size && inode.is_dir() {
@@ -277,7 +418,7 @@ pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr)
     if size {
         access |= FILE_WRITE_DATA;
     }
-    if times {
+    if times || attributes.is_some() {
         access |= FILE_WRITE_ATTRIBUTES;
     }
     let path = sbi.path_of(dentry)?;
@@ -293,7 +434,7 @@ pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr)
             &eof.to_le_bytes(),
         )?;
     }
-    if times {
+    if times || attributes.is_some() {
         // CreationTime, LastAccessTime, LastWriteTime, ChangeTime,
         // FileAttributes, Reserved (MS-FSCC 2.4.7): 0 leaves one as is.
         let mut basic = [0u8; 40];
@@ -303,14 +444,38 @@ pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr)
         if a.valid & ATTR_MTIME != 0 {
             basic[16..24].copy_from_slice(&filetime_of(a.mtime).to_le_bytes());
         }
+        if let Some(attrs) = attributes {
+            basic[32..36].copy_from_slice(&attrs.to_le_bytes());
+        }
         r.set_info(req::RELATED, INFO_FILE, FILE_BASIC_INFORMATION, 0, &basic)?;
     }
-    r.close(req::RELATED, false)?;
-    r.run(sbi.clnt()?)?;
-    for i in 0..r.len() {
+    // The attributes after the change (the server's change time), in the
+    // same round trip.
+    let q = r.len();
+    r.query_info(
+        req::RELATED,
+        INFO_FILE,
+        FILE_ALL_INFORMATION,
+        0,
+        ALL_INFO_SIZE,
+    )?
+    .close(req::RELATED, false)?;
+    sbi.run(&mut r)?;
+    for i in 0..q {
         r.result(i)?;
     }
-    // The change time moved on the server: fetch it at the next stat.
-    inode.data().invalidate();
+    match r.result(q).and_then(|()| all_info(r.bytes(q))) {
+        Ok((key, info)) if key == inode.key() => {
+            let mut attrs = attrs_of(sbi, &info);
+            // The new mode and times are set as asked just after this
+            // (setattr_copy); the rest is the server's.
+            attrs.mode = inode.mode();
+            inode.set_attrs(&attrs);
+            inode.data().set_info(&info);
+            inode.data().stamp();
+        }
+        // Fetched again at the next stat.
+        _ => inode.data().invalidate(),
+    }
     Ok(())
 }

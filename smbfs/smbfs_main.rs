@@ -30,6 +30,7 @@ mod names;
 mod names_kunit;
 mod options;
 mod options_kunit;
+mod stats;
 mod super_ops;
 
 module! {
@@ -48,11 +49,25 @@ struct SmbFsModule {
 
 impl kernel::Module for SmbFsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // Before the type is registered, for the first mount's entries.
+        let _ = stats::DEBUGFS.install(kernel::sync::Arc::new(
+            kernel::debugfs::Dir::new(c"smbfs"),
+            GFP_KERNEL,
+        )?);
         let fs = KBox::pin_init(
             kext::fs::Registration::new::<super_ops::SmbFs>(module),
             GFP_KERNEL,
-        )?;
+        );
+        let fs = fs.inspect_err(|_| drop(stats::DEBUGFS.remove()))?;
         pr_info!("registered file system type smbfs\n");
         Ok(SmbFsModule { _fs: fs })
+    }
+}
+
+impl Drop for SmbFsModule {
+    fn drop(&mut self) {
+        // No mount is left (each holds the module), so no mount's
+        // directory is.
+        drop(stats::DEBUGFS.remove());
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::bindings;
 use crate::inode::{self, SmbInode};
+use crate::kext::fs::dentry::RcuDEntry;
 use crate::kext::fs::{
     not_my_parameter, DEntry, FileSystem, FsContext, INode, SeqWriter, StatFs, SuperBlock,
     SuperParams,
@@ -15,6 +16,7 @@ use crate::kext::net::addr::SockAddr;
 use crate::kext::net::ns::Net;
 use crate::options::{self, Bad, MountOptions, Source};
 use crate::smb_clnt::{req, Clnt, ClntArgs};
+use crate::stats::{MountDebugfs, Stats};
 use core::ffi::CStr;
 use core::fmt::Write;
 use kernel::prelude::*;
@@ -97,6 +99,9 @@ pub(crate) struct SbInfo {
     clnt: SetOnce<Arc<Clnt>>,
     /// The last inode number given with `noserverino`.
     inos: Atomic<i64>,
+    /// The requests sent, and their debugfs file.
+    pub(crate) stats: Arc<Stats>,
+    debugfs: SetOnce<MountDebugfs>,
 }
 
 /// What the attribute paths read of the options in force.
@@ -114,6 +119,13 @@ impl SbInfo {
     /// The connection (made before the superblock is shared).
     pub(crate) fn clnt(&self) -> Result<&Arc<Clnt>> {
         self.clnt.as_ref().ok_or(ENOTCONN)
+    }
+
+    /// Runs `r` in the caller's context, counted.
+    pub(crate) fn run(&self, r: &mut req::Req) -> Result {
+        let clnt = self.clnt()?;
+        self.stats.req(r);
+        r.run(clnt).inspect_err(|_| self.stats.failed())
     }
 
     /// The options in force that attributes depend on.
@@ -267,6 +279,8 @@ impl FileSystem for SmbFs {
             fsgid,
             clnt: SetOnce::new(),
             inos: Atomic::new(1),
+            stats: Arc::new(Stats::new(), GFP_KERNEL)?,
+            debugfs: SetOnce::new(),
         }? Error))
     }
 
@@ -299,6 +313,9 @@ impl FileSystem for SmbFs {
         };
         let clnt = Arc::new(clnt, GFP_KERNEL)?;
         sbi.clnt.populate(clnt);
+        if let Some(d) = MountDebugfs::new(sb.dev(), &sbi.stats) {
+            sbi.debugfs.populate(d);
+        }
         let root = sbi.path(b"")?;
         let found = match inode::query(sbi, &root) {
             Ok(f) => f,
@@ -358,9 +375,12 @@ impl FileSystem for SmbFs {
         inode::revalidate(dentry, flags)
     }
 
+    fn revalidate_rcu(dentry: &RcuDEntry<'_>, flags: u32) -> bool {
+        inode::revalidate_rcu(dentry, flags)
+    }
+
     fn statfs(root: &DEntry<SmbFs>) -> Result<StatFs> {
         let sbi = root.super_block().data();
-        let clnt = sbi.clnt()?;
         let path = sbi.path_of(root)?;
         let mut r = req::Req::new();
         r.create(&path, &req::CreateHow::open(inode::FILE_READ_ATTRIBUTES))?
@@ -372,7 +392,7 @@ impl FileSystem for SmbFs {
                 32,
             )?
             .close(req::RELATED, false)?;
-        r.run(clnt)?;
+        sbi.run(&mut r)?;
         r.result(1)?;
         // MS-FSCC 2.5.4: TotalAllocationUnits, CallerAvailableAllocationUnits,
         // ActualAvailableAllocationUnits, SectorsPerAllocationUnit,

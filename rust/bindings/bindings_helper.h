@@ -36,6 +36,7 @@
 const gfp_t SMB_CONST_GFP_NOFS = GFP_NOFS;
 const unsigned long SMB_CONST_SB_RDONLY = SB_RDONLY;
 const unsigned long SMB_CONST_SB_ACTIVE = SB_ACTIVE;
+const unsigned int SMB_CONST_FMODE_CREATED = (__force unsigned int)FMODE_CREATED;
 const int SMB_CONST_AF_INET = AF_INET;
 const int SMB_CONST_AF_INET6 = AF_INET6;
 const int SMB_CONST_SOCK_STREAM = SOCK_STREAM;

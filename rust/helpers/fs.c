@@ -178,3 +178,38 @@ void smb_helper_remove_inode_hash(struct inode *inode)
 {
 	remove_inode_hash(inode);
 }
+
+/*
+ * The dentry of @name under @parent, referenced: the cached one, or a new
+ * one in lookup (*@in_lookup set), which the caller completes with
+ * d_splice_alias() and smb_helper_d_lookup_done(); walks of the name wait
+ * until then. An ERR_PTR on failure. The name is hashed as the VFS hashes
+ * it (no d_hash of ours).
+ */
+struct dentry *smb_helper_d_child(struct dentry *parent,
+				  const unsigned char *name, unsigned int len,
+				  bool *in_lookup)
+{
+	struct qstr q = QSTR_INIT(name, len);
+	struct dentry *d;
+
+	q.hash = full_name_hash(parent, name, len);
+	d = d_lookup(parent, &q);
+	if (!d) {
+		d = d_alloc_parallel(parent, &q);
+		if (IS_ERR(d))
+			return d;
+	}
+	*in_lookup = d_in_lookup(d);
+	return d;
+}
+
+bool smb_helper_d_in_lookup(const struct dentry *d)
+{
+	return d_in_lookup(d);
+}
+
+void smb_helper_d_lookup_done(struct dentry *d)
+{
+	d_lookup_done(d);
+}

@@ -108,6 +108,13 @@ pub trait FileSystem: Sized + 'static {
     /// `flags` are the walk's `LOOKUP_*` ([`dentry::LOOKUP_CREATE`], ...).
     fn revalidate(dentry: &DEntry<Self>, flags: u32) -> Result<bool>;
 
+    /// Whether a cached dentry is known to be valid without asking (an
+    /// RCU walk, which may not sleep and sees only [`dentry::RcuDEntry`]):
+    /// `false` lets the VFS fall back to [`FileSystem::revalidate`].
+    fn revalidate_rcu(_dentry: &dentry::RcuDEntry<'_>, _flags: u32) -> bool {
+        false
+    }
+
     /// The file system's usage (`statfs`); `root` is the mount's root.
     fn statfs(root: &DEntry<Self>) -> Result<StatFs>;
 

@@ -377,6 +377,21 @@ impl Req {
         kernel::error::to_result(r)
     }
 
+    /// The SMB2 command (MS-SMB2 2.2.1.2) operation `i` sends.
+    pub fn command(&self, i: usize) -> Option<u16> {
+        Some(match self.ops[..self.nr].get(i)?.kind {
+            bindings::SMB_OP_CREATE => 5,
+            bindings::SMB_OP_CLOSE => 6,
+            bindings::SMB_OP_FLUSH => 7,
+            bindings::SMB_OP_LOCK => 10,
+            bindings::SMB_OP_IOCTL => 11,
+            bindings::SMB_OP_QUERY_DIR => 14,
+            bindings::SMB_OP_QUERY_INFO => 16,
+            bindings::SMB_OP_SET_INFO => 17,
+            _ => return None,
+        })
+    }
+
     /// Operation `i`'s result.
     pub fn result(&self, i: usize) -> Result {
         match self.ops[..self.nr].get(i) {

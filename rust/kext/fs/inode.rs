@@ -17,7 +17,7 @@ use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use kernel::error::VTABLE_DEFAULT_ERROR;
-use kernel::error::{code::*, from_result, to_result, Result};
+use kernel::error::{code::*, from_err_ptr, from_result, to_result, Result};
 use kernel::prelude::vtable;
 use kernel::str::CStrExt;
 use kernel::sync::aref::{ARef, AlwaysRefCounted};
@@ -168,6 +168,12 @@ impl<T: FileSystem> INode<T> {
     pub fn mode(&self) -> u16 {
         // SAFETY: a live inode; a racy read of a u16 is what the VFS does.
         unsafe { core::ptr::read_volatile(&(*self.as_ptr()).i_mode) }
+    }
+
+    /// The link count.
+    pub fn nlink(&self) -> u32 {
+        // SAFETY: a live inode; a racy read of a u32, as `stat` does.
+        unsafe { core::ptr::read_volatile(&(*self.as_ptr()).__bindgen_anon_1.i_nlink) }
     }
 
     /// Whether it is a directory.
@@ -359,6 +365,10 @@ pub struct SetAttr {
     pub atime: Time,
     /// With `ATTR_MTIME`.
     pub mtime: Time,
+    /// With `ATTR_UID`: the kernel's id (compare with [`SuperBlock::kuid`]).
+    pub kuid: u32,
+    /// With `ATTR_GID`: as `kuid`.
+    pub kgid: u32,
 }
 
 /// `ATTR_MODE`.
@@ -384,10 +394,12 @@ pub trait InodeOps {
     type Fs: FileSystem;
 
     /// Looks `dentry`'s name up in `dir`: its inode, or `None` if there is
-    /// no such name (a negative dentry).
+    /// no such name (a negative dentry). `flags` are the walk's
+    /// `LOOKUP_*` ([`super::dentry::LOOKUP_EXCL`], ...).
     fn lookup(
         _dir: &INode<Self::Fs>,
         _dentry: &DEntry<Self::Fs>,
+        _flags: u32,
     ) -> Result<Option<ARef<INode<Self::Fs>>>> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -398,6 +410,20 @@ pub trait InodeOps {
         _dentry: &DEntry<Self::Fs>,
         _mode: u16,
     ) -> Result<ARef<INode<Self::Fs>>> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Opens `dentry`'s name in `dir` for an `open(O_CREAT)`, creating a
+    /// regular file if there is none (and failing with `EEXIST` if there
+    /// is one and `excl`), in one exchange with the server
+    /// (`atomic_open`): the file's inode, and whether this created it.
+    /// The open itself is then [`super::file::FileOps::open`]'s.
+    fn create_open(
+        _dir: &INode<Self::Fs>,
+        _dentry: &DEntry<Self::Fs>,
+        _excl: bool,
+        _mode: u16,
+    ) -> Result<(ARef<INode<Self::Fs>>, bool)> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -428,6 +454,12 @@ pub trait InodeOps {
         _new: &DEntry<Self::Fs>,
         _flags: u32,
     ) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes `new` (negative, in `dir`) a second name of `old`'s file. The
+    /// VFS then counts the link and instantiates `new`.
+    fn link(_old: &DEntry<Self::Fs>, _dir: &INode<Self::Fs>, _new: &DEntry<Self::Fs>) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -473,6 +505,16 @@ impl<I: InodeOps> Tables<I> {
         } else {
             None
         },
+        atomic_open: if I::HAS_CREATE_OPEN {
+            Some(atomic_open_callback::<I>)
+        } else {
+            None
+        },
+        link: if I::HAS_LINK {
+            Some(link_callback::<I>)
+        } else {
+            None
+        },
         rename: if I::HAS_RENAME {
             Some(rename_callback::<I>)
         } else {
@@ -500,11 +542,11 @@ impl<I: InodeOps> Tables<I> {
 unsafe extern "C" fn lookup_callback<I: InodeOps>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
-    _flags: c_uint,
+    flags: c_uint,
 ) -> *mut bindings::dentry {
     // SAFETY: the VFS's contract for `lookup`.
     let (d, e) = unsafe { (INode::<I::Fs>::from_raw(dir), DEntry::from_raw(dentry)) };
-    match I::lookup(d, e) {
+    match I::lookup(d, e, flags) {
         // SAFETY: `d_splice_alias` consumes the inode reference (NULL for
         // a negative dentry); the dentry is the VFS's.
         Ok(inode) => unsafe {
@@ -644,6 +686,101 @@ unsafe extern "C" fn getattr_callback<I: InodeOps>(
 
 /// # Safety
 ///
+/// Called by the VFS only (`atomic_open`): `dir` a directory of ours,
+/// locked (exclusively with `O_CREAT`), `dentry` a negative child, in
+/// lookup or not, and `file` the file being opened.
+unsafe extern "C" fn atomic_open_callback<I: InodeOps>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    file: *mut bindings::file,
+    open_flag: c_uint,
+    mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: the VFS's contract for `atomic_open`; the dentry is live
+    // for the call.
+    let in_lookup = unsafe { bindings::smb_helper_d_in_lookup(dentry) };
+    if open_flag & bindings::O_CREAT == 0 {
+        // A lookup (of a name not in the dcache); the VFS opens what it
+        // finds.
+        let mut found = core::ptr::null_mut();
+        if in_lookup {
+            // SAFETY: as `lookup` is called: a locked directory of ours
+            // and a child in lookup.
+            found = unsafe { lookup_callback::<I>(dir, dentry, 0) };
+            if let Err(e) = from_err_ptr(found) {
+                return e.to_errno();
+            }
+        }
+        // SAFETY: `found` is NULL or the alias `d_splice_alias` gave,
+        // whose reference the VFS takes.
+        return unsafe { bindings::finish_no_open(file, found) };
+    }
+    // SAFETY: the VFS's contract for `atomic_open`.
+    let (d, e) = unsafe { (INode::<I::Fs>::from_raw(dir), DEntry::from_raw(dentry)) };
+    let (inode, created) = match I::create_open(d, e, open_flag & bindings::O_EXCL != 0, mode) {
+        Ok(r) => r,
+        Err(e) => return e.to_errno(),
+    };
+    let ip = ARef::into_raw(inode).as_ptr().cast::<bindings::inode>();
+    // SAFETY: the inode reference goes to the dentry (`d_splice_alias`
+    // for one in lookup, which for a regular file takes no alias;
+    // `d_instantiate` otherwise); `finish_open` opens the file with the
+    // inode's file operations (NULL: their `open`).
+    unsafe {
+        if in_lookup {
+            let alias = bindings::d_splice_alias(ip, dentry);
+            if let Err(e) = from_err_ptr(alias) {
+                return e.to_errno();
+            }
+            if !alias.is_null() {
+                // Not a regular file after all: the VFS opens the alias.
+                return bindings::finish_no_open(file, alias);
+            }
+        } else {
+            bindings::d_instantiate(dentry, ip);
+        }
+        if created {
+            (*file).f_mode |= bindings::SMB_CONST_FMODE_CREATED;
+        }
+        bindings::finish_open(file, dentry, None)
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS only: `old` a positive dentry of ours (its inode
+/// locked), `dir` a locked directory of ours and `new` a negative dentry
+/// in it.
+unsafe extern "C" fn link_callback<I: InodeOps>(
+    old: *mut bindings::dentry,
+    dir: *mut bindings::inode,
+    new: *mut bindings::dentry,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: the VFS's contract for `link`.
+        let (o, d, n) = unsafe {
+            (
+                DEntry::from_raw(old),
+                INode::from_raw(dir),
+                DEntry::from_raw(new),
+            )
+        };
+        I::link(o, d, n)?;
+        // SAFETY: `old` is positive and its inode locked (the VFS's rule
+        // for the link count); `d_instantiate` takes the reference that
+        // `ihold` adds.
+        unsafe {
+            let inode = (*old).d_inode;
+            bindings::inc_nlink(inode);
+            bindings::ihold(inode);
+            bindings::d_instantiate(new, inode);
+        }
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
 /// Called by the VFS only, with a positive dentry of ours, its inode
 /// locked.
 unsafe extern "C" fn setattr_callback<I: InodeOps>(
@@ -671,6 +808,10 @@ unsafe extern "C" fn setattr_callback<I: InodeOps>(
                     sec: (*attr).ia_mtime.tv_sec,
                     nsec: (*attr).ia_mtime.tv_nsec as u32,
                 },
+                // Without FS_ALLOW_IDMAP the mount's idmap is the
+                // identity: a vfsuid is the kuid.
+                kuid: (*attr).__bindgen_anon_1.ia_uid.val,
+                kgid: (*attr).__bindgen_anon_2.ia_gid.val,
             }
         };
         // SAFETY: as above.

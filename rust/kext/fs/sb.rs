@@ -39,6 +39,16 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { &*(*self.as_ptr()).s_fs_info.cast::<T::Data>() }
     }
 
+    /// The device number (`s_dev`) as major and minor: the mount's
+    /// `major:minor` in `/proc/self/mountinfo`.
+    pub fn dev(&self) -> (u32, u32) {
+        // SAFETY: a live superblock; `s_dev` is set before `fill_super`
+        // and never changes.
+        let dev = unsafe { (*self.as_ptr()).s_dev };
+        // MINORBITS is 20 (include/linux/kdev_t.h).
+        (dev >> 20, dev & 0xf_ffff)
+    }
+
     /// Whether the mount is read-only.
     pub fn read_only(&self) -> bool {
         // SAFETY: a live superblock; the flags are read once.

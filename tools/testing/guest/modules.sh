@@ -81,6 +81,7 @@ clnt_sample
 # against Samba).
 . "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
 smbfs_namespace
+smbfs_roundtrips
 smbfs_ipv6
 smbfs_netns
 

@@ -73,6 +73,7 @@ t_check "Samba never refused a TREE_CONNECT for want of signing or encryption" \
 # against ksmbd).
 . "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
 smbfs_namespace
+smbfs_roundtrips
 
 t_check "rmmod smbfs" rmmod smbfs
 t_check "rmmod smbclient" rmmod smbclient

@@ -74,6 +74,42 @@ smbfs_namespace() {
 	t_check "[$SRV] touch -d: the server's mtime and atime (2001-02-03 04:05:06 UTC)" \
 		sh -c "touch -d '2001-02-03 04:05:06 UTC' '$m/f1' && test \"\$(stat -c '%X %Y' '$s/f1')\" = '981173106 981173106' -a \$(stat -c %Y '$m/f1') = 981173106"
 
+	# The mode's write bits are the READONLY attribute on the server: a
+	# second mount with its own superblock (other options) sees them.
+	t_check "[$SRV] chmod a-w: the file is read-only here ($(chmod a-w "$m/f1"; stat -c %A "$m/f1"))" \
+		test "$(stat -c %A "$m/f1")" = -r-xr-xr-x
+	mount -t smbfs "$src/smbfs-ns" /mnt/smbfs2 -o "$o,actimeo=0"
+	t_check "[$SRV] ... and on the server (another mount: $(stat -c %A /mnt/smbfs2/f1))" \
+		test "$(stat -c %A /mnt/smbfs2/f1)" = -r-xr-xr-x
+	chmod u+w "$m/f1"
+	t_check "[$SRV] chmod u+w: writable again there ($(stat -c %A /mnt/smbfs2/f1))" \
+		test "$(stat -c %A /mnt/smbfs2/f1)" = -rwxr-xr-x
+	t_check "[$SRV] chown to the mount's owner: accepted" chown "$(id -u):$(id -g)" "$m/f1"
+	t_check "[$SRV] chown to another: EPERM" sh -c "chown 4321 '$m/f1' 2>&1 | grep -q 'not permitted'"
+	# A hard link (FileLinkInformation): the server's second name of the
+	# same file, and a link count of 2 on both names here.
+	t_check "[$SRV] ln: a second name for the file on the server" \
+		sh -c "ln '$m/f1' '$m/f1-link' && test \$(stat -c %i '$s/f1') = \$(stat -c %i '$s/f1-link')"
+	t_check "[$SRV] ... both names have 2 links ($(stat -c %h "$m/f1" /mnt/smbfs2/f1-link | tr '\n' ' '))" \
+		test "$(stat -c %h "$m/f1" /mnt/smbfs2/f1-link | tr '\n' ' ')" = "2 2 "
+	t_check "[$SRV] ln onto an existing name: EEXIST" sh -c "ln '$m/f1' '$m/sub/five' 2>&1 | grep -q 'File exists'"
+	t_check "[$SRV] rm of one name leaves the other (1 link)" \
+		sh -c "rm '$m/f1-link' && test -f '$s/f1' -a ! -e '$s/f1-link' && test \$(stat -c %h /mnt/smbfs2/f1) = 1"
+	umount /mnt/smbfs2
+	# open(O_CREAT) is one CREATE (atomic_open): FILE_OPEN_IF, or
+	# FILE_CREATE with O_EXCL; the VFS truncates (O_TRUNC) only a file
+	# that it did not create (FMODE_CREATED).
+	t_check "[$SRV] open(O_CREAT|O_TRUNC) of an existing file: truncated on the server" \
+		sh -c ": >'$m/sub/five' && test \$(stat -c %s '$s/sub/five') = 0"
+	got=$(python3 -c 'import os, sys
+for p in sys.argv[1:]:
+	try:
+		os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY)); print("created")
+	except OSError as e:
+		print(os.strerror(e.errno))' "$m/sub/excl" "$m/sub/excl" | tr '\n' ,)
+	t_check "[$SRV] open(O_CREAT|O_EXCL): created, then EEXIST ($got)" \
+		sh -c "test '$got' = 'created,File exists,' && test -f '$s/sub/excl'"
+
 	# Changes made on the server, seen after the attribute cache time
 	# (actimeo=1): a new name, a new size, a removed name (each known
 	# here before the change).
@@ -157,6 +193,71 @@ smbfs_namespace() {
 	t_check "[$SRV] a wrong password through mount(8): the message names the server and share ($got)" \
 		sh -c "printf '%s' \"\$1\" | grep -q '//127.0.0.1/$SMB_SHARE: logon failure'" - "$got"
 	t_check "[$SRV] nothing is left mounted" sh -c "! grep -q ' smbfs ' /proc/mounts"
+}
+
+# Round trips: smbfs counts, per mount, the requests it sends per SMB2
+# command and its round trips (/sys/kernel/debug/smbfs/<major:minor>/stats);
+# cifs.ko counts its requests per command and share (/proc/fs/cifs/Stats).
+# The same operations on both, against the same server, each measured as
+# the difference of the counters around it, with the same cache times
+# (actimeo=30, so that no entry expires during the run).
+rt_snap_smbfs() { cat "/sys/kernel/debug/smbfs/$(mountpoint -d "$1")/stats"; }
+rt_snap_cifs() {
+	awk '/^SMBs:/ { s += $2 } / total .* failed/ { sub(":", "", $1); c[$1] += $2 }
+		END { print "SMBs", s; for (k in c) print k, c[k] }' /proc/fs/cifs/Stats
+}
+# rt_delta BEFORE AFTER: "name=n ..." of the counters that moved.
+rt_delta() {
+	awk 'NR == FNR { a[$1] = $2; next } $2 != a[$1] { printf "%s%s=%d", sep, $1, $2 - a[$1]; sep = " " }' "$1" "$2"
+}
+# rt_ops KIND MNT: runs the operations on MNT, one "op: deltas" line each.
+rt_ops() {
+	local kind=$1 m=$2 op
+	stat "$m/rt" "$m/rt/big" >/dev/null
+	for op in "stat:stat $m/rt/one" "ls-l:ls -l $m/rt/big" "create:touch $m/rt/new" \
+		"mkdir:mkdir $m/rt/newdir" "rename:mv $m/rt/new $m/rt/renamed" \
+		"unlink:rm $m/rt/renamed" "rmdir:rmdir $m/rt/newdir"; do
+		"rt_snap_$kind" "$m" >/tmp/rt.before
+		sh -c "${op#*:}" >/dev/null || echo "${op%%:*}: failed"
+		"rt_snap_$kind" "$m" >/tmp/rt.after
+		echo "${op%%:*}: $(rt_delta /tmp/rt.before /tmp/rt.after)"
+	done
+}
+smbfs_roundtrips() {
+	local m=$SMBFS_MNT s="$SRV_DIR/rt" src="//127.0.0.1/$SMB_SHARE"
+	local o="username=$SMB_USER,password=$SMB_PASS,port=$SRV_PORT,actimeo=30"
+	local ours theirs op n
+	rm -rf "$s"
+	mkdir -p "$s/big" "$m" /mnt/cifs
+	: >"$s/one"
+	(cd "$s/big" && seq -f 'file-%04g' 1 1000 | xargs touch)
+	t_check "[$SRV] round trips: mount smbfs" mount -t smbfs "$src" "$m" -o "$o" || return
+	t_check "[$SRV] ... its counters are in debugfs ($(mountpoint -d "$m"))" \
+		test -r "/sys/kernel/debug/smbfs/$(mountpoint -d "$m")/stats"
+	ours=$(rt_ops smbfs "$m")
+	umount "$m"
+	theirs=
+	if modprobe cifs && mount -t cifs "$src" /mnt/cifs -o "$o,vers=3.1.1"; then
+		theirs=$(rt_ops cifs /mnt/cifs)
+		umount /mnt/cifs
+	fi
+	rm -rf "$s"
+	{
+		echo "[$SRV] round trips of smbfs, and cifs.ko's requests, per operation:"
+		echo "$ours" | while read -r op n; do
+			printf '  %-8s smbfs: %s\n  %-8s cifs.ko: %s\n' "$op" "$n" "" \
+				"$(echo "$theirs" | awk -v op="$op" '$1 == op { $1 = ""; print substr($0, 2) }')"
+		done
+	} | tee "/results/roundtrips-$SRV.txt"
+	# What each costs smbfs: the round trips it may take, at most.
+	for op in stat:1 ls-l:3 create:2 mkdir:1 rename:1 unlink:1 rmdir:1; do
+		n=$(echo "$ours" | awk -v op="${op%%:*}:" '$1 == op { for (i = 2; i <= NF; i++) if ($i ~ /^round_trips=/) print substr($i, 13) }')
+		t_check "[$SRV] ${op%%:*}: ${n:-no} round trips (at most ${op#*:}): $(echo "$ours" | grep "^${op%%:*}:" | cut -d' ' -f2-)" \
+			test "${n:-99}" -le "${op#*:}"
+	done
+	t_check "[$SRV] cifs.ko ran the same operations" test -n "$theirs"
+	rmmod cifs 2>/dev/null
+	true
 }
 
 # The connection is made in the mount's network namespace (fc->net_ns, the
