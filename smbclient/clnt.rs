@@ -15,11 +15,12 @@ use crate::session::{Credentials, Session};
 use crate::sessions::{SessionEntry, Sessions};
 use crate::smb_xprt::Transport;
 use crate::stats::{ClntStats, STATS};
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use crate::task::Task;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{new_mutex, Arc, Mutex};
 use kernel::time::msecs_to_jiffies;
 
 /// `SMB_CLNT_SIGN`: sign even if the server does not require it.
@@ -58,12 +59,17 @@ impl ReconnectSink for TreeKeeper {
     }
 }
 
-/// Counts a handle's running tasks, so that releasing it waits for them.
+/// Counts a handle's running tasks, so that releasing it waits for them,
+/// and keeps them, so that [`Drain::abort`] can end them.
 #[pin_data]
 pub(crate) struct Drain {
     count: AtomicUsize,
     #[pin]
     idle: WaitQueue,
+    /// The tasks started and not over (a task is taken out when it
+    /// concludes, which breaks the cycle through its handle).
+    #[pin]
+    live: Mutex<KVec<Arc<Task>>>,
 }
 
 impl Drain {
@@ -72,6 +78,7 @@ impl Drain {
             pin_init!(Self {
                 count: AtomicUsize::new(0),
                 idle <- crate::new_wait_queue!("Drain::idle"),
+                live <- new_mutex!(KVec::new(), "Drain::live"),
             }),
             GFP_KERNEL,
         )
@@ -80,6 +87,47 @@ impl Drain {
     /// A task starts.
     pub(crate) fn enter(&self) {
         self.count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Keeps `task` among the live ones until [`Drain::untrack`].
+    pub(crate) fn track(&self, task: &Arc<Task>) -> Result {
+        self.live.lock().push(task.clone(), GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// `task` is over.
+    pub(crate) fn untrack(&self, task: &Arc<Task>) {
+        let gone = {
+            let mut live = self.live.lock();
+            match live.iter().position(|t| Arc::ptr_eq(t, task)) {
+                Some(i) => {
+                    // Order does not matter: the last takes its place.
+                    let last = live.len() - 1;
+                    live.swap(i, last);
+                    live.pop()
+                }
+                None => None,
+            }
+        };
+        // The reference is dropped outside the lock.
+        drop(gone);
+    }
+
+    /// Ends every live task with `EIO` now (`smb_clnt_abort`): a request
+    /// out is cancelled on the server, a wait for one given up.
+    fn abort(&self) -> Result {
+        let tasks = {
+            let live = self.live.lock();
+            let mut v = KVec::with_capacity(live.len(), GFP_KERNEL)?;
+            for t in live.iter() {
+                v.push(t.clone(), GFP_KERNEL)?;
+            }
+            v
+        };
+        for t in tasks.iter() {
+            t.abort();
+        }
+        Ok(())
     }
 
     /// A task is done with the handle (its `done` has returned).
@@ -117,6 +165,9 @@ pub(crate) struct ClntCore {
     tree_lock: KillableMutex,
     pub(crate) tasks: Arc<Drain>,
     stats: &'static ClntStats,
+    /// Aborted (`smb_clnt_abort`): its release does not wait for the
+    /// server.
+    aborted: AtomicBool,
 }
 
 impl ClntCore {
@@ -274,6 +325,7 @@ impl Clnt {
                 tree_lock <- crate::new_killable_mutex!("ClntCore::tree_lock"),
                 tasks,
                 stats: &STATS,
+                aborted: AtomicBool::new(false),
             }),
             GFP_KERNEL,
         )?;
@@ -305,21 +357,31 @@ impl Clnt {
         self.core.entry.set_listener(self.id(), Some(sink))
     }
 
+    /// Ends every task of the handle with `EIO` now, and makes its release
+    /// not wait for the server (no TREE_DISCONNECT, and no LOGOFF if it is
+    /// the session's last handle): `umount -f` of a server that does not
+    /// answer. Later tasks run as usual.
+    pub(crate) fn abort(&self) -> Result {
+        self.core.aborted.store(true, Ordering::Release);
+        self.core.tasks.abort()
+    }
+
     /// Drops the handle once its tasks are done (every `done` returned):
     /// TREE_DISCONNECT if its tree is the current session's, then the
     /// session loses a user (its last one sends LOGOFF).
     pub(crate) fn release(self, sessions: &Sessions) {
         self.core.tasks.wait_idle();
         let _ = self.core.entry.set_listener(self.id(), None);
+        let aborted = self.core.aborted.load(Ordering::Acquire);
         let session = self.core.session();
         let t = self.core.tree.load(Ordering::Acquire);
-        if t >> 32 == u64::from(session.incarnation as u32) {
+        if !aborted && t >> 32 == u64::from(session.incarnation as u32) {
             let seal = session.seals_tree(self.core.share_flags()).unwrap_or(false);
             if session.tree_disconnect(t as u32, seal).is_ok() {
                 ClntStats::inc(&STATS.tree_disconnects);
             }
         }
         drop(session);
-        sessions.put(self.core.entry.clone());
+        sessions.put_ex(self.core.entry.clone(), !aborted);
     }
 }

@@ -40,6 +40,7 @@ EXPORT_SYMBOL_NS_GPL(smb_task_result, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_task_wait, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_task_put, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_task_cancel, "SMB");
+EXPORT_SYMBOL_NS_GPL(smb_clnt_abort, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_read_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_write_async, "SMB");
 EXPORT_SYMBOL_NS_GPL(smb_clnt_reserve, "SMB");

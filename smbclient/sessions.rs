@@ -435,6 +435,13 @@ impl Sessions {
     /// Drops a handle's use of `entry`; the last one sends LOGOFF, takes
     /// the session off the list and stops watching the transport.
     pub(crate) fn put(&self, entry: Arc<SessionEntry>) {
+        self.put_ex(entry, true)
+    }
+
+    /// [`Sessions::put`]; without `logoff`, the last user leaves the
+    /// session without telling the server (which drops it with the
+    /// connection).
+    pub(crate) fn put_ex(&self, entry: Arc<SessionEntry>, logoff: bool) {
         let last = {
             let mut list = self.list.lock();
             let last = entry.users.fetch_sub(1, Ordering::Relaxed) == 1;
@@ -453,7 +460,7 @@ impl Sessions {
         // A re-authentication queued meanwhile finds nobody to serve.
         crate::kext::workqueue::cancel_work_sync::<SessionEntry, 0>(&entry);
         let s = entry.session();
-        if !entry.stale(&s) && s.logoff().is_ok() {
+        if logoff && !entry.stale(&s) && s.logoff().is_ok() {
             ClntStats::inc(&STATS.logoffs);
         }
         if let Some(o) = crate::OPENS.get() {

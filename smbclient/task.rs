@@ -168,6 +168,9 @@ pub(crate) struct Task {
     leftover: Mutex<Option<TaskResult>>,
     /// Set once `done` has returned.
     finished: AtomicBool,
+    /// The error a cancel ends the task with (`ECANCELED`, or `EIO` for
+    /// an abort).
+    cancel_error: AtomicI32,
     #[pin]
     done_wq: WaitQueue,
     /// Steps of an asynchronous task that run on smbclient's workqueue.
@@ -294,6 +297,7 @@ impl Task {
                 result: AtomicI32::new(NOT_OVER),
                 leftover <- new_mutex!(None, "Task::leftover"),
                 finished: AtomicBool::new(false),
+                cancel_error: AtomicI32::new(ECANCELED.to_errno()),
                 done_wq <- crate::new_wait_queue!("Task::done_wq"),
                 work <- new_work!("Task::work"),
                 park_links <- ListLinks::new(),
@@ -301,6 +305,7 @@ impl Task {
             }),
             GFP_KERNEL,
         );
+        let t = t.and_then(|t| drain.track(&t).map(|()| t));
         if t.is_err() {
             drain.leave();
         }
@@ -367,6 +372,13 @@ impl Task {
             self.defer();
         }
         true
+    }
+
+    /// The handle is aborted (`smb_clnt_abort`): as [`Task::cancel`], the
+    /// task ending with `EIO`.
+    pub(crate) fn abort(self: &Arc<Self>) {
+        self.cancel_error.store(EIO.to_errno(), Ordering::Release);
+        self.cancel();
     }
 
     /// The loop of `__rpc_execute`: runs steps until one waits. `may_block`:
@@ -515,6 +527,7 @@ impl Task {
         *self.leftover.lock() = out;
         self.finished.store(true, Ordering::Release);
         self.done_wq.wake_all();
+        self.drain.untrack(self);
         self.drain.leave();
     }
 
@@ -525,7 +538,9 @@ impl Task {
         // Given up already by `cancel`; a no-op unless a step began a new
         // attempt since.
         st.give_up_call();
-        Step::Done(Err(ECANCELED))
+        Step::Done(Err(Error::from_errno(
+            self.cancel_error.load(Ordering::Acquire),
+        )))
     }
 
     /// `call_start`: the owner's `prepare`, once.

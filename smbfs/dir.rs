@@ -17,7 +17,7 @@ use crate::inode::{
 };
 use crate::kext::fs::dentry::{Child, LOOKUP_CREATE, LOOKUP_EXCL, LOOKUP_RENAME_TARGET};
 use crate::kext::fs::file::{DirContext, FileOps, DT_DIR, DT_REG};
-use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, Time};
+use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, StatExtra};
 use crate::kext::fs::{DEntry, INode};
 use crate::proto::info_class::{FileRenameInformation, InfoClass};
 use crate::proto::query_dir::{DirEntryIter, FileIdFullDirectoryInformation};
@@ -252,9 +252,9 @@ impl InodeOps for DirInode {
         Ok(())
     }
 
-    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result<Option<Time>> {
+    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result<StatExtra> {
         inode::getattr(dentry, inode)?;
-        Ok(inode.data().btime())
+        Ok(inode.data().stat_extra())
     }
 
     fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, attr: &SetAttr) -> Result {

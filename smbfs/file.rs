@@ -6,7 +6,7 @@
 
 use crate::inode;
 use crate::kext::fs::file::FileOps;
-use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, Time};
+use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, StatExtra};
 use crate::kext::fs::{DEntry, INode};
 use crate::super_ops::SmbFs;
 use kernel::prelude::*;
@@ -20,9 +20,9 @@ pub(crate) struct FileInode;
 impl InodeOps for FileInode {
     type Fs = SmbFs;
 
-    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result<Option<Time>> {
+    fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result<StatExtra> {
         inode::getattr(dentry, inode)?;
-        Ok(inode.data().btime())
+        Ok(inode.data().stat_extra())
     }
 
     fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, attr: &SetAttr) -> Result {

@@ -12,8 +12,8 @@
 use crate::kext::clock::mono_ns;
 use crate::kext::fs::dentry::{RcuDEntry, LOOKUP_CREATE, LOOKUP_RENAME_TARGET};
 use crate::kext::fs::inode::{
-    self, Attrs, Got, SetAttr, Time, ATTR_ATIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE,
-    ATTR_UID,
+    self, Attrs, Got, SetAttr, StatExtra, Time, ATTR_ATIME, ATTR_GID, ATTR_MODE, ATTR_MTIME,
+    ATTR_SIZE, ATTR_UID,
 };
 use crate::kext::fs::{DEntry, INode, SuperBlock};
 use crate::proto::info_class::FileAllInformation;
@@ -45,6 +45,8 @@ pub(crate) const ATTR_READONLY: u32 = 0x1;
 pub(crate) const ATTR_DIRECTORY: u32 = 0x10;
 pub(crate) const ATTR_ARCHIVE: u32 = 0x20;
 const ATTR_NORMAL: u32 = 0x80;
+const ATTR_COMPRESSED: u32 = 0x800;
+const ATTR_ENCRYPTED: u32 = 0x4000;
 /// SMB2_0_INFO_FILE and the classes used (MS-FSCC 2.4).
 pub(crate) const INFO_FILE: u8 = 1;
 const FILE_BASIC_INFORMATION: u8 = 4;
@@ -72,9 +74,20 @@ impl SmbInode {
     }
 
     /// The creation time, if the server gave one.
-    pub(crate) fn btime(&self) -> Option<Time> {
+    fn btime(&self) -> Option<Time> {
         let ft = u64::try_from(self.created.load(Relaxed)).ok()?;
         (ft != 0).then(|| time_of(ft))
+    }
+
+    /// What `statx` reports beyond the attributes: the birth time, and
+    /// the COMPRESSED and ENCRYPTED attributes.
+    pub(crate) fn stat_extra(&self) -> StatExtra {
+        let a = self.attributes.load(Relaxed);
+        StatExtra {
+            btime: self.btime(),
+            compressed: a & ATTR_COMPRESSED != 0,
+            encrypted: a & ATTR_ENCRYPTED != 0,
+        }
     }
 
     /// Takes what the inode keeps of `info` besides its attributes.

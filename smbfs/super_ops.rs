@@ -379,6 +379,19 @@ impl FileSystem for SmbFs {
         inode::revalidate_rcu(dentry, flags)
     }
 
+    fn umount_begin(sb: &SuperBlock<SmbFs>) {
+        // Every call waiting on the server fails with EIO now, and the
+        // unmount, if it goes on, does not wait for the server.
+        if let Ok(c) = sb.data().clnt() {
+            if let Err(e) = c.abort() {
+                pr_warn!(
+                    "umount -f: the calls in progress go on ({})\n",
+                    e.to_errno()
+                );
+            }
+        }
+    }
+
     fn statfs(root: &DEntry<SmbFs>) -> Result<StatFs> {
         let sbi = root.super_block().data();
         let path = sbi.path_of(root)?;

@@ -429,6 +429,16 @@ void smb_task_put(struct smb_task *task);
 int smb_task_cancel(struct smb_task *task);
 
 /*
+ * smb_clnt_abort() - end every task of @clnt now with -EIO, as
+ * smb_task_cancel() ends one (a request out is cancelled on the server, a
+ * wait given up), and make smb_clnt_release() of @clnt not wait for the
+ * server: no TREE_DISCONNECT, and no LOGOFF if it is the session's last
+ * handle. For a forced unmount (umount_begin) of a server that does not
+ * answer. Tasks started after it run as usual. Process context.
+ */
+int smb_clnt_abort(struct smb_clnt *clnt);
+
+/*
  * Asynchronous READ and WRITE (MS-SMB2 2.2.19, 2.2.21), as netfs's
  * ->issue_read and ->issue_write use them. The caller fills in the first
  * fields of a struct smb_io (which may be embedded in its own object, a

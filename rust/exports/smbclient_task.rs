@@ -327,6 +327,18 @@ crate::abi_check!(bindings; smb_call_sync, smb_run_task, smb_task_result, smb_ta
 ///
 /// # Safety
 ///
+/// `c` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn smb_clnt_abort(c: *mut bindings::smb_clnt) -> c_int {
+    // SAFETY: the header's contract.
+    let clnt = unsafe { borrow(c) };
+    errno(clnt.abort())
+}
+
+/// See `include/smb/clnt.h`.
+///
+/// # Safety
+///
 /// `t` is a task the caller holds.
 #[no_mangle]
 pub unsafe extern "C" fn smb_task_cancel(t: *mut bindings::smb_task) -> c_int {
@@ -510,5 +522,5 @@ pub unsafe extern "C" fn smb_write_async(io: *mut bindings::smb_io) -> *mut bind
     }
 }
 
-crate::abi_check!(bindings; smb_task_cancel, smb_read_async, smb_write_async,
+crate::abi_check!(bindings; smb_task_cancel, smb_clnt_abort, smb_read_async, smb_write_async,
     smb_clnt_reserve, smb_clnt_unreserve);

@@ -115,6 +115,10 @@ pub trait FileSystem: Sized + 'static {
         false
     }
 
+    /// `umount -f` is starting (`umount_begin`): calls waiting on the
+    /// server should fail now. The unmount may still fail (busy).
+    fn umount_begin(_sb: &SuperBlock<Self>) {}
+
     /// The file system's usage (`statfs`); `root` is the mount's root.
     fn statfs(root: &DEntry<Self>) -> Result<StatFs>;
 

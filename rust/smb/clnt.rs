@@ -129,6 +129,13 @@ impl Clnt {
         Ok(unsafe { out.assume_init() })
     }
 
+    /// Ends every call of the handle now with `EIO`, and makes its
+    /// release not wait for the server (`smb_clnt_abort`): `umount -f`.
+    pub fn abort(&self) -> Result {
+        // SAFETY: a live handle.
+        check(unsafe { bindings::smb_clnt_abort(self.raw()) })
+    }
+
     /// One ECHO on the handle's session.
     pub fn echo(&self, timeout_ms: Option<u32>) -> Result {
         // SAFETY: a live handle.

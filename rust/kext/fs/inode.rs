@@ -352,6 +352,17 @@ impl Ops {
     }
 }
 
+/// What `statx` reports beyond the inode's attributes.
+#[derive(Default)]
+pub struct StatExtra {
+    /// The creation time, if known.
+    pub btime: Option<Time>,
+    /// `STATX_ATTR_COMPRESSED`.
+    pub compressed: bool,
+    /// `STATX_ATTR_ENCRYPTED`.
+    pub encrypted: bool,
+}
+
 /// The attribute changes of a `setattr`, already checked by
 /// `setattr_prepare`.
 pub struct SetAttr {
@@ -464,8 +475,8 @@ pub trait InodeOps {
     }
 
     /// Brings the inode's attributes up to date before `stat` reads them;
-    /// the creation time, if the file system knows it.
-    fn getattr(_dentry: &DEntry<Self::Fs>, _inode: &INode<Self::Fs>) -> Result<Option<Time>> {
+    /// what `statx` reports beyond them.
+    fn getattr(_dentry: &DEntry<Self::Fs>, _inode: &INode<Self::Fs>) -> Result<StatExtra> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -670,14 +681,22 @@ unsafe extern "C" fn getattr_callback<I: InodeOps>(
         };
         // SAFETY: as above.
         let (d, i) = unsafe { (DEntry::from_raw(dentry), INode::from_raw(inode)) };
-        let btime = I::getattr(d, i)?;
+        let x = I::getattr(d, i)?;
         // SAFETY: as above; `stat` is the caller's.
         unsafe {
             bindings::generic_fillattr(idmap, mask, inode, stat);
-            if let Some(t) = btime {
+            if let Some(t) = x.btime {
                 (*stat).btime.tv_sec = t.sec;
                 (*stat).btime.tv_nsec = t.nsec as kernel::ffi::c_long;
                 (*stat).result_mask |= bindings::STATX_BTIME;
+            }
+            let known = u64::from(bindings::STATX_ATTR_COMPRESSED | bindings::STATX_ATTR_ENCRYPTED);
+            (*stat).attributes_mask |= known;
+            if x.compressed {
+                (*stat).attributes |= u64::from(bindings::STATX_ATTR_COMPRESSED);
+            }
+            if x.encrypted {
+                (*stat).attributes |= u64::from(bindings::STATX_ATTR_ENCRYPTED);
             }
         }
         Ok(0)

@@ -158,9 +158,18 @@ impl<T: FileSystem> Tables<T> {
         statfs: Some(statfs_callback::<T>),
         show_options: Some(show_options_callback::<T>),
         show_devname: Some(show_devname_callback::<T>),
+        umount_begin: Some(umount_begin_callback::<T>),
         // SAFETY: all zeroes is a valid table (no callback).
         ..unsafe { core::mem::zeroed() }
     };
+}
+
+/// # Safety
+///
+/// Called by the VFS only (`umount -f`), with a live superblock of ours.
+unsafe extern "C" fn umount_begin_callback<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: the VFS holds the superblock active for the call.
+    T::umount_begin(unsafe { SuperBlock::from_raw(sb) });
 }
 
 /// Sets up a new superblock: limits, operations, the bdi, then

@@ -600,6 +600,7 @@ clnt_signing_required() {
 PLOG=/tmp/smbproxy.log PCTL=/tmp/smbproxy.mode PPORT=4450
 proxy_start() {
 	echo pass >$PCTL
+	: >$PLOG
 	python3 "$SMBFS_REPO/tools/testing/smbproxy.py" $PCTL $PPORT "$SRV_PORT" $PLOG &
 	PROXY=$!
 	for _ in $(seq 300); do

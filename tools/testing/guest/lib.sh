@@ -25,11 +25,12 @@ t_fail() {
 t_done() {
 	[ -z "${T_FAILED:-}" ]
 }
-# t_check "description" cmd...: run cmd, record ok or not ok.
+# t_check "description" cmd...: run cmd, record ok or not ok; its status.
 t_check() {
 	local what=$1
 	shift
-	if "$@"; then t_ok "$what"; else t_fail "$what"; fi
+	# Fails as the command did, so that "t_check ... || return" stops.
+	if "$@"; then t_ok "$what"; else t_fail "$what"; return 1; fi
 }
 
 # Start ksmbd on 127.0.0.1 with tmpfs-backed shares and a test user.

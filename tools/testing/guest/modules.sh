@@ -82,6 +82,7 @@ clnt_sample
 . "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
 smbfs_namespace
 smbfs_roundtrips
+smbfs_dead_server
 smbfs_ipv6
 smbfs_netns
 

@@ -124,6 +124,24 @@ for p in sys.argv[1:]:
 	t_check "[$SRV] a file made on the server is seen after actimeo" test -f "$m/ext"
 	t_check "[$SRV] ... a new size ($(stat -c %s "$m/grows"))" test "$(stat -c %s "$m/grows")" = 11
 	t_check "[$SRV] ... and a file removed" test ! -e "$m/goes"
+	# A type change behind our back: the file id now names a directory.
+	# The cached inode is stale (ESTALE inside), the walk looks again.
+	: >"$s/morph"
+	t_check "[$SRV] before the server's change: 'morph' is a file" test -f "$m/morph"
+	rm "$s/morph"
+	mkdir "$s/morph"
+	sleep 1.2
+	t_check "[$SRV] a file replaced by a directory on the server: a directory after actimeo" \
+		test -d "$m/morph"
+	# Both servers match names without case: another case of a
+	# directory's name is the same directory, an alias of its inode
+	# (d_splice_alias moves the dentry to the name last used).
+	mkdir "$s/CaseDir"
+	: >"$s/CaseDir/inner"
+	t_check "[$SRV] a directory under another case of its name: the same inode" \
+		test "$(stat -c %i "$m/CaseDir")" = "$(stat -c %i "$m/casedir")"
+	t_check "[$SRV] ... listed through either name" \
+		test "$(ls "$m/casedir"),$(ls "$m/CaseDir"),$(ls "$m/CASEDIR")" = inner,inner,inner
 
 	mkdir "$s/big"
 	# 1,200 entries: two QUERY_DIRECTORY batches and two getdents calls
@@ -258,6 +276,55 @@ smbfs_roundtrips() {
 	t_check "[$SRV] cifs.ko ran the same operations" test -n "$theirs"
 	rmmod cifs 2>/dev/null
 	true
+}
+
+# A dead server (the relay of clnt-tests.sh in front of it, stopped with
+# SIGSTOP: connections stay up, nothing answers). On a hard mount a call
+# waits (killably: SIGKILL ends it at once), and umount -f (umount_begin)
+# fails what still waits with EIO and unmounts without waiting for the
+# server (no TREE_DISCONNECT, no LOGOFF).
+pstate() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
+gone_within() { # gone_within PID TENTHS: the process ended within TENTHS/10 s
+	local i
+	for i in $(seq "$2"); do
+		[ -e "/proc/$1" ] || return 0
+		sleep 0.1
+	done
+	! [ -e "/proc/$1" ]
+}
+smbfs_dead_server() {
+	local m=$SMBFS_MNT a b t0 n
+	mkdir -p "$m"
+	proxy_start
+	if ! mount -t smbfs "//127.0.0.1/$SMB_SHARE" "$m" \
+		-o "username=$SMB_USER,password=$SMB_PASS,port=$PPORT,hard,actimeo=0"; then
+		t_fail "[$SRV] dead server: a hard mount through a relay"
+		proxy_stop
+		return
+	fi
+	t_ok "[$SRV] dead server: a hard mount through a relay"
+	ls "$m" >/dev/null
+	kill -STOP "$PROXY"
+	stat "$m/a" >/dev/null 2>&1 &
+	a=$!
+	sleep 2
+	t_check "[$SRV] ... a stat waits for the silent server (state $(pstate $a))" test "$(pstate $a)" = D
+	kill -9 $a
+	t_check "[$SRV] ... SIGKILL ends it within a second" gone_within $a 10
+	wait $a 2>/dev/null
+	stat "$m/b" >/dev/null 2>/tmp/dead.err &
+	b=$!
+	sleep 2
+	t0=$(date +%s%N)
+	umount -f "$m" 2>/dev/null || umount -f "$m"
+	n=$((($(date +%s%N) - t0) / 1000000))
+	t_check "[$SRV] ... umount -f: the waiting stat fails with EIO ($(cat /tmp/dead.err))" \
+		sh -c "grep -q 'Input/output error' /tmp/dead.err"
+	t_check "[$SRV] ... and the mount is gone within 5 s ($n ms)" \
+		sh -c "test $n -le 5000 && ! grep -q ' $m ' /proc/mounts"
+	gone_within $b 50
+	kill -CONT "$PROXY"
+	proxy_stop
 }
 
 # The connection is made in the mount's network namespace (fc->net_ns, the
