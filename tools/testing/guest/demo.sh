@@ -48,17 +48,22 @@ mount -t smbfs "//127.0.0.1/$SMB_SHARE" /mnt/smbfs -o "username=$SMB_USER,passwo
 grep ' /mnt/smbfs ' /proc/mounts | sed 's/^/  /'
 echo "  (no password in /proc/mounts)"
 
-demo_step "use the share: ls, stat, df, mkdir, touch, mv, rm, find"
+demo_step "use the share: ls, stat, df, mkdir, touch, mv, ln, rm, find"
 ls -la /mnt/smbfs | sed 's/^/  /'
 stat /mnt/smbfs/docs/readme.txt | sed 's/^/  /'
 df -h /mnt/smbfs | sed 's/^/  /'
 mkdir /mnt/smbfs/projects && touch /mnt/smbfs/projects/plan.txt &&
 	mv /mnt/smbfs/projects/plan.txt /mnt/smbfs/projects/plan-v2.txt &&
-	touch -d '2001-02-03 04:05:06 UTC' /mnt/smbfs/projects/plan-v2.txt
+	touch -d '2001-02-03 04:05:06 UTC' /mnt/smbfs/projects/plan-v2.txt &&
+	ln /mnt/smbfs/projects/plan-v2.txt /mnt/smbfs/projects/plan.link
 find /mnt/smbfs | sed 's/^/  /'
+stat -c '  %n: %h links, mode %A' /mnt/smbfs/projects/plan.link
 echo "  the server sees: $(cd "$SMB_SHARE_DIR" && find . | sort | tr '\n' ' ')"
 echo "  and the time set: $(date -u -r "$SMB_SHARE_DIR/projects/plan-v2.txt")"
-rm /mnt/smbfs/projects/plan-v2.txt && rmdir /mnt/smbfs/projects && echo "  removed: $(ls "$SMB_SHARE_DIR")"
+rm /mnt/smbfs/projects/plan-v2.txt /mnt/smbfs/projects/plan.link && rmdir /mnt/smbfs/projects &&
+	echo "  removed; the server has: $(ls "$SMB_SHARE_DIR" | tr '\n' ' ')"
+echo "  what this mount sent (/sys/kernel/debug/smbfs/$(mountpoint -d /mnt/smbfs)/stats):"
+sed 's/^/    /' "/sys/kernel/debug/smbfs/$(mountpoint -d /mnt/smbfs)/stats"
 echo "  (reading and writing file data through netfs is the next step)"
 
 demo_step "bad input gives a clear error: a bad option, a wrong password, a missing path"
