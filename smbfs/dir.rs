@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use crate::inode::Found;
+use crate::inode::SmbInode;
 use crate::inode::{
     self, DELETE, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_DISPOSITION_INFORMATION,
     FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_READ_ATTRIBUTES, INFO_FILE, SYNCHRONIZE,
@@ -19,15 +20,18 @@ use crate::kext::fs::dentry::{Child, LOOKUP_CREATE, LOOKUP_EXCL, LOOKUP_RENAME_T
 use crate::kext::fs::file::{DirContext, FileOps, DT_DIR, DT_REG};
 use crate::kext::fs::inode::{InodeOps, Ops, SetAttr, StatExtra};
 use crate::kext::fs::{DEntry, INode};
+use crate::names::Dropped;
 use crate::proto::info_class::{FileRenameInformation, InfoClass};
 use crate::proto::query_dir::{DirEntryIter, FileIdFullDirectoryInformation};
 use crate::proto::utf16::encode_utf16le;
 use crate::smb_clnt::req;
 use crate::stats;
-use crate::super_ops::SmbFs;
+use crate::super_ops::{SbInfo, SmbFs};
 use kernel::prelude::*;
 use kernel::str::CStr;
+use kernel::str::CString;
 use kernel::sync::aref::ARef;
+use kernel::sync::atomic::Relaxed;
 use kernel::sync::Mutex;
 
 /// The tables of directory inodes.
@@ -70,11 +74,15 @@ fn make(dentry: &DEntry<SmbFs>, dir: bool, disposition: u32) -> Result<(ARef<INo
     Ok((i, f.created))
 }
 
-/// Deletes what `dentry` names: CREATE (DELETE access) + SET_INFO
-/// (FileDispositionInformation) + CLOSE.
+/// Deletes what `dentry` names.
 fn delete(dentry: &DEntry<SmbFs>, dir: bool) -> Result {
     let sbi = dentry.super_block().data();
-    let path = sbi.path_of(dentry)?;
+    delete_path(sbi, &sbi.path_of(dentry)?, dir)
+}
+
+/// Deletes `path`: CREATE (DELETE access) + SET_INFO
+/// (FileDispositionInformation) + CLOSE.
+fn delete_path(sbi: &SbInfo, path: &CStr, dir: bool) -> Result {
     let mut how = req::CreateHow::open(DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE);
     how.create_options = if dir {
         FILE_DIRECTORY_FILE
@@ -82,7 +90,7 @@ fn delete(dentry: &DEntry<SmbFs>, dir: bool) -> Result {
         FILE_NON_DIRECTORY_FILE
     };
     let mut r = req::Req::new();
-    r.create(&path, &how)?
+    r.create(path, &how)?
         .set_info(
             req::RELATED,
             INFO_FILE,
@@ -171,7 +179,10 @@ impl InodeOps for DirInode {
     }
 
     fn unlink(dir: &INode<SmbFs>, dentry: &DEntry<SmbFs>) -> Result {
-        delete(dentry, false)?;
+        match dentry.inode() {
+            Some(i) if i.data().opens.load(Relaxed) > 0 => silly_rename(dentry, i)?,
+            _ => delete(dentry, false)?,
+        }
         if let Some(i) = dentry.inode() {
             i.drop_nlink();
             i.data().invalidate();
@@ -204,19 +215,16 @@ impl InodeOps for DirInode {
             return Err(EINVAL);
         }
         let sbi = old.super_block().data();
+        if let Some(victim) = new.inode() {
+            if !victim.is_dir() && victim.data().opens.load(Relaxed) > 0 {
+                // Replaced while open: it keeps a hidden name until its
+                // last close.
+                silly_rename(new, victim)?;
+            }
+        }
         let from = sbi.path_of(old)?;
         let to = sbi.path_of(new)?;
-        let info = rename_info(&to, flags & RENAME_NOREPLACE == 0)?;
-        let mut r = req::Req::new();
-        r.create(
-            &from,
-            &req::CreateHow::open(DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE),
-        )?
-        .set_info(req::RELATED, INFO_FILE, FILE_RENAME_INFORMATION, 0, &info)?
-        .close(req::RELATED, false)?;
-        sbi.run(&mut r)?;
-        r.result(0)?;
-        r.result(1)?;
+        rename_path(sbi, &from, &to, flags & RENAME_NOREPLACE == 0)?;
         if let Some(victim) = new.inode() {
             if victim.is_dir() {
                 victim.clear_nlink();
@@ -304,6 +312,61 @@ fn rename_info(to: &CStr, replace: bool) -> Result<KVec<u8>> {
     Ok(buf)
 }
 
+/// Renames `from` to `to` (paths from the share's root): CREATE (DELETE)
+/// + SET_INFO (FileRenameInformation) + CLOSE.
+fn rename_path(sbi: &SbInfo, from: &CStr, to: &CStr, replace: bool) -> Result {
+    let info = rename_info(to, replace)?;
+    let mut r = req::Req::new();
+    r.create(
+        from,
+        &req::CreateHow::open(DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE),
+    )?
+    .set_info(req::RELATED, INFO_FILE, FILE_RENAME_INFORMATION, 0, &info)?
+    .close(req::RELATED, false)?;
+    sbi.run(&mut r)?;
+    r.result(0)?;
+    r.result(1)
+}
+
+/// Gives the open file `dentry` names a hidden name in its directory,
+/// `.smbfs` and 16 hex digits (silly-rename, as NFS's `.nfs` names), to be
+/// deleted at its last close: the name it had is gone at once (for an
+/// unlink, or a rename over it), and its open files keep working.
+fn silly_rename(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
+    let sbi = dentry.super_block().data();
+    let mut buf = KVec::from_elem(0u8, crate::names::PATH_MAX, GFP_KERNEL)?;
+    let rel = dentry.path(&mut buf)?;
+    let dir = &rel[..rel.iter().rposition(|c| *c == b'/').unwrap_or(0)];
+    let tag = sbi.next_ino().rotate_left(32) ^ inode.key();
+    let name = CString::try_from_fmt(fmt!("/.smbfs{tag:016x}"))?;
+    let mut hidden = KVec::new();
+    hidden.extend_from_slice(dir, GFP_KERNEL)?;
+    hidden.extend_from_slice(name.to_bytes(), GFP_KERNEL)?;
+    let to = sbi.path(&hidden)?;
+    rename_path(sbi, &sbi.path(rel)?, &to, false)?;
+    let data = inode.data();
+    drop(data.set_silly(Some(to)));
+    // Closed meanwhile: nobody else will delete it.
+    if data.opens.load(Relaxed) == 0 {
+        sillydelete(sbi, data);
+    }
+    Ok(())
+}
+
+/// Deletes the hidden name of a silly-renamed file, if it has one (its
+/// last close). A failure leaves the `.smbfs` file on the server, as NFS
+/// leaves a `.nfs` one.
+pub(crate) fn sillydelete(sbi: &SbInfo, data: &SmbInode) {
+    if let Some(path) = data.set_silly(None) {
+        if let Err(e) = delete_path(sbi, &path, false) {
+            pr_warn!(
+                "cannot delete the hidden name of a removed file ({}): left on the server\n",
+                e.to_errno()
+            );
+        }
+    }
+}
+
 /// Adds a batch of entries to `out`, and what they say of each file to
 /// the dcache and the inode cache (as a lookup would), so that `ls -l`
 /// or `find` costs no round trip per file while the attributes are fresh.
@@ -312,9 +375,17 @@ fn add_batch(dir: &DEntry<SmbFs>, batch: &[u8], out: &mut KVec<Entry>) -> Result
     let sbi = sb.data();
     for e in DirEntryIter::<FileIdFullDirectoryInformation<'_>>::new(batch) {
         let e = e.map_err(|_| EIO)?;
-        // `.`, `..` and names Linux cannot take are left out.
-        let Ok(name) = crate::names::from_wire(e.file_name, sbi.mapposix) else {
-            continue;
+        // `.`, `..` (every server sends them) and names Linux cannot take
+        // are left out, the latter with a warning.
+        let name = match crate::names::from_wire(e.file_name, sbi.mapposix) {
+            Ok(n) => n,
+            Err(Dropped::Reserved) if matches!(e.file_name, [b'.', 0] | [b'.', 0, b'.', 0]) => {
+                continue;
+            }
+            Err(why) => {
+                sbi.warn_dropped(dir, why);
+                continue;
+            }
         };
         let f = inode::found_in_dir(&e);
         let is_dir = inode::is_dir(&f.info);

@@ -22,9 +22,10 @@ use crate::proto::query_dir::FileIdFullDirectoryInformation;
 use crate::smb_clnt::{req, FileInfo};
 use crate::super_ops::{SbInfo, SmbFs, EPOCH_DIFF};
 use kernel::prelude::*;
-use kernel::str::CStr;
+use kernel::str::{CStr, CString};
 use kernel::sync::aref::ARef;
 use kernel::sync::atomic::{Atomic, Relaxed};
+use kernel::sync::{new_mutex, Mutex};
 
 /// Access rights (MS-SMB2 2.2.13.1.1).
 pub(crate) const FILE_READ_ATTRIBUTES: u32 = 0x80;
@@ -55,6 +56,7 @@ pub(crate) const FILE_DISPOSITION_INFORMATION: u8 = 13;
 const FILE_END_OF_FILE_INFORMATION: u8 = 20;
 
 /// smbfs's part of an inode: when its attributes were last fetched.
+#[pin_data]
 pub(crate) struct SmbInode {
     /// `mono_ns()` of the last refresh; 0: stale.
     refreshed: Atomic<i64>,
@@ -62,14 +64,38 @@ pub(crate) struct SmbInode {
     created: Atomic<i64>,
     /// FileAttributes as last seen (READONLY is the mode's write bits).
     attributes: Atomic<u32>,
+    /// Open files of the inode.
+    pub(crate) opens: Atomic<i32>,
+    /// The hidden name (a path from the share's root) an open file was
+    /// renamed to when it was unlinked or renamed over (silly-rename):
+    /// deleted at its last close.
+    /// (A mutex: copied out with an allocation; process context only.)
+    #[pin]
+    silly: Mutex<Option<CString>>,
 }
 
 impl SmbInode {
-    pub(crate) fn new() -> Self {
-        Self {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
             refreshed: Atomic::new(0),
             created: Atomic::new(0),
             attributes: Atomic::new(0),
+            opens: Atomic::new(0),
+            silly <- new_mutex!(None, "SmbInode::silly"),
+        }? Error)
+    }
+
+    /// Sets the silly-renamed name (see [`SmbInode::silly`]).
+    pub(crate) fn set_silly(&self, path: Option<CString>) -> Option<CString> {
+        core::mem::replace(&mut *self.silly.lock(), path)
+    }
+
+    /// The silly-renamed name, a copy (`None` if the file was not).
+    fn silly_path(&self) -> Result<Option<CString>> {
+        let g = self.silly.lock();
+        match g.as_ref() {
+            None => Ok(None),
+            Some(p) => Ok(Some(CString::try_from(p.as_ref() as &CStr)?)),
         }
     }
 
@@ -294,6 +320,20 @@ pub(crate) fn get(sb: &SuperBlock<SmbFs>, f: &Found) -> Result<ARef<INode<SmbFs>
     }
 }
 
+/// The server's path of `inode`, reached through `dentry`: its hidden
+/// name if it was silly-renamed (the dentry is then unhashed, and names
+/// what the file was).
+pub(crate) fn path_for(
+    sbi: &SbInfo,
+    dentry: &DEntry<SmbFs>,
+    inode: &INode<SmbFs>,
+) -> Result<CString> {
+    match inode.data().silly_path()? {
+        Some(p) => Ok(p),
+        None => sbi.path_of(dentry),
+    }
+}
+
 /// `getattr`: fetches the attributes again if older than the mount's
 /// cache time (`acregmax`, `acdirmax`).
 pub(crate) fn getattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
@@ -317,7 +357,7 @@ fn refresh(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>) -> Result {
     if inode.data().fresh(max) {
         return Ok(());
     }
-    let f = query(sbi, &sbi.path_of(dentry)?)?;
+    let f = query(sbi, &path_for(sbi, dentry, inode)?)?;
     if f.key != inode.key() || is_dir(&f.info) != inode.is_dir() {
         // Another file has the name now: the next walk looks it up.
         dentry.drop_from_cache();
@@ -434,7 +474,7 @@ pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr)
     if times || attributes.is_some() {
         access |= FILE_WRITE_ATTRIBUTES;
     }
-    let path = sbi.path_of(dentry)?;
+    let path = path_for(sbi, dentry, inode)?;
     let mut r = req::Req::new();
     r.create(&path, &req::CreateHow::open(access))?;
     if size {

@@ -27,6 +27,9 @@ use kernel::sync::{new_spinlock, Arc, SetOnce, SpinLock};
 
 pub(crate) struct SmbFs;
 
+/// At most one warning about dropped names per mount this often, ms.
+const WARN_EVERY_MS: i64 = 5_000;
+
 /// At most this much of a value is quoted in a message.
 const QUOTE: usize = 64;
 
@@ -99,6 +102,9 @@ pub(crate) struct SbInfo {
     clnt: SetOnce<Arc<Clnt>>,
     /// The last inode number given with `noserverino`.
     inos: Atomic<i64>,
+    /// When a dropped name was last warned about (ms of the monotonic
+    /// clock): at most one warning every [`WARN_EVERY_MS`].
+    warned: Atomic<i64>,
     /// The requests sent, and their debugfs file.
     pub(crate) stats: Arc<Stats>,
     debugfs: SetOnce<MountDebugfs>,
@@ -119,6 +125,29 @@ impl SbInfo {
     /// The connection (made before the superblock is shared).
     pub(crate) fn clnt(&self) -> Result<&Arc<Clnt>> {
         self.clnt.as_ref().ok_or(ENOTCONN)
+    }
+
+    /// A name in a listing of `dir` that cannot be a Linux name was left
+    /// out: says so, at most once every [`WARN_EVERY_MS`] per mount (a
+    /// hostile server could send many).
+    pub(crate) fn warn_dropped(&self, dir: &DEntry<SmbFs>, why: crate::names::Dropped) {
+        let now = (crate::kext::clock::mono_ns() / 1_000_000) as i64;
+        let last = self.warned.load(Relaxed);
+        if last != 0 && now.saturating_sub(last) < WARN_EVERY_MS {
+            return;
+        }
+        if self.warned.cmpxchg(last, now.max(1), Relaxed).is_err() {
+            return;
+        }
+        let mut buf = [0u8; 256];
+        let where_ = dir.path(&mut buf).map(quote).unwrap_or("?");
+        pr_warn!(
+            "//{}/{}: a name the server listed in {} cannot be a Linux name ({:?}): left out\n",
+            quote(&self.source.host),
+            quote(&self.source.share),
+            where_,
+            why
+        );
     }
 
     /// Runs `r` in the caller's context, counted.
@@ -279,6 +308,7 @@ impl FileSystem for SmbFs {
             fsgid,
             clnt: SetOnce::new(),
             inos: Atomic::new(1),
+            warned: Atomic::new(0),
             stats: Arc::new(Stats::new(), GFP_KERNEL)?,
             debugfs: SetOnce::new(),
         }? Error))
@@ -368,7 +398,7 @@ impl FileSystem for SmbFs {
     }
 
     fn inode_data() -> impl PinInit<SmbInode, Error> {
-        Ok::<_, Error>(SmbInode::new())
+        SmbInode::new()
     }
 
     fn revalidate(dentry: &DEntry<SmbFs>, flags: u32) -> Result<bool> {

@@ -29,6 +29,12 @@ Modes of a connection (read when it is accepted):
   stall          once the header of a WRITE from the client is in, nothing
                  more is read from it (its sends stop on a zero window); the
                  server side stays
+  hostile-names  in each plain QUERY_DIRECTORY response
+                 (FileIdFullDirectoryInformation), an entry named
+                 hostile-empty, -dot, -dotdot, -slash or -nul is renamed in
+                 place to "", ".", "..", "a/b" or "a<NUL>b" (FileNameLength
+                 shortened; the entry keeps its place), as a hostile
+                 server would name it. The session must not sign.
 
 One-shot modes act on the next matching server frame, of any connection;
 then the proxy writes "pass" to CONTROL:
@@ -65,6 +71,14 @@ from fakesmb import recv_exact  # same directory
 PROTO = b'\xfeSMB'
 TRANSFORM = b'\xfdSMB'
 NEGOTIATE, SESSION_SETUP, TREE_CONNECT = 0x0000, 0x0001, 0x0003
+QUERY_DIRECTORY = 0x000e
+HOSTILE = {
+    'hostile-empty': '',
+    'hostile-dot': '.',
+    'hostile-dotdot': '..',
+    'hostile-slash': 'a/b',
+    'hostile-nul': 'a\0b',
+}
 CREATE, READ, WRITE = 0x0005, 0x0008, 0x0009
 CAP_ENCRYPTION = 0x40
 FLAG_RESPONSE, FLAG_SIGNED = 0x1, 0x8
@@ -183,6 +197,8 @@ class Relay:
                         struct.pack_into('<I', b, 64 + 4, share | SHAREFLAG_ENCRYPT_DATA)
                         f = bytes(b)
                         note = ' share_flags=%#x' % (share | SHAREFLAG_ENCRYPT_DATA)
+                elif kind.startswith('plain ') and self.mode == 'hostile-names':
+                    f, note = hostile_names(f)
                 elif (kind == 'sealed' and self.mode == 'tamper'
                       and self.client_sealed.is_set() and len(f) > 60):
                     b = bytearray(f)
@@ -253,7 +269,38 @@ class Relay:
                 pass
 
 
-MODES = ('pass', 'encrypt-share', 'downgrade', 'tamper', 'throttle', 'stall')
+def hostile_names(f):
+    """A plain frame with the HOSTILE names of each QUERY_DIRECTORY
+    response in it (alone or in a compound) renamed in place (MS-FSCC
+    2.4.18: FileNameLength at 60, the name at 80)."""
+    b = bytearray(f)
+    n, pdu = 0, 0
+    while pdu + 64 + 8 <= len(b):
+        cmd, = struct.unpack_from('<H', b, pdu + 12)
+        status, = struct.unpack_from('<I', b, pdu + 8)
+        nxt_pdu, = struct.unpack_from('<I', b, pdu + 20)
+        if cmd == QUERY_DIRECTORY and status == 0:
+            off, length = struct.unpack_from('<HI', b, pdu + 64 + 2)
+            pos, end = pdu + off, pdu + off + length
+            while pos + 80 <= min(end, len(b)):
+                nxt, = struct.unpack_from('<I', b, pos)
+                nlen, = struct.unpack_from('<I', b, pos + 60)
+                name = bytes(b[pos + 80:pos + 80 + nlen]).decode('utf-16-le', 'replace')
+                if name in HOSTILE:
+                    new = HOSTILE[name].encode('utf-16-le')
+                    b[pos + 80:pos + 80 + len(new)] = new
+                    struct.pack_into('<I', b, pos + 60, len(new))
+                    n += 1
+                if nxt == 0:
+                    break
+                pos += nxt
+        if nxt_pdu == 0:
+            break
+        pdu += nxt_pdu
+    return bytes(b), (' renamed %d' % n if n else '')
+
+
+MODES = ('pass', 'encrypt-share', 'downgrade', 'tamper', 'throttle', 'stall', 'hostile-names')
 ONE_SHOT = ('flip-status', 'flip-body', 'flip-sig', 'flip-payload', 'tamper-next',
             'delay-create', 'delay-setup')
 

@@ -83,6 +83,7 @@ clnt_sample
 smbfs_namespace
 smbfs_roundtrips
 smbfs_dead_server
+smbfs_hostile_names
 smbfs_ipv6
 smbfs_netns
 

@@ -110,6 +110,26 @@ for p in sys.argv[1:]:
 	t_check "[$SRV] open(O_CREAT|O_EXCL): created, then EEXIST ($got)" \
 		sh -c "test '$got' = 'created,File exists,' && test -f '$s/sub/excl'"
 
+	# POSIX unlink and rename over open files (silly-rename): the open
+	# file gets a hidden .smbfs name on the server, its own name goes at
+	# once, its descriptor keeps working, and the last close deletes it.
+	: >"$s/held"
+	: >"$s/held2"
+	: >"$s/newer"
+	exec 7<"$m/held" 8<"$m/held2"
+	rm "$m/held"
+	mv "$m/newer" "$m/held2"
+	t_check "[$SRV] rm of an open file: its name is gone here and on the server" \
+		test ! -e "$m/held" -a ! -e "$s/held"
+	t_check "[$SRV] mv over an open file: the new file has the name" test -f "$s/held2" -a ! -e "$s/newer"
+	got=$(ls -A "$s" | grep -c '^\.smbfs')
+	t_check "[$SRV] ... each open file has a hidden .smbfs name on the server ($got)" test "$got" = 2
+	got=$(python3 -c 'import os; print(os.fstat(7).st_nlink >= 0 and os.fstat(8).st_size)')
+	t_check "[$SRV] ... fstat of both still works ($got)" test "$got" = 0
+	exec 7<&- 8<&-
+	got=$(ls -A "$s" | grep -c '^\.smbfs')
+	t_check "[$SRV] ... and their last close deletes them ($got left)" test "$got" = 0
+
 	# Changes made on the server, seen after the attribute cache time
 	# (actimeo=1): a new name, a new size, a removed name (each known
 	# here before the change).
@@ -325,6 +345,41 @@ smbfs_dead_server() {
 	gone_within $b 50
 	kill -CONT "$PROXY"
 	proxy_stop
+}
+
+# A hostile server's names: smbproxy.py's hostile-names mode renames, in
+# each QUERY_DIRECTORY reply, the entries hostile-{empty,dot,dotdot,slash,
+# nul} to "", ".", "..", "a/b" and "a<NUL>b". They never reach the dcache:
+# the listing leaves them out (the server's own . and .. silently; the
+# others with a warning naming the server and directory, at most one per
+# mount every 5 s), and lists the rest.
+smbfs_hostile_names() {
+	local m=$SMBFS_MNT s="$SRV_DIR/hostile" got n0 n
+	rm -rf "$s"
+	mkdir -p "$s" "$m"
+	(cd "$s" && touch hostile-empty hostile-dot hostile-dotdot hostile-slash hostile-nul plain)
+	proxy_start
+	proxy hostile-names
+	if ! mount -t smbfs "//127.0.0.1/$SMB_SHARE" "$m" \
+		-o "username=$SMB_USER,password=$SMB_PASS,port=$PPORT"; then
+		t_fail "[$SRV] hostile names: a mount through the relay"
+		proxy_stop
+		return
+	fi
+	n0=$(dmesg | grep -c 'cannot be a Linux name')
+	got=$(ls -a "$m/hostile" | tr '\n' ' ')
+	t_check "[$SRV] hostile names: only the good entries are listed ($got)" test "$got" = ". .. plain "
+	t_check "[$SRV] ... the relay renamed the five ($(grep -o 'renamed [0-9]*' $PLOG | tr '\n' ' '))" \
+		sh -c "grep -o 'renamed [0-9]*' $PLOG | awk '{ n += \$2 } END { exit n < 5 }'"
+	n=$(($(dmesg | grep -c 'cannot be a Linux name') - n0))
+	t_check "[$SRV] ... one warning for the three bad names ($n), naming the server and directory" \
+		sh -c "test $n = 1 && dmesg | grep -q '//127.0.0.1/$SMB_SHARE: a name the server listed in /hostile cannot be a Linux name'"
+	got=$(ls -a "$m/hostile" | tr '\n' ' ')
+	t_check "[$SRV] ... listed again: the same, nothing added to the dcache ($got)" test "$got" = ". .. plain "
+	t_check "[$SRV] ... the good entry is the server's file" test "$(stat -c %i "$m/hostile/plain")" = "$(stat -c %i "$s/plain")"
+	umount "$m"
+	proxy_stop
+	rm -rf "$s"
 }
 
 # The connection is made in the mount's network namespace (fc->net_ns, the
