@@ -215,16 +215,30 @@ impl InodeOps for DirInode {
             return Err(EINVAL);
         }
         let sbi = old.super_block().data();
-        if let Some(victim) = new.inode() {
-            if !victim.is_dir() && victim.data().opens.load(Relaxed) > 0 {
-                // Replaced while open: it keeps a hidden name until its
-                // last close.
-                silly_rename(new, victim)?;
-            }
-        }
         let from = sbi.path_of(old)?;
         let to = sbi.path_of(new)?;
-        rename_path(sbi, &from, &to, flags & RENAME_NOREPLACE == 0)?;
+        // Replaced while open: the victim keeps a hidden name until its
+        // last close.
+        let hidden = match new.inode() {
+            Some(v) if !v.is_dir() && v.data().opens.load(Relaxed) > 0 => {
+                silly_rename(new, v)?;
+                Some(v)
+            }
+            _ => None,
+        };
+        if let Err(e) = rename_path(sbi, &from, &to, flags & RENAME_NOREPLACE == 0) {
+            // The rename failed: the victim gets its name back, as if
+            // nothing had happened (if that fails too, it stays hidden
+            // and goes at its last close, as the rename meant).
+            if let Some(v) = hidden {
+                if let Some(h) = v.data().set_silly(None) {
+                    if rename_path(sbi, &h, &to, false).is_err() {
+                        drop(v.data().set_silly(Some(h)));
+                    }
+                }
+            }
+            return Err(e);
+        }
         if let Some(victim) = new.inode() {
             if victim.is_dir() {
                 victim.clear_nlink();

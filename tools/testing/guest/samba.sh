@@ -74,7 +74,6 @@ t_check "Samba never refused a TREE_CONNECT for want of signing or encryption" \
 . "$SMBFS_REPO/tools/testing/guest/smbfs-tests.sh"
 smbfs_namespace
 smbfs_roundtrips
-smbfs_hostile_names
 
 t_check "rmmod smbfs" rmmod smbfs
 t_check "rmmod smbclient" rmmod smbclient

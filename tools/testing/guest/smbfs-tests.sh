@@ -129,6 +129,25 @@ for p in sys.argv[1:]:
 	exec 7<&- 8<&-
 	got=$(ls -A "$s" | grep -c '^\.smbfs')
 	t_check "[$SRV] ... and their last close deletes them ($got left)" test "$got" = 0
+	# A rename over an open file that fails (its source gone on the
+	# server behind our back, on a mount that still trusts the name) gives
+	# the open file its name back: three round trips, the hidden name, the
+	# failed rename, the name back.
+	: >"$s/gone-src"
+	echo keep >"$s/kept"
+	mount -t smbfs "$src/smbfs-ns" /mnt/smbfs2 -o "$o,actimeo=60"
+	stat /mnt/smbfs2/gone-src >/dev/null
+	exec 7</mnt/smbfs2/kept
+	rm "$s/gone-src"
+	rt_snap_smbfs /mnt/smbfs2 >/tmp/rt.before
+	t_check "[$SRV] a rename over an open file that fails: refused" sh -c "! mv /mnt/smbfs2/gone-src /mnt/smbfs2/kept 2>/dev/null"
+	rt_snap_smbfs /mnt/smbfs2 >/tmp/rt.after
+	got=$(rt_delta /tmp/rt.before /tmp/rt.after)
+	t_check "[$SRV] ... the open file has its name back ($got)" \
+		sh -c "test \"\$(cat '$s/kept')\" = keep && ! ls -A '$s' | grep -q '^\\.smbfs' && echo '$got' | grep -q 'round_trips=3 '"
+	exec 7<&-
+	umount /mnt/smbfs2
+	rm -f "$s/kept"
 
 	# Changes made on the server, seen after the attribute cache time
 	# (actimeo=1): a new name, a new size, a removed name (each known
@@ -352,7 +371,10 @@ smbfs_dead_server() {
 # nul} to "", ".", "..", "a/b" and "a<NUL>b". They never reach the dcache:
 # the listing leaves them out (the server's own . and .. silently; the
 # others with a warning naming the server and directory, at most one per
-# mount every 5 s), and lists the rest.
+# mount every 5 s), and lists the rest. The session must not sign: a
+# signed one rejects the changed replies ("bad signature", EIO), as it
+# does with samba.sh's "server signing = mandatory", so this runs against
+# ksmbd only.
 smbfs_hostile_names() {
 	local m=$SMBFS_MNT s="$SRV_DIR/hostile" got n0 n
 	rm -rf "$s"
