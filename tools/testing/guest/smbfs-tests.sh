@@ -163,6 +163,19 @@ for p in sys.argv[1:]:
 	t_check "[$SRV] a file made on the server is seen after actimeo" test -f "$m/ext"
 	t_check "[$SRV] ... a new size ($(stat -c %s "$m/grows"))" test "$(stat -c %s "$m/grows")" = 11
 	t_check "[$SRV] ... and a file removed" test ! -e "$m/goes"
+	# With actimeo=0 nothing is trusted: each change on the server is seen
+	# at once (a mount of its own: other options, another superblock).
+	mount -t smbfs "$src/smbfs-ns" /mnt/smbfs2 -o "$o,actimeo=0"
+	echo a >"$s/now"
+	t_check "[$SRV] actimeo=0: before the server's changes: 'now' 2 bytes, no 'later'" \
+		test "$(stat -c %s /mnt/smbfs2/now)" = 2 -a ! -e /mnt/smbfs2/later
+	: >"$s/later"
+	echo longer >"$s/now"
+	t_check "[$SRV] actimeo=0: a new file and a new size are seen at once" \
+		test -e /mnt/smbfs2/later -a "$(stat -c %s /mnt/smbfs2/now)" = 7
+	rm "$s/now" "$s/later"
+	t_check "[$SRV] actimeo=0: removed files are gone at once" test ! -e /mnt/smbfs2/now -a ! -e /mnt/smbfs2/later
+	umount /mnt/smbfs2
 	# A type change behind our back: the file id now names a directory.
 	# The cached inode is stale (ESTALE inside), the walk looks again.
 	: >"$s/morph"
