@@ -210,9 +210,10 @@ pub(crate) fn query(sbi: &SbInfo, path: &CStr) -> Result<Found> {
 /// UTF-16 (MS-FSCC 2.4.2: the name follows 100 fixed bytes).
 const ALL_INFO_SIZE: usize = FileAllInformation::NAME_OFFSET + 2 * crate::names::PATH_MAX;
 
-/// Runs `r` (a CREATE, which this completes with a FileAllInformation
-/// query and a CLOSE): the file's id and attributes.
-pub(crate) fn found(sbi: &SbInfo, mut r: req::Req) -> Result<Found> {
+/// Ends `r` (a CREATE and what follows it on the file) with a
+/// FileAllInformation query and a CLOSE: the query's index.
+fn query_all_and_close(r: &mut req::Req) -> Result<usize> {
+    let q = r.len();
     r.query_info(
         req::RELATED,
         INFO_FILE,
@@ -221,10 +222,17 @@ pub(crate) fn found(sbi: &SbInfo, mut r: req::Req) -> Result<Found> {
         ALL_INFO_SIZE,
     )?
     .close(req::RELATED, false)?;
+    Ok(q)
+}
+
+/// Runs `r` (a CREATE, which this completes with a FileAllInformation
+/// query and a CLOSE): the file's id and attributes.
+pub(crate) fn found(sbi: &SbInfo, mut r: req::Req) -> Result<Found> {
+    let q = query_all_and_close(&mut r)?;
     sbi.run(&mut r)?;
     let created = r.created(0)?.create_action == FILE_CREATED;
-    r.result(1)?;
-    let (key, info) = all_info(r.bytes(1))?;
+    r.result(q)?;
+    let (key, info) = all_info(r.bytes(q))?;
     Ok(Found { key, info, created })
 }
 
@@ -504,15 +512,7 @@ pub(crate) fn setattr(dentry: &DEntry<SmbFs>, inode: &INode<SmbFs>, a: &SetAttr)
     }
     // The attributes after the change (the server's change time), in the
     // same round trip.
-    let q = r.len();
-    r.query_info(
-        req::RELATED,
-        INFO_FILE,
-        FILE_ALL_INFORMATION,
-        0,
-        ALL_INFO_SIZE,
-    )?
-    .close(req::RELATED, false)?;
+    let q = query_all_and_close(&mut r)?;
     sbi.run(&mut r)?;
     for i in 0..q {
         r.result(i)?;
