@@ -18,6 +18,7 @@
 pub mod dentry;
 pub mod file;
 pub mod inode;
+pub mod inode_ops;
 pub mod sb;
 
 use super::super::bindings;
